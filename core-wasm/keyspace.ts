@@ -1,0 +1,681 @@
+// The keyspace: numbered databases of keys, each key an entry in a Dict.
+//
+// A keyspace entry:
+//
+//   0  next   u32   chain link (dict)
+//   4  hash   u32   (dict)
+//   8  keyLen u32   (dict)
+//   12 meta   u32   type (bits 0-3) | encoding (bits 4-7) | LRU clock (bits 8-31)
+//   16 vidx   u32   index in the database's volatile array, or NO_EXPIRY
+//   20 value  u32   strings: byte length of the value; other types: object pointer
+//   24 key bytes, then for strings the value bytes
+//
+// Strings live inline after their key, so a short string key costs one block.
+// Keys with an expiry are also listed in a dense per-database array of
+// (entry, expire-at) pairs; the entry remembers its slot there. Removing a
+// slot moves the last one into it. This gives O(1) TTL lookup and update and
+// uniform random sampling of volatile keys for active expiry and the
+// volatile-* eviction policies, without a second hash table.
+//
+// Entries move when they are reallocated (a string changing length, a rename).
+// Every such move updates the dict link and the volatile slot, so nothing
+// outside the core may keep an entry pointer across a call that writes.
+//
+// Keys deleted by the core on its own (lazy or active expiry, eviction) are
+// appended to the key log, which the host drains to emit DEL effect records.
+
+import { alloc, free, realloc } from "./mem";
+import {
+  Dict, dictNew, dictFind, dictPeek, dictInsert, dictUnlink, dictUnlinkEntry, dictRelinkFound,
+  dictSize, dictClear, dictScanStep, dictCollectAll, dictRandomEntry, dictRehashSteps,
+  entryVecReset, entryVecLen, entryVecGet, ENTRY_HASH, ENTRY_KEYLEN,
+} from "./dict";
+import { hashBytes, setHashSeed, setRandomSeed, randomBelow } from "./hashing";
+import { TYPE_STRING, ENC_RAW, ENC_INT, ENC_EMBSTR } from "./types";
+import { freeValue, copyValue } from "./values";
+import { out_reset, out_bytes, out_u32 } from "./io";
+
+// @ts-ignore: decorator
+@inline export const E_META: usize = 12;
+// @ts-ignore: decorator
+@inline export const E_VIDX: usize = 16;
+// @ts-ignore: decorator
+@inline export const E_VALUE: usize = 20;
+// @ts-ignore: decorator
+@inline export const E_KEY: usize = 24;
+// @ts-ignore: decorator
+@inline export const NO_EXPIRY: u32 = 0xffffffff;
+// Redis keeps its LRU clock in 24 bits of seconds, and so do we.
+// @ts-ignore: decorator
+@inline const LRU_CLOCK_MAX: u32 = 0xffffff;
+// Strings up to this many bytes are tagged "embstr" like Redis's.
+// @ts-ignore: decorator
+@inline const EMBSTR_MAX_BYTES: u32 = 44;
+
+@unmanaged
+class Db {
+  dict: Dict;
+  volatileEntries: usize; // u32[]
+  volatileExpireAt: usize; // f64[]
+  volatileCount: u32;
+  volatileCapacity: u32;
+}
+
+let dbs: usize = 0;
+let dbCount: u32 = 0;
+let nowMs: f64 = 0;
+
+function db(index: u32): Db {
+  return changetype<Db>(load<u32>(dbs + (<usize>index << 2)));
+}
+
+function newDb(): Db {
+  const d = changetype<Db>(alloc(offsetof<Db>()));
+  d.dict = dictNew(<u32>E_KEY);
+  d.volatileEntries = 0;
+  d.volatileExpireAt = 0;
+  d.volatileCount = 0;
+  d.volatileCapacity = 0;
+  return d;
+}
+
+export function ks_init(count: u32, seedLow: u32, seedHigh: u32): void {
+  const seed = (<u64>seedHigh << 32) | <u64>seedLow;
+  setHashSeed(seed ^ 0x6a09e667f3bcc908);
+  setRandomSeed(seed);
+  dbCount = count;
+  dbs = alloc(<usize>count << 2);
+  for (let i: u32 = 0; i < count; i++) store<u32>(dbs + (<usize>i << 2), changetype<u32>(newDb()));
+}
+
+export function ks_db_count(): u32 {
+  return dbCount;
+}
+
+/** Sets the time, in Unix milliseconds, that expiry and LRU use until the next call. */
+export function ks_clock(now: f64): void {
+  nowMs = now;
+}
+
+export function lruClock(): u32 {
+  return (<u32>(<u64>(nowMs / 1000))) & LRU_CLOCK_MAX;
+}
+
+// ---- entry fields --------------------------------------------------------
+
+export function entryType(e: usize): u32 {
+  return load<u32>(e + E_META) & 0xf;
+}
+export function entryEncoding(e: usize): u32 {
+  return (load<u32>(e + E_META) >> 4) & 0xf;
+}
+function setMeta(e: usize, type: u32, enc: u32): void {
+  store<u32>(e + E_META, type | (enc << 4) | (lruClock() << 8));
+}
+function touch(e: usize): void {
+  store<u32>(e + E_META, (load<u32>(e + E_META) & 0xff) | (lruClock() << 8));
+}
+export function entryKey(e: usize): usize {
+  return e + E_KEY;
+}
+export function entryKeyLength(e: usize): u32 {
+  return load<u32>(e + ENTRY_KEYLEN);
+}
+export function entryStringPtr(e: usize): usize {
+  return e + E_KEY + <usize>load<u32>(e + ENTRY_KEYLEN);
+}
+export function entryStringLength(e: usize): u32 {
+  return load<u32>(e + E_VALUE);
+}
+export function entryObject(e: usize): usize {
+  return <usize>load<u32>(e + E_VALUE);
+}
+
+export function ks_entry_type(e: usize): u32 { return entryType(e); }
+export function ks_entry_encoding(e: usize): u32 { return entryEncoding(e); }
+export function ks_entry_key(e: usize): usize { return entryKey(e); }
+export function ks_entry_keylen(e: usize): u32 { return entryKeyLength(e); }
+export function ks_entry_strptr(e: usize): usize { return entryStringPtr(e); }
+export function ks_entry_strlen(e: usize): u32 { return entryStringLength(e); }
+export function ks_entry_object(e: usize): usize { return entryObject(e); }
+
+/** Seconds since the entry was last touched, by the 24-bit LRU clock. */
+export function ks_entry_idle_seconds(e: usize): u32 {
+  const now = lruClock();
+  const then = load<u32>(e + E_META) >> 8;
+  return now >= then ? now - then : now + (LRU_CLOCK_MAX - then);
+}
+
+/** Replaces the object of a non-string entry (an encoding change), keeping its TTL. */
+export function ks_entry_set_object(e: usize, obj: usize, enc: u32): void {
+  store<u32>(e + E_VALUE, <u32>obj);
+  store<u32>(e + E_META, (load<u32>(e + E_META) & ~0xf0) | (enc << 4));
+}
+
+export function ks_entry_set_encoding(e: usize, enc: u32): void {
+  store<u32>(e + E_META, (load<u32>(e + E_META) & ~0xf0) | (enc << 4));
+}
+
+// ---- the key log ---------------------------------------------------------
+
+let keyLogPtr: usize = alloc(1024);
+let keyLogCap: usize = 1024;
+let keyLogLen: usize = 0;
+let keyLogCount: u32 = 0;
+
+function logDeletedKey(dbIndex: u32, e: usize): void {
+  const klen = <usize>entryKeyLength(e);
+  const need = keyLogLen + 8 + klen;
+  if (need > keyLogCap) {
+    let cap = keyLogCap;
+    while (cap < need) cap <<= 1;
+    keyLogPtr = realloc(keyLogPtr, cap);
+    keyLogCap = cap;
+  }
+  const at = keyLogPtr + keyLogLen;
+  store<u32>(at, dbIndex);
+  store<u32>(at + 4, <u32>klen);
+  memory.copy(at + 8, entryKey(e), klen);
+  keyLogLen = need;
+  keyLogCount++;
+}
+
+/** Keys the core deleted by itself since the last reset: [db u32][len u32][key]... */
+export function ks_keylog_ptr(): usize { return keyLogPtr; }
+export function ks_keylog_len(): usize { return keyLogLen; }
+export function ks_keylog_count(): u32 { return keyLogCount; }
+export function ks_keylog_reset(): void {
+  keyLogLen = 0;
+  keyLogCount = 0;
+}
+
+// ---- volatile keys -------------------------------------------------------
+
+function volatileAdd(d: Db, e: usize, at: f64): void {
+  if (d.volatileCount == d.volatileCapacity) {
+    const cap = d.volatileCapacity == 0 ? 16 : d.volatileCapacity << 1;
+    d.volatileEntries = d.volatileEntries == 0 ? alloc(<usize>cap << 2) : realloc(d.volatileEntries, <usize>cap << 2);
+    d.volatileExpireAt = d.volatileExpireAt == 0 ? alloc(<usize>cap << 3) : realloc(d.volatileExpireAt, <usize>cap << 3);
+    d.volatileCapacity = cap;
+  }
+  const i = d.volatileCount++;
+  store<u32>(d.volatileEntries + (<usize>i << 2), <u32>e);
+  store<f64>(d.volatileExpireAt + (<usize>i << 3), at);
+  store<u32>(e + E_VIDX, i);
+}
+
+function volatileRemove(d: Db, e: usize): void {
+  const i = load<u32>(e + E_VIDX);
+  if (i == NO_EXPIRY) return;
+  const last = --d.volatileCount;
+  if (i != last) {
+    const moved = <usize>load<u32>(d.volatileEntries + (<usize>last << 2));
+    store<u32>(d.volatileEntries + (<usize>i << 2), <u32>moved);
+    store<f64>(d.volatileExpireAt + (<usize>i << 3), load<f64>(d.volatileExpireAt + (<usize>last << 3)));
+    store<u32>(moved + E_VIDX, i);
+  }
+  store<u32>(e + E_VIDX, NO_EXPIRY);
+  if (d.volatileCount == 0 && d.volatileCapacity > 64) {
+    free(d.volatileEntries);
+    free(d.volatileExpireAt);
+    d.volatileEntries = 0;
+    d.volatileExpireAt = 0;
+    d.volatileCapacity = 0;
+  }
+}
+
+function expireAtOf(d: Db, e: usize): f64 {
+  const i = load<u32>(e + E_VIDX);
+  return i == NO_EXPIRY ? -1 : load<f64>(d.volatileExpireAt + (<usize>i << 3));
+}
+
+/** After an entry moved in memory, points its volatile slot at the new address. */
+function volatileMoved(d: Db, e: usize): void {
+  const i = load<u32>(e + E_VIDX);
+  if (i != NO_EXPIRY) store<u32>(d.volatileEntries + (<usize>i << 2), <u32>e);
+}
+
+// ---- lookup, insert, delete ---------------------------------------------
+
+function freeEntry(e: usize): void {
+  const type = entryType(e);
+  if (type != TYPE_STRING) freeValue(type, entryObject(e));
+  free(e);
+}
+
+/** Deletes an entry found in `d` (unlinks, drops TTL, frees). */
+function deleteEntry(d: Db, e: usize): void {
+  dictUnlinkEntry(d.dict, e);
+  volatileRemove(d, e);
+  freeEntry(e);
+}
+
+function isExpired(d: Db, e: usize): bool {
+  const at = expireAtOf(d, e);
+  return at >= 0 && at <= nowMs;
+}
+
+// Lookup flags.
+// @ts-ignore: decorator
+@inline export const LOOKUP_NOTOUCH: u32 = 1;
+
+/**
+ * The entry of a live key, or 0. A key past its expiry is deleted here (lazy
+ * expiry) and reported through the key log.
+ */
+export function ks_find(dbIndex: u32, kptr: usize, klen: u32, flags: u32): usize {
+  const d = db(dbIndex);
+  const e = dictFind(d.dict, hashBytes(kptr, klen), kptr, klen);
+  if (e == 0) return 0;
+  if (isExpired(d, e)) {
+    logDeletedKey(dbIndex, e);
+    deleteEntry(d, e);
+    return 0;
+  }
+  if ((flags & LOOKUP_NOTOUCH) == 0) touch(e);
+  return e;
+}
+
+/** Adds a new non-string entry; the key must be absent (look it up first). */
+export function ks_add_object(dbIndex: u32, kptr: usize, klen: u32, type: u32, enc: u32, obj: usize): usize {
+  const d = db(dbIndex);
+  const e = alloc(E_KEY + <usize>klen);
+  store<u32>(e + ENTRY_HASH, hashBytes(kptr, klen));
+  store<u32>(e + ENTRY_KEYLEN, klen);
+  setMeta(e, type, enc);
+  store<u32>(e + E_VIDX, NO_EXPIRY);
+  store<u32>(e + E_VALUE, <u32>obj);
+  memory.copy(e + E_KEY, kptr, klen);
+  dictInsert(d.dict, e);
+  return e;
+}
+
+/** Redis's rule for OBJECT ENCODING of a string set by SET. */
+export function stringEncodingOf(vptr: usize, vlen: u32): u32 {
+  if (vlen > 0 && vlen <= 20 && isCanonicalInteger(vptr, vlen)) return ENC_INT;
+  return vlen <= EMBSTR_MAX_BYTES ? ENC_EMBSTR : ENC_RAW;
+}
+
+/** Whether the bytes are an integer in Redis's canonical form that fits in i64. */
+export function isCanonicalInteger(p: usize, len: u32): bool {
+  if (len == 0 || len > 20) return false;
+  let i: u32 = 0;
+  let negative = false;
+  if (load<u8>(p) == 45) { // '-'
+    if (len == 1) return false;
+    negative = true;
+    i = 1;
+  }
+  const first = load<u8>(p + i);
+  if (first == 48) return len == 1; // "0" alone; "-0" and leading zeros are not canonical
+  let value: u64 = 0;
+  for (; i < len; i++) {
+    const c = <u32>load<u8>(p + i) - 48;
+    if (c > 9) return false;
+    if (value > 922337203685477580) return false;
+    value = value * 10 + c;
+  }
+  return negative ? value <= 9223372036854775808 : value <= 9223372036854775807;
+}
+
+/**
+ * Sets a string value, creating the key or replacing whatever it held. The
+ * TTL is dropped unless keepTtl. Returns the entry.
+ */
+export function ks_set_string(dbIndex: u32, kptr: usize, klen: u32, vptr: usize, vlen: u32, keepTtl: bool): usize {
+  const e = setStringRaw(dbIndex, kptr, klen, vlen, keepTtl, true);
+  memory.copy(entryStringPtr(e), vptr, vlen);
+  ks_entry_set_encoding(e, stringEncodingOf(vptr, vlen));
+  return e;
+}
+
+/**
+ * Makes the key a string of `vlen` bytes and returns its entry; the bytes
+ * are left for the caller to write. With preserve=false nothing is kept.
+ * Expired keys count as absent.
+ */
+export function setStringRaw(dbIndex: u32, kptr: usize, klen: u32, vlen: u32, keepTtl: bool, replace: bool): usize {
+  const d = db(dbIndex);
+  const hash = hashBytes(kptr, klen);
+  let e = dictFind(d.dict, hash, kptr, klen);
+  if (e != 0 && isExpired(d, e)) {
+    logDeletedKey(dbIndex, e);
+    deleteEntry(d, e);
+    e = 0;
+  }
+  const size = E_KEY + <usize>klen + <usize>vlen;
+  if (e == 0) {
+    e = alloc(size);
+    store<u32>(e + ENTRY_HASH, hash);
+    store<u32>(e + ENTRY_KEYLEN, klen);
+    setMeta(e, TYPE_STRING, ENC_RAW);
+    store<u32>(e + E_VIDX, NO_EXPIRY);
+    store<u32>(e + E_VALUE, vlen);
+    memory.copy(e + E_KEY, kptr, klen);
+    dictInsert(d.dict, e);
+    return e;
+  }
+  if (entryType(e) != TYPE_STRING) {
+    freeValue(entryType(e), entryObject(e));
+    store<u32>(e + E_VALUE, 0);
+    setMeta(e, TYPE_STRING, ENC_RAW);
+  } else {
+    touch(e);
+  }
+  const oldLen = entryStringLength(e);
+  if (oldLen != vlen) {
+    const moved = realloc(e, size);
+    if (moved != e) {
+      dictRelinkFound(moved);
+      volatileMoved(d, moved);
+      e = moved;
+    }
+    store<u32>(e + E_VALUE, vlen);
+  }
+  if (!keepTtl) volatileRemove(d, e);
+  return e;
+}
+
+/**
+ * Grows (zero-filling) or keeps a string key so that it holds at least `vlen`
+ * bytes, creating it if absent; the caller has checked it is a string.
+ * Returns the entry, tagged raw like Redis's modified strings.
+ */
+export function ks_string_grow(dbIndex: u32, kptr: usize, klen: u32, vlen: u32): usize {
+  const d = db(dbIndex);
+  const hash = hashBytes(kptr, klen);
+  let e = dictFind(d.dict, hash, kptr, klen);
+  if (e != 0 && isExpired(d, e)) {
+    logDeletedKey(dbIndex, e);
+    deleteEntry(d, e);
+    e = 0;
+  }
+  if (e == 0) {
+    e = setStringRaw(dbIndex, kptr, klen, vlen, false, true);
+    memory.fill(entryStringPtr(e), 0, vlen);
+    return e;
+  }
+  const oldLen = entryStringLength(e);
+  if (oldLen < vlen) {
+    const moved = realloc(e, E_KEY + <usize>klen + <usize>vlen);
+    if (moved != e) {
+      dictRelinkFound(moved);
+      volatileMoved(d, moved);
+      e = moved;
+    }
+    store<u32>(e + E_VALUE, vlen);
+    memory.fill(entryStringPtr(e) + oldLen, 0, vlen - oldLen);
+  }
+  ks_entry_set_encoding(e, ENC_RAW);
+  touch(e);
+  return e;
+}
+
+/** Deletes a key; returns 1 if a live key was deleted, 0 if absent or expired. */
+export function ks_delete(dbIndex: u32, kptr: usize, klen: u32): i32 {
+  const e = ks_find(dbIndex, kptr, klen, LOOKUP_NOTOUCH);
+  if (e == 0) return 0;
+  deleteEntry(db(dbIndex), e);
+  return 1;
+}
+
+/** Deletes a key by entry (from ks_find), e.g. when a collection becomes empty. */
+export function ks_delete_entry(dbIndex: u32, e: usize): void {
+  deleteEntry(db(dbIndex), e);
+}
+
+// ---- expiry -------------------------------------------------------------
+
+/** Sets the absolute expiry (Unix ms) of a live entry. */
+export function ks_set_expire(dbIndex: u32, e: usize, at: f64): void {
+  const d = db(dbIndex);
+  const i = load<u32>(e + E_VIDX);
+  if (i == NO_EXPIRY) volatileAdd(d, e, at);
+  else store<f64>(d.volatileExpireAt + (<usize>i << 3), at);
+}
+
+/** The absolute expiry in Unix ms, or -1 when the key has none. */
+export function ks_get_expire(dbIndex: u32, e: usize): f64 {
+  return expireAtOf(db(dbIndex), e);
+}
+
+/** Removes the expiry; returns 1 if there was one. */
+export function ks_persist(dbIndex: u32, e: usize): i32 {
+  if (load<u32>(e + E_VIDX) == NO_EXPIRY) return 0;
+  volatileRemove(db(dbIndex), e);
+  return 1;
+}
+
+/**
+ * Active expiry: looks at up to `samples` random volatile keys and deletes
+ * those that are past due. Returns how many it deleted; the host repeats
+ * while a good share of the samples were expired, as Redis does.
+ */
+export function ks_expire_cycle(dbIndex: u32, samples: u32): u32 {
+  const d = db(dbIndex);
+  let deleted: u32 = 0;
+  for (let n: u32 = 0; n < samples && d.volatileCount > 0; n++) {
+    const i = randomBelow(d.volatileCount);
+    if (load<f64>(d.volatileExpireAt + (<usize>i << 3)) <= nowMs) {
+      const e = <usize>load<u32>(d.volatileEntries + (<usize>i << 2));
+      logDeletedKey(dbIndex, e);
+      deleteEntry(d, e);
+      deleted++;
+    }
+  }
+  return deleted;
+}
+
+export function ks_expires_count(dbIndex: u32): u32 {
+  return db(dbIndex).volatileCount;
+}
+
+// ---- eviction -----------------------------------------------------------
+
+// Eviction policies, as the host numbers them.
+// @ts-ignore: decorator
+@inline const EVICT_ALLKEYS_LRU: u32 = 1;
+// @ts-ignore: decorator
+@inline const EVICT_ALLKEYS_RANDOM: u32 = 2;
+// @ts-ignore: decorator
+@inline const EVICT_VOLATILE_LRU: u32 = 3;
+// @ts-ignore: decorator
+@inline const EVICT_VOLATILE_RANDOM: u32 = 4;
+// @ts-ignore: decorator
+@inline const EVICT_VOLATILE_TTL: u32 = 5;
+
+let evictScore: f64 = 0;
+
+/** The score of the candidate the last ks_evict_candidate returned: higher evicts first. */
+export function ks_evict_score(): f64 {
+  return evictScore;
+}
+
+/**
+ * Samples `samples` keys of a database under the policy and returns the best
+ * one to evict (0 if the database has no candidates); ks_evict_score() tells
+ * how good it is, so the host can choose across databases.
+ */
+export function ks_evict_candidate(dbIndex: u32, policy: u32, samples: u32): usize {
+  const d = db(dbIndex);
+  let best: usize = 0;
+  let bestScore: f64 = -Infinity;
+  const volatileOnly = policy >= EVICT_VOLATILE_LRU;
+  if (volatileOnly ? d.volatileCount == 0 : dictSize(d.dict) == 0) return 0;
+  for (let n: u32 = 0; n < samples; n++) {
+    let e: usize;
+    let score: f64;
+    if (volatileOnly) {
+      const i = randomBelow(d.volatileCount);
+      e = <usize>load<u32>(d.volatileEntries + (<usize>i << 2));
+      if (policy == EVICT_VOLATILE_TTL) score = -load<f64>(d.volatileExpireAt + (<usize>i << 3));
+      else if (policy == EVICT_VOLATILE_LRU) score = <f64>ks_entry_idle_seconds(e);
+      else score = 0;
+    } else {
+      e = dictRandomEntry(d.dict);
+      score = policy == EVICT_ALLKEYS_LRU ? <f64>ks_entry_idle_seconds(e) : 0;
+    }
+    if (score > bestScore) {
+      best = e;
+      bestScore = score;
+    }
+    if (policy == EVICT_ALLKEYS_RANDOM || policy == EVICT_VOLATILE_RANDOM) break;
+  }
+  evictScore = bestScore;
+  return best;
+}
+
+/** Deletes an eviction candidate and records it in the key log. */
+export function ks_evict(dbIndex: u32, e: usize): void {
+  logDeletedKey(dbIndex, e);
+  deleteEntry(db(dbIndex), e);
+}
+
+// ---- whole-database operations -----------------------------------------
+
+export function ks_dbsize(dbIndex: u32): u32 {
+  return dictSize(db(dbIndex).dict);
+}
+
+export function ks_flush(dbIndex: u32): void {
+  const d = db(dbIndex);
+  entryVecReset();
+  dictCollectAll(d.dict);
+  const n = entryVecLen();
+  for (let i: u32 = 0; i < n; i++) freeEntry(entryVecGet(i));
+  dictClear(d.dict);
+  if (d.volatileEntries != 0) {
+    free(d.volatileEntries);
+    free(d.volatileExpireAt);
+  }
+  d.volatileEntries = 0;
+  d.volatileExpireAt = 0;
+  d.volatileCount = 0;
+  d.volatileCapacity = 0;
+}
+
+export function ks_swap(a: u32, b: u32): void {
+  const pa = load<u32>(dbs + (<usize>a << 2));
+  store<u32>(dbs + (<usize>a << 2), load<u32>(dbs + (<usize>b << 2)));
+  store<u32>(dbs + (<usize>b << 2), pa);
+}
+
+/** Incremental rehash work for idle time; returns 1 while any table is still rehashing. */
+export function ks_rehash(dbIndex: u32, steps: i32): i32 {
+  return dictRehashSteps(db(dbIndex).dict, steps) ? 1 : 0;
+}
+
+/**
+ * A random live key's entry, or 0. Expired keys met on the way are deleted
+ * (bounded tries, like Redis, so a database full of expired keys cannot
+ * make this loop forever).
+ */
+export function ks_random_key(dbIndex: u32): usize {
+  const d = db(dbIndex);
+  for (let tries = 0; tries < 100; tries++) {
+    const e = dictRandomEntry(d.dict);
+    if (e == 0) return 0;
+    if (!isExpired(d, e)) return e;
+    if (d.volatileCount == dictSize(d.dict) && tries > 50) return e;
+    logDeletedKey(dbIndex, e);
+    deleteEntry(d, e);
+  }
+  return 0;
+}
+
+/** Writes one key record to the output: [len u32][key][type u32]. */
+function outKey(e: usize): void {
+  out_bytes(entryKey(e), entryKeyLength(e));
+  out_u32(entryType(e));
+}
+
+/**
+ * One SCAN step: visits buckets from `cursor` until at least `count` entries
+ * were seen (or the scan ends), writes the live keys to the output, and
+ * returns the next cursor. Expired keys are skipped, not deleted, so the scan
+ * never changes the table it walks.
+ */
+export function ks_scan(dbIndex: u32, cursor: u32, count: u32): u32 {
+  const d = db(dbIndex);
+  out_reset();
+  entryVecReset();
+  let v = cursor;
+  // Bound the buckets visited per call, as Redis does (count * 10).
+  let maxBuckets = count * 10;
+  do {
+    v = dictScanStep(d.dict, v);
+  } while (v != 0 && entryVecLen() < count && --maxBuckets > 0);
+  const n = entryVecLen();
+  for (let i: u32 = 0; i < n; i++) {
+    const e = entryVecGet(i);
+    if (!isExpired(d, e)) outKey(e);
+  }
+  return v;
+}
+
+/** Writes every live key of the database to the output (KEYS). */
+export function ks_keys(dbIndex: u32): u32 {
+  const d = db(dbIndex);
+  out_reset();
+  entryVecReset();
+  dictCollectAll(d.dict);
+  const n = entryVecLen();
+  let written: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const e = entryVecGet(i);
+    if (!isExpired(d, e)) {
+      outKey(e);
+      written++;
+    }
+  }
+  return written;
+}
+
+/**
+ * Moves the key at `e` of srcDb to dstDb under a new name, keeping its value
+ * and expiry. The destination key must be absent. Returns the new entry.
+ */
+export function ks_move_entry(srcDb: u32, e: usize, dstDb: u32, kptr: usize, klen: u32): usize {
+  const s = db(srcDb);
+  const t = db(dstDb);
+  const at = expireAtOf(s, e);
+  dictUnlinkEntry(s.dict, e);
+  volatileRemove(s, e);
+  const oldKeyLen = <usize>entryKeyLength(e);
+  const isString = entryType(e) == TYPE_STRING;
+  const valueLen: usize = isString ? <usize>entryStringLength(e) : 0;
+  const moved = alloc(E_KEY + <usize>klen + valueLen);
+  memory.copy(moved, e, E_KEY);
+  store<u32>(moved + ENTRY_HASH, hashBytes(kptr, klen));
+  store<u32>(moved + ENTRY_KEYLEN, klen);
+  store<u32>(moved + E_VIDX, NO_EXPIRY);
+  memory.copy(moved + E_KEY, kptr, klen);
+  if (isString) memory.copy(moved + E_KEY + <usize>klen, e + E_KEY + oldKeyLen, valueLen);
+  free(e);
+  dictInsert(t.dict, moved);
+  if (at >= 0) volatileAdd(t, moved, at);
+  return moved;
+}
+
+/** Copies the key at `e` into dstDb under a new name (absent there), with its expiry. */
+export function ks_copy_entry(srcDb: u32, e: usize, dstDb: u32, kptr: usize, klen: u32): usize {
+  const at = expireAtOf(db(srcDb), e);
+  let copy: usize;
+  if (entryType(e) == TYPE_STRING) {
+    const vlen = entryStringLength(e);
+    const enc = entryEncoding(e);
+    copy = setStringRaw(dstDb, kptr, klen, vlen, false, true);
+    memory.copy(entryStringPtr(copy), entryStringPtr(e), vlen);
+    ks_entry_set_encoding(copy, enc);
+  } else {
+    copy = ks_add_object(dstDb, kptr, klen, entryType(e), entryEncoding(e), copyValue(entryType(e), entryObject(e)));
+  }
+  if (at >= 0) volatileAdd(db(dstDb), copy, at);
+  return copy;
+}
+
+/** Finds without expiring or touching: for code that must not change the table. */
+export function ks_peek(dbIndex: u32, kptr: usize, klen: u32): usize {
+  const d = db(dbIndex);
+  return dictPeek(d.dict, hashBytes(kptr, klen), kptr, klen);
+}

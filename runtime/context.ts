@@ -1,0 +1,80 @@
+// What a command handler works with: the engine, the core, the caller's
+// session, the time of the command, and the effect it propagates.
+
+import type { Core } from "./core.ts";
+import { LOOKUP_NOTOUCH } from "./core.ts";
+import type { Engine } from "./engine.ts";
+import type { EffectRecord } from "./effects.ts";
+import { Errors, type ErrorReply } from "./reply.ts";
+import { toBytes, type Arg } from "./bytes.ts";
+
+/** Per-connection (or per embedded handle) state. */
+export interface Session {
+  db: number;
+  protocol: 2 | 3;
+}
+
+export class CommandContext {
+  /** Counts changes made; a write with dirty > 0 propagates an effect. */
+  dirty = 0;
+  /** When set, propagated instead of the command's own arguments. */
+  private rewritten: EffectRecord[] | null = null;
+
+  readonly engine: Engine;
+  readonly core: Core;
+  readonly session: Session;
+  /** Unix ms, fixed for the whole command like Redis's cached mstime. */
+  readonly now: number;
+  /** The command's name, lower case (for error texts). */
+  readonly name: string;
+
+  constructor(engine: Engine, core: Core, session: Session, now: number, name: string) {
+    this.engine = engine;
+    this.core = core;
+    this.session = session;
+    this.now = now;
+    this.name = name;
+  }
+
+  get db(): number {
+    return this.session.db;
+  }
+
+  /** The entry of a live key (expiring it if due), or 0. */
+  find(key: Uint8Array, flags = 0): number {
+    return this.core.x.ks_find(this.session.db, this.core.stage1(key), key.length, flags);
+  }
+
+  /** Like find, without updating the key's LRU time (OBJECT, TTL, TYPE...). */
+  findNoTouch(key: Uint8Array): number {
+    return this.find(key, LOOKUP_NOTOUCH);
+  }
+
+  /** The entry if the key holds `type`, 0 if absent, or the WRONGTYPE error. */
+  findTyped(key: Uint8Array, type: number, flags = 0): number | ErrorReply {
+    const e = this.find(key, flags);
+    if (e === 0) return 0;
+    return this.core.x.ks_entry_type(e) === type ? e : Errors.wrongType;
+  }
+
+  /** Replaces what this command propagates with one command in the current db. */
+  rewrite(...args: Arg[]): void {
+    this.rewritten = [{ db: this.session.db, args: args.map(toBytes) }];
+  }
+
+  /** Adds a command to what this command propagates (after any earlier ones). */
+  propagate(db: number, ...args: Arg[]): void {
+    (this.rewritten ??= []).push({ db, args: args.map(toBytes) });
+  }
+
+  /** Propagates nothing even though the command was a write that changed something. */
+  propagateNothing(): void {
+    this.rewritten = [];
+  }
+
+  /** @internal the records to propagate, given the original arguments. */
+  effects(args: readonly Uint8Array[]): readonly EffectRecord[] {
+    if (this.rewritten !== null) return this.rewritten;
+    return this.dirty > 0 ? [{ db: this.session.db, args }] : [];
+  }
+}

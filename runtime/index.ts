@@ -1,0 +1,11 @@
+// Public entry point of the platform-neutral runtime.
+export { openStore, Store, ReplyError, type StoreOptions, type Value } from "./store.ts";
+export { Engine, type EngineOptions, type EvictionPolicy, EVICTION_POLICIES } from "./engine.ts";
+export type { EffectRecord } from "./effects.ts";
+export type { Session } from "./context.ts";
+export { loadCore, Core, type CoreSource } from "./core.ts";
+export * from "./reply.ts";
+export {
+  RespWriter, encodeReply, encodeCommand, parseValue, parseAll, RespProtocolError,
+  DEFAULT_RESP_LIMITS, type RespValue, type RespLimits,
+} from "./resp.ts";
