@@ -5,6 +5,7 @@ export { mem_used, mem_total } from "./mem";
 export { io_ctl, io_scratch, io_out_ptr, io_out_len } from "./io";
 export {
   ks_init,
+  ks_set_replaying,
   ks_db_count,
   ks_clock,
   ks_entry_type,

@@ -130,10 +130,20 @@ export class Engine {
     return reply;
   }
 
-  /** Applies an effect record (replay of the log): the command runs in the record's db. */
+  /**
+   * Applies an effect record (replay of the log): the command runs in the
+   * record's db, and no key expires during it — the log has a DEL wherever
+   * the primary expired a key, so the replica follows the primary's clock,
+   * not its own.
+   */
   apply(record: EffectRecord): Reply {
     const session: Session = { db: record.db, protocol: 2 };
-    return this.execute(session, record.args as Uint8Array[]);
+    this.core.x.ks_set_replaying(1);
+    try {
+      return this.execute(session, record.args as Uint8Array[]);
+    } finally {
+      this.core.x.ks_set_replaying(0);
+    }
   }
 
   /**
