@@ -2,8 +2,10 @@
 import type { CommandDef } from "./spec.ts";
 import { stringCommands } from "./strings.ts";
 import { keyCommands } from "./keys.ts";
+import { connectionCommands } from "./connection.ts";
 
 export const allCommands: readonly CommandDef[] = [
+  ...connectionCommands,
   ...keyCommands,
   ...stringCommands,
 ];

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// trireme — the command line.
+//
+//   trireme [server] [config-file] [--port 6379] [--bind 127.0.0.1 ::1] ...
+//
+// Settings use redis.conf's directive names; see `trireme --help`.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Engine } from "../runtime/engine.ts";
+import { RespServer } from "./resp-server.ts";
+import { loadConfig, ConfigError, DEFAULT_CONFIG } from "./config.ts";
+
+const HELP = `Usage: trireme [server] [config-file] [options]
+
+Runs a Redis-compatible server. Options take redis.conf's directive names; the
+same settings can come from a config file or from TRIREME_<NAME> variables
+(TRIREME_PORT=7000, TRIREME_MAXMEMORY_POLICY=allkeys-lru).
+
+  --port N                      TCP port (default ${DEFAULT_CONFIG.port})
+  --bind ADDR [ADDR...]         addresses to listen on (default ${DEFAULT_CONFIG.bind.join(" ")})
+  --databases N                 number of databases (default ${DEFAULT_CONFIG.databases})
+  --maxmemory BYTES             memory limit, e.g. 100mb (default 0 = none)
+  --maxmemory-policy POLICY     noeviction, allkeys-lru, allkeys-random,
+                                volatile-lru, volatile-random, volatile-ttl
+  --maxclients N                most connected clients (default ${DEFAULT_CONFIG.maxclients})
+  --proto-max-bulk-len BYTES    largest bulk string (default 512mb)
+  --client-query-buffer-limit BYTES   unprocessed input held per client (default 1gb)
+  --dir PATH                    data folder (default ${DEFAULT_CONFIG.dir})
+  --help                        this text
+`;
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "server") argv = argv.slice(1);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const config = loadConfig(argv, process.env);
+  const wasm = readFileSync(fileURLToPath(new URL("../build/trireme-core.wasm", import.meta.url)));
+  const engine = await Engine.create(wasm, {
+    databases: config.databases,
+    maxmemory: config.maxmemory,
+    maxmemoryPolicy: config.maxmemoryPolicy,
+  });
+  const server = new RespServer(engine, config);
+  const addresses = await server.listen();
+  log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
+  log("durability: none — data lives in memory only; the durable log is not built yet (see the issues)");
+  const stop = (signal: string) => {
+    log(`${signal} received, shutting down`);
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL("../package.json", import.meta.url)), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+function log(message: string): void {
+  const ts = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "");
+  process.stdout.write(`${process.pid}:M ${ts} * ${message}\n`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`trireme: ${error.message}\n(see trireme --help)\n`);
+    process.exit(2);
+  }
+  throw error;
+});

@@ -1,0 +1,106 @@
+// Server settings, named like redis.conf directives, from (lowest to highest
+// precedence) defaults, a config file, TRIREME_* environment variables and
+// command-line flags (`--port 6380`), the way redis-server takes them.
+import { readFileSync } from "node:fs";
+import { EVICTION_POLICIES, type EvictionPolicy } from "../runtime/engine.ts";
+
+export interface ServerConfig {
+  port: number;
+  bind: string[];
+  databases: number;
+  maxmemory: number;
+  maxmemoryPolicy: EvictionPolicy;
+  maxclients: number;
+  protoMaxBulkLen: number;
+  clientQueryBufferLimit: number;
+  dir: string;
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  port: 6379,
+  bind: ["127.0.0.1", "::1"],
+  databases: 16,
+  maxmemory: 0,
+  maxmemoryPolicy: "noeviction",
+  maxclients: 10000,
+  protoMaxBulkLen: 512 * 1024 * 1024,
+  clientQueryBufferLimit: 1024 * 1024 * 1024,
+  dir: "./data",
+};
+
+export class ConfigError extends Error {}
+
+/** Redis's memory units: 1k = 1000, 1kb = 1024, likewise m/mb, g/gb. */
+export function parseMemory(text: string): number {
+  const m = /^(\d+)([kmg]b?)?$/i.exec(text.trim());
+  if (!m) throw new ConfigError(`invalid memory value '${text}'`);
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "").toLowerCase();
+  const factor: Record<string, number> = { "": 1, k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
+  return n * factor[unit]!;
+}
+
+function parseInteger(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`'${name}' must be an integer from ${min} to ${max}, got '${text}'`);
+  return n;
+}
+
+/** Applies one directive (name without dashes, lower case) to the config. */
+export function applyDirective(config: ServerConfig, name: string, values: string[]): void {
+  const value = values[0] ?? "";
+  switch (name) {
+    case "port": config.port = parseInteger(name, value, 0, 65535); break;
+    case "bind": config.bind = values.filter((v) => v.length > 0); break;
+    case "databases": config.databases = parseInteger(name, value, 1, 1_000_000); break;
+    case "maxmemory": config.maxmemory = parseMemory(value); break;
+    case "maxmemory-policy":
+      if (!(EVICTION_POLICIES as readonly string[]).includes(value)) {
+        throw new ConfigError(`'maxmemory-policy' must be one of ${EVICTION_POLICIES.join(", ")}`);
+      }
+      config.maxmemoryPolicy = value as EvictionPolicy;
+      break;
+    case "maxclients": config.maxclients = parseInteger(name, value, 1, 1_000_000); break;
+    case "proto-max-bulk-len": config.protoMaxBulkLen = parseMemory(value); break;
+    case "client-query-buffer-limit": config.clientQueryBufferLimit = parseMemory(value); break;
+    case "dir": config.dir = value; break;
+    default: throw new ConfigError(`unknown setting '${name}'`);
+  }
+}
+
+/** Reads a redis.conf-style file: one directive per line, '#' comments. */
+export function parseConfigFile(text: string, config: ServerConfig): void {
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const [name, ...values] = line.split(/\s+/);
+    applyDirective(config, name!.toLowerCase(), values.map((v) => v.replace(/^"(.*)"$/, "$1")));
+  }
+}
+
+/**
+ * Builds the config from argv (after the subcommand) and the environment:
+ * an optional config file path first, then `--name value...` flags.
+ */
+export function loadConfig(argv: string[], env: Record<string, string | undefined>): ServerConfig {
+  const config: ServerConfig = { ...DEFAULT_CONFIG, bind: [...DEFAULT_CONFIG.bind] };
+  let i = 0;
+  if (argv[0] !== undefined && !argv[0].startsWith("--")) {
+    parseConfigFile(readFileSync(argv[0], "utf8"), config);
+    i = 1;
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith("TRIREME_") || value === undefined) continue;
+    const name = key.slice("TRIREME_".length).toLowerCase().replace(/_/g, "-");
+    applyDirective(config, name, value.split(/\s+/));
+  }
+  while (i < argv.length) {
+    const flag = argv[i]!;
+    if (!flag.startsWith("--")) throw new ConfigError(`expected an option, got '${flag}'`);
+    const values: string[] = [];
+    i++;
+    while (i < argv.length && !argv[i]!.startsWith("--")) values.push(argv[i++]!);
+    applyDirective(config, flag.slice(2).toLowerCase(), values);
+  }
+  return config;
+}

@@ -1,0 +1,51 @@
+// Starts the real Trireme server process (server/cli.ts) for a test, on a
+// random loopback port, and stops it afterwards.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createConnection } from "node:net";
+import { fileURLToPath } from "node:url";
+
+const CLI = fileURLToPath(new URL("../../server/cli.ts", import.meta.url));
+
+export interface RunningTrireme {
+  port: number;
+  process: ChildProcess;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: "127.0.0.1", port });
+    s.once("connect", () => { s.destroy(); resolve(true); });
+    s.once("error", () => resolve(false));
+  });
+}
+
+export async function startTrireme(extraArgs: string[] = []): Promise<RunningTrireme> {
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [CLI, "--port", String(port), "--bind", "127.0.0.1", ...extraArgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
+  let exitCode: number | null | undefined;
+  child.once("exit", (code) => { exitCode = code; });
+  const deadline = Date.now() + 15_000;
+  while (!(await canConnect(port))) {
+    if (exitCode !== undefined) throw new Error(`trireme exited with ${exitCode}:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`trireme did not start within 15 s:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    process: child,
+    output: () => out,
+    async stop() {
+      if (exitCode !== undefined) return exitCode;
+      const done = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      child.kill("SIGTERM");
+      return done;
+    },
+  };
+}
