@@ -5,6 +5,7 @@ import type { Core } from "./core.ts";
 import { LOOKUP_NOTOUCH } from "./core.ts";
 import type { Engine } from "./engine.ts";
 import type { EffectRecord } from "./effects.ts";
+import type { Client } from "./client.ts";
 import { Errors, type ErrorReply } from "./reply.ts";
 import { toBytes, type Arg } from "./bytes.ts";
 
@@ -12,6 +13,8 @@ import { toBytes, type Arg } from "./bytes.ts";
 export interface Session {
   db: number;
   protocol: 2 | 3;
+  /** The connection this session belongs to, where there is one (runtime/client.ts). */
+  client?: Client;
 }
 
 export class CommandContext {

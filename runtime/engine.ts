@@ -14,6 +14,7 @@ import { commandTable } from "./commands/table.ts";
 import type { CommandDef } from "./commands/spec.ts";
 import { ErrorReply, Errors, type Reply } from "./reply.ts";
 import { ascii, lowerAscii, utf8 } from "./bytes.ts";
+import { Hub } from "./hub.ts";
 
 export const EVICTION_POLICIES = [
   "noeviction", "allkeys-lru", "allkeys-random", "volatile-lru", "volatile-random", "volatile-ttl",
@@ -40,6 +41,9 @@ export interface EngineOptions {
   onEffect?: (record: EffectRecord) => void;
 }
 
+/** Something that wants to see every effect after the log does (WATCH, blocked clients, notifications). */
+export type EffectObserver = (record: EffectRecord) => void;
+
 const DEFAULT_DATABASES = 16;
 const ACTIVE_EXPIRE_SAMPLES = 20;
 // Keep sampling a database while more than a quarter of samples were expired.
@@ -53,11 +57,15 @@ export class Engine {
   maxmemoryPolicy: EvictionPolicy;
   maxmemorySamples: number;
   onEffect: ((record: EffectRecord) => void) | undefined;
+  /** Observers of effects, called after onEffect (see runtime/hub.ts). */
+  readonly observers: EffectObserver[] = [];
   /** Counters for INFO. */
   readonly stats = { expiredKeys: 0, evictedKeys: 0, commands: 0 };
   private randomState: number;
 
   readonly core: Core;
+  /** Pub/sub, WATCH and blocked clients of this engine's connections. */
+  readonly hub: Hub;
 
   private constructor(core: Core, options: EngineOptions) {
     this.core = core;
@@ -70,6 +78,7 @@ export class Engine {
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
     this.randomState = seed >>> 0 || 1;
     core.x.ks_init(this.databases, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+    this.hub = new Hub(this);
   }
 
   static async create(source: CoreSource, options: EngineOptions = {}): Promise<Engine> {
@@ -124,10 +133,13 @@ export class Engine {
     const ctx = new CommandContext(this, this.core, session, now, def.name);
     const reply = def.handler(ctx, args);
     this.drainKeyLog();
-    if (this.onEffect !== undefined) {
-      for (const record of ctx.effects(args)) this.onEffect(record);
-    }
+    for (const record of ctx.effects(args)) this.emit(record);
     return reply;
+  }
+
+  private emit(record: EffectRecord): void {
+    this.onEffect?.(record);
+    for (const observe of this.observers) observe(record);
   }
 
   /**
@@ -165,6 +177,14 @@ export class Engine {
     }
     this.drainKeyLog();
     return deleted;
+  }
+
+  /**
+   * Whether memory is over maxmemory even after evicting what the policy
+   * allows: then commands flagged denyoom are refused.
+   */
+  overMemoryLimit(): boolean {
+    return this.maxmemory > 0 && !this.makeRoom();
   }
 
   /** Bytes of core memory in use (what maxmemory limits). */
@@ -215,7 +235,7 @@ export class Engine {
       const len = view.getUint32(at + 4, true);
       const key = this.core.bytes(at + 8, len);
       at += 8 + len;
-      this.onEffect?.({ db, args: [del, key] });
+      this.emit({ db, args: [del, key] });
     }
     this.stats.expiredKeys += count;
     x.ks_keylog_reset();

@@ -59,6 +59,14 @@ export class VerbatimReply {
   }
 }
 
+/** An out-of-band message (pub/sub): a push (`>`) in RESP3, an array in RESP2. */
+export class PushReply {
+  readonly items: Reply[];
+  constructor(items: Reply[]) {
+    this.items = items;
+  }
+}
+
 /** RESP2's null array (`*-1`), as BLPOP's timeout and an aborted EXEC reply; `_` in RESP3. */
 export class NullArray {
   private constructor() {}
@@ -78,6 +86,7 @@ export type Reply =
   | SetReply
   | BoolReply
   | VerbatimReply
+  | PushReply
   | NullArray;
 
 export const OK = new SimpleString("OK");

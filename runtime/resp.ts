@@ -13,7 +13,7 @@
 // checked against the limits it was given before it allocates anything.
 
 import {
-  BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, SetReply, SimpleString, VerbatimReply, type Reply,
+  BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, PushReply, SetReply, SimpleString, VerbatimReply, type Reply,
 } from "./reply.ts";
 import { formatDouble } from "./numbers.ts";
 
@@ -127,6 +127,9 @@ export class RespWriter {
       } else {
         this.bulk(reply.text);
       }
+    } else if (reply instanceof PushReply) {
+      this.line(protocol === 3 ? ">" : "*", String(reply.items.length));
+      for (const item of reply.items) this.write(item, protocol);
     } else if (reply instanceof NullArray) {
       this.ascii(protocol === 3 ? "_\r\n" : "*-1\r\n");
     }

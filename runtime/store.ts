@@ -12,10 +12,10 @@
 
 import { Engine, type EngineOptions } from "./engine.ts";
 import type { CoreSource } from "./core.ts";
-import type { Session } from "./context.ts";
+import { Client, BLOCKED, NO_REPLY } from "./client.ts";
 import { toBytes, text, type Arg } from "./bytes.ts";
 import {
-  BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, SetReply, SimpleString, VerbatimReply, type Reply,
+  BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, PushReply, SetReply, SimpleString, VerbatimReply, type Reply,
 } from "./reply.ts";
 import { formatDouble } from "./numbers.ts";
 
@@ -33,20 +33,31 @@ export interface StoreOptions extends EngineOptions {
   protocol?: 2 | 3;
   /** Run active expiry on a timer every this many ms (0 disables; default 100, like Redis's hz 10). */
   activeExpireIntervalMs?: number;
+  /** Receives pub/sub messages for this store's subscriptions. */
+  onPush?: (message: Value) => void;
 }
 
 export class Store {
-  private readonly session: Session;
+  private readonly client: Client;
   private readonly timer: ReturnType<typeof setInterval> | undefined;
-
   readonly engine: Engine;
   private readonly options: StoreOptions;
+  /** Replies a command wrote itself (SUBSCRIBE's confirmations), while it runs. */
+  private collected: Reply[] | null = null;
 
   constructor(engine: Engine, options: StoreOptions = {}) {
     this.engine = engine;
     this.options = options;
-    this.session = engine.newSession();
-    this.session.protocol = options.protocol ?? 2;
+    this.client = new Client(engine, {
+      deliver: (reply) => {
+        if (this.collected !== null) this.collected.push(reply);
+        else this.options.onPush?.(this.toValue(reply));
+      },
+      resumed: () => {},
+    });
+    // A synchronous API cannot wait: blocking commands answer at once, as inside MULTI.
+    this.client.mayBlock = false;
+    this.client.session.protocol = options.protocol ?? 2;
     const interval = options.activeExpireIntervalMs ?? 100;
     if (interval > 0) {
       this.timer = setInterval(() => engine.activeExpire(1), interval);
@@ -60,18 +71,31 @@ export class Store {
     return this.toValue(this.reply(args.map(toBytes)));
   }
 
-  /** Runs a command given as bytes and returns the protocol-level reply (errors are returned, not thrown). */
+  /**
+   * Runs a command given as bytes and returns the protocol-level reply
+   * (errors are returned, not thrown). A command that writes several
+   * replies itself (SUBSCRIBE a b) returns them as an array.
+   */
   reply(args: Uint8Array[]): Reply {
-    return this.engine.execute(this.session, args);
+    this.collected = [];
+    try {
+      const outcome = this.client.execute(args);
+      if (outcome === NO_REPLY) return this.collected;
+      if (outcome === BLOCKED) throw new Error("the embedded store never blocks");
+      return outcome;
+    } finally {
+      this.collected = null;
+    }
   }
 
   /** The database this handle's commands use (SELECT changes it). */
   get db(): number {
-    return this.session.db;
+    return this.client.session.db;
   }
 
   close(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.client.close();
   }
 
   private toValue(reply: Reply): Value {
@@ -80,18 +104,19 @@ export class Store {
     if (Array.isArray(reply)) return reply.map((r) => this.toValue(r));
     if (reply instanceof SimpleString) return reply.value;
     if (reply instanceof ErrorReply) throw new ReplyError(reply.message);
-    if (reply instanceof DoubleReply) return this.session.protocol === 3 ? reply.value : formatDouble(reply.value);
+    if (reply instanceof DoubleReply) return this.client.session.protocol === 3 ? reply.value : formatDouble(reply.value);
     if (reply instanceof MapReply) {
-      if (this.session.protocol === 2) return reply.entries.flatMap(([k, v]) => [this.toValue(k), this.toValue(v)]);
+      if (this.client.session.protocol === 2) return reply.entries.flatMap(([k, v]) => [this.toValue(k), this.toValue(v)]);
       return new Map(reply.entries.map(([k, v]) => [this.toValue(k), this.toValue(v)]));
     }
     if (reply instanceof SetReply) {
       const items = reply.items.map((r) => this.toValue(r));
-      return this.session.protocol === 3 ? new Set(items) : items;
+      return this.client.session.protocol === 3 ? new Set(items) : items;
     }
-    if (reply instanceof BoolReply) return this.session.protocol === 3 ? reply.value : reply.value ? 1 : 0;
+    if (reply instanceof BoolReply) return this.client.session.protocol === 3 ? reply.value : reply.value ? 1 : 0;
     if (reply instanceof VerbatimReply) return this.options.bytes ? reply.text : text(reply.text);
     if (reply instanceof NullArray) return null;
+    if (reply instanceof PushReply) return reply.items.map((r) => this.toValue(r));
     return null;
   }
 }

@@ -14,26 +14,33 @@ import { RequestParser } from "../runtime/resp-request.ts";
 import { RespWriter, RespProtocolError } from "../runtime/resp.ts";
 import { ErrorReply, MapReply, OK, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
 import { lowerAscii, ascii, utf8 } from "../runtime/bytes.ts";
-import type { Session } from "../runtime/context.ts";
+import { Client, BLOCKED, NO_REPLY, type Outcome } from "../runtime/client.ts";
 import type { ServerConfig } from "./config.ts";
+import { renderInfo } from "./info.ts";
 
 export const SERVER_VERSION = "7.0.15";
 const ACTIVE_EXPIRE_INTERVAL_MS = 100;
 
 class Connection {
-  readonly session: Session;
-  name = "";
+  readonly client: Client;
   closing = false;
+  /** True while a chunk of input is being run; replies are then flushed once at the end. */
+  processing = false;
+  private flushScheduled = false;
   readonly parser: RequestParser;
   readonly writer = new RespWriter(16 * 1024);
-  readonly id: number;
   readonly socket: Socket;
   readonly createdAt = Date.now();
 
-  constructor(id: number, socket: Socket, session: Session, config: ServerConfig) {
-    this.id = id;
+  constructor(engine: Engine, socket: Socket, config: ServerConfig, process: (c: Connection) => void) {
     this.socket = socket;
-    this.session = session;
+    this.client = new Client(engine, {
+      deliver: (reply) => {
+        this.writer.write(reply, this.client.session.protocol);
+        this.scheduleFlush();
+      },
+      resumed: () => queueMicrotask(() => process(this)),
+    });
     this.parser = new RequestParser({
       maxBulkBytes: config.protoMaxBulkLen,
       maxArgs: 2147483647,
@@ -42,8 +49,29 @@ class Connection {
     });
   }
 
+  get id(): number {
+    return this.client.id;
+  }
+
   get address(): string {
     return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  private scheduleFlush(): void {
+    if (this.processing || this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  flush(): void {
+    if (this.writer.length > 0 && !this.socket.destroyed) {
+      const flushed = this.socket.write(this.writer.take());
+      if (!flushed) this.socket.pause();
+    }
+    if (this.closing) this.socket.end();
   }
 }
 
@@ -52,8 +80,8 @@ export class RespServer {
   readonly config: ServerConfig;
   private readonly servers: Server[] = [];
   private readonly connections = new Map<number, Connection>();
-  private nextClientId = 1;
   private expireTimer: ReturnType<typeof setInterval> | undefined;
+  private totalConnections = 0;
   readonly startedAt = Date.now();
 
   constructor(engine: Engine, config: ServerConfig) {
@@ -96,38 +124,57 @@ export class RespServer {
       return;
     }
     socket.setNoDelay(true);
-    const conn = new Connection(this.nextClientId++, socket, this.engine.newSession(), this.config);
+    this.totalConnections++;
+    const conn = new Connection(this.engine, socket, this.config, (c) => this.process(c));
     this.connections.set(conn.id, conn);
     socket.on("data", (chunk: Buffer) => this.onData(conn, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     socket.on("drain", () => socket.resume());
     socket.on("error", () => socket.destroy());
-    socket.on("close", () => this.connections.delete(conn.id));
+    socket.on("close", () => {
+      this.connections.delete(conn.id);
+      conn.client.close();
+    });
   }
 
   private onData(conn: Connection, chunk: Uint8Array): void {
     if (conn.closing) return;
     try {
       conn.parser.feed(chunk);
-      for (;;) {
+    } catch (error) {
+      this.protocolError(conn, error);
+      return;
+    }
+    this.process(conn);
+  }
+
+  /** Runs the complete commands buffered for a connection, until it blocks, closes or runs out. */
+  private process(conn: Connection): void {
+    conn.processing = true;
+    try {
+      while (!conn.closing && !conn.client.isBlocked) {
         const args = conn.parser.next();
         if (args === null) break;
         if (args.length === 0) continue;
-        conn.writer.write(this.handle(conn, args), conn.session.protocol);
-        if (conn.closing) break;
+        const outcome = this.handle(conn, args);
+        if (outcome === BLOCKED) break;
+        if (outcome !== NO_REPLY) conn.writer.write(outcome, conn.client.session.protocol);
       }
     } catch (error) {
-      if (!(error instanceof RespProtocolError)) throw error;
-      conn.writer.write(new ErrorReply(`ERR ${error.message}`), conn.session.protocol);
-      conn.closing = true;
+      this.protocolError(conn, error);
+    } finally {
+      conn.processing = false;
     }
-    if (conn.writer.length > 0) {
-      const flushed = conn.socket.write(conn.writer.take());
-      if (!flushed) conn.socket.pause();
-    }
-    if (conn.closing) conn.socket.end();
+    conn.flush();
   }
 
-  private handle(conn: Connection, args: Uint8Array[]): Reply {
+  private protocolError(conn: Connection, error: unknown): void {
+    if (!(error instanceof RespProtocolError)) throw error;
+    conn.writer.write(new ErrorReply(`ERR ${error.message}`), conn.client.session.protocol);
+    conn.closing = true;
+    conn.flush();
+  }
+
+  private handle(conn: Connection, args: Uint8Array[]): Outcome {
     switch (lowerAscii(args[0]!)) {
       case "quit":
         conn.closing = true;
@@ -137,18 +184,21 @@ export class RespServer {
       case "client":
         return this.client(conn, args);
       case "reset":
-        conn.session.db = 0;
-        conn.session.protocol = 2;
-        conn.name = "";
+        conn.client.reset();
         return new SimpleString("RESET");
+      case "info":
+        return utf8(renderInfo({
+          engine: this.engine, version: SERVER_VERSION, port: this.config.port, startedAt: this.startedAt,
+          connectedClients: this.connections.size, maxclients: this.config.maxclients, totalConnections: this.totalConnections,
+        }, args.slice(1).map((a) => lowerAscii(a))));
       default:
-        return this.engine.execute(conn.session, args);
+        return conn.client.execute(args);
     }
   }
 
   // HELLO [protover [AUTH username password] [SETNAME clientname]]
   private hello(conn: Connection, args: Uint8Array[]): Reply {
-    let protocol = conn.session.protocol;
+    let protocol = conn.client.session.protocol;
     if (args.length >= 2) {
       const v = Number(ascii(args[1]!));
       if (!Number.isInteger(v)) return new ErrorReply("ERR Protocol version is not an integer or out of range");
@@ -157,11 +207,11 @@ export class RespServer {
     }
     for (let i = 2; i < args.length; i++) {
       const opt = lowerAscii(args[i]!);
-      if (opt === "setname" && i + 1 < args.length) conn.name = ascii(args[++i]!);
+      if (opt === "setname" && i + 1 < args.length) conn.client.name = ascii(args[++i]!);
       else if (opt === "auth" && i + 2 < args.length) i += 2; // no passwords yet: any credentials are accepted
       else return new ErrorReply(`ERR Syntax error in HELLO option '${ascii(args[i]!)}'`);
     }
-    conn.session.protocol = protocol;
+    conn.client.session.protocol = protocol;
     return new MapReply([
       [utf8("server"), utf8("redis")],
       [utf8("version"), utf8(SERVER_VERSION)],
@@ -179,12 +229,12 @@ export class RespServer {
     const sub = lowerAscii(args[1]!);
     switch (sub) {
       case "id": return conn.id;
-      case "getname": return conn.name === "" ? null : utf8(conn.name);
+      case "getname": return conn.client.name === "" ? null : utf8(conn.client.name);
       case "setname": {
         if (args.length !== 3) return Errors.wrongArity("client|setname");
         const name = ascii(args[2]!);
         if (/[\s]/.test(name)) return new ErrorReply("ERR Client names cannot contain spaces, newlines or special characters.");
-        conn.name = name;
+        conn.client.name = name;
         return OK;
       }
       case "info": return utf8(this.clientLine(conn) + "\n");
@@ -196,6 +246,7 @@ export class RespServer {
 
   private clientLine(c: Connection): string {
     const age = Math.floor((Date.now() - c.createdAt) / 1000);
-    return `id=${c.id} addr=${c.address} name=${c.name} age=${age} db=${c.session.db} resp=${c.session.protocol}`;
+    const session = c.client.session;
+    return `id=${c.id} addr=${c.address} name=${c.client.name} age=${age} db=${session.db} resp=${session.protocol}`;
   }
 }

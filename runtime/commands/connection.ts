@@ -4,10 +4,16 @@
 import type { CommandContext } from "../context.ts";
 import type { CommandDef } from "./spec.ts";
 import { Errors, PONG, type Reply } from "../reply.ts";
+import { utf8 } from "../bytes.ts";
 
 // PING [message]
-function ping(_ctx: CommandContext, args: Uint8Array[]): Reply {
+function ping(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (args.length > 2) return Errors.wrongArity("ping");
+  const client = ctx.session.client;
+  // A RESP2 subscriber gets PING's answer in the shape of a message.
+  if (client !== undefined && ctx.session.protocol === 2 && client.subscriptionCount > 0) {
+    return [utf8("pong"), args[1] ?? new Uint8Array(0)];
+  }
   return args.length === 2 ? args[1]! : PONG;
 }
 

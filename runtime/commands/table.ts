@@ -3,11 +3,15 @@ import type { CommandDef } from "./spec.ts";
 import { stringCommands } from "./strings.ts";
 import { keyCommands } from "./keys.ts";
 import { connectionCommands } from "./connection.ts";
+import { transactionCommands } from "./transactions.ts";
+import { pubsubCommands } from "./pubsub.ts";
 
 export const allCommands: readonly CommandDef[] = [
   ...connectionCommands,
   ...keyCommands,
   ...stringCommands,
+  ...transactionCommands,
+  ...pubsubCommands,
 ];
 
 export const commandTable: ReadonlyMap<string, CommandDef> = new Map(allCommands.map((c) => [c.name, c]));

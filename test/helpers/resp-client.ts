@@ -40,6 +40,14 @@ export class RespClient {
     }
   }
 
+  /** Waits for the next reply without sending anything (pushed pub/sub messages). */
+  next(): Promise<RawReply> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.onData(new Uint8Array(0));
+    });
+  }
+
   send(...args: Arg[]): Promise<RawReply> {
     return new Promise((resolve) => {
       this.waiting.push(resolve);

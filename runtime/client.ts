@@ -1,0 +1,224 @@
+// A client connection's state machine, independent of the transport: the
+// Node server, a Worker's WebSocket and the embedded API all drive one of
+// these per connection.
+//
+// It sits in front of the engine for what depends on the connection: MULTI
+// queues commands (checking each as it is queued, so a bad one aborts EXEC),
+// WATCH marks the transaction dirty when a watched key is written, a RESP2
+// subscriber may only (un)subscribe, PING, QUIT or RESET, and a blocking
+// command that finds nothing parks the client until a write makes its key
+// ready or its timeout fires. While a client is blocked, the host must not
+// feed it further commands; it calls `resumed` on the host when it is free.
+import type { Engine } from "./engine.ts";
+import type { Hub } from "./hub.ts";
+import { slotName } from "./hub.ts";
+import type { Session } from "./context.ts";
+import type { CommandDef } from "./commands/spec.ts";
+import { ErrorReply, NullArray, PushReply, QUEUED, type Reply } from "./reply.ts";
+import { lowerAscii } from "./bytes.ts";
+
+export interface ClientHost {
+  /** Writes a reply produced outside `execute`: a pub/sub message, or the reply of a blocked command. */
+  deliver(reply: Reply): void;
+  /** The client was blocked and is free again: go on with the commands that arrived meanwhile. */
+  resumed(): void;
+}
+
+/** What `execute` produced: a reply, nothing (the command wrote its replies itself), or a block. */
+export type Outcome = Reply | typeof NO_REPLY | typeof BLOCKED;
+export const NO_REPLY: unique symbol = Symbol("no reply");
+export const BLOCKED: unique symbol = Symbol("blocked");
+
+/** A blocked command: how to retry it on a ready key, and its timer. */
+export interface BlockedCommand {
+  slots: string[];
+  /** Tries the command against one ready key: its reply, or null if it still finds nothing. */
+  attempt(key: Uint8Array): Reply | null;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+const ALLOWED_WHEN_SUBSCRIBED = new Set(["subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe", "ping", "quit", "reset"]);
+const NOT_QUEUED = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+
+let nextClientId = 1;
+
+export class Client {
+  readonly id = nextClientId++;
+  readonly engine: Engine;
+  readonly hub: Hub;
+  readonly session: Session;
+  readonly host: ClientHost;
+  name = "";
+  /** Queued commands while in MULTI; `failed` once a command could not be queued. */
+  multi: { queue: Array<{ def: CommandDef; args: Uint8Array[] }>; failed: boolean } | null = null;
+  /** True while EXEC runs the queue (blocking commands then do not block). */
+  inExec = false;
+  /** False for hosts that cannot wait (the synchronous embedded API): blocking commands then act as in MULTI. */
+  mayBlock = true;
+  private readonly watched = new Map<string, boolean>();
+  private casDirty = false;
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  private blocked: BlockedCommand | null = null;
+  private replied = true;
+
+  constructor(engine: Engine, host: ClientHost) {
+    this.engine = engine;
+    this.hub = engine.hub;
+    this.host = host;
+    this.session = engine.newSession();
+    this.session.client = this;
+  }
+
+  get subscriptionCount(): number {
+    return this.channels.size + this.patterns.size;
+  }
+
+  get isBlocked(): boolean {
+    return this.blocked !== null;
+  }
+
+  /** Runs one command from this connection. */
+  execute(args: Uint8Array[]): Outcome {
+    if (this.blocked !== null) throw new Error("a blocked client was given a command; the host must wait for resumed()");
+    const def = this.engine.resolve(args);
+    if (def instanceof ErrorReply) {
+      if (this.multi !== null) this.multi.failed = true;
+      return def;
+    }
+    const name = def.name.split("|")[0]!;
+    if (this.session.protocol === 2 && this.subscriptionCount > 0 && !ALLOWED_WHEN_SUBSCRIBED.has(name)) {
+      return new ErrorReply(`ERR Can't execute '${def.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+    }
+    if (this.multi !== null && !NOT_QUEUED.has(name)) {
+      if (def.flags.includes("denyoom") && this.engine.overMemoryLimit()) {
+        this.multi.failed = true;
+        return new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
+      }
+      this.multi.queue.push({ def, args });
+      return QUEUED;
+    }
+    this.replied = true;
+    const reply = this.engine.run(this.session, def, args);
+    this.hub.serveReady();
+    if (this.blocked !== null) return BLOCKED;
+    return this.replied ? reply : NO_REPLY;
+  }
+
+  // ---- for command handlers ----------------------------------------------
+
+  /** The handler wrote its replies with `push`; do not send its return value. */
+  repliedItself(): void {
+    this.replied = false;
+  }
+
+  push(reply: PushReply | Reply): void {
+    this.host.deliver(reply);
+  }
+
+  // MULTI / EXEC / DISCARD / WATCH
+
+  startMulti(): void {
+    this.multi = { queue: [], failed: false };
+  }
+
+  discardMulti(): void {
+    this.multi = null;
+    this.unwatchAll();
+  }
+
+  watch(db: number, key: Uint8Array, exists: boolean): void {
+    const slot = slotName(db, key);
+    if (this.watched.has(slot)) return;
+    this.watched.set(slot, exists);
+    this.hub.watch(this, slot);
+  }
+
+  unwatchAll(): void {
+    for (const slot of this.watched.keys()) this.hub.unwatch(this, slot);
+    this.watched.clear();
+    this.casDirty = false;
+  }
+
+  watchedKeyTouched(): void {
+    this.casDirty = true;
+  }
+
+  /** Whether EXEC must abort: a watched key was written, or has expired since WATCH. */
+  transactionInvalid(stillExists: (db: number, key: string) => boolean): boolean {
+    if (this.casDirty) return true;
+    for (const [slot, existed] of this.watched) {
+      const colon = slot.indexOf(":");
+      if (existed && !stillExists(Number(slot.slice(0, colon)), slot.slice(colon + 1))) return true;
+    }
+    return false;
+  }
+
+  // Blocking
+
+  block(command: Omit<BlockedCommand, "timer">, timeoutMs: number): void {
+    const blocked: BlockedCommand = { ...command, timer: undefined };
+    if (timeoutMs > 0) {
+      blocked.timer = setTimeout(() => {
+        if (this.blocked !== blocked) return;
+        this.unblock();
+        this.host.deliver(NullArray.instance);
+        this.host.resumed();
+      }, timeoutMs);
+    }
+    this.blocked = blocked;
+    this.hub.block(this, blocked.slots);
+  }
+
+  /** Called by the hub when `slot` is ready; returns whether this client was served. */
+  tryServeBlocked(slot: string): boolean {
+    const blocked = this.blocked;
+    if (blocked === null) return false;
+    const colon = slot.indexOf(":");
+    const keyText = slot.slice(colon + 1);
+    const key = new Uint8Array(keyText.length);
+    for (let i = 0; i < keyText.length; i++) key[i] = keyText.charCodeAt(i);
+    const reply = blocked.attempt(key);
+    if (reply === null) return false;
+    this.unblock();
+    this.host.deliver(reply);
+    this.host.resumed();
+    return true;
+  }
+
+  private unblock(): void {
+    const blocked = this.blocked;
+    if (blocked === null) return;
+    clearTimeout(blocked.timer);
+    this.hub.unblock(this, blocked.slots);
+    this.blocked = null;
+  }
+
+  // Pub/sub
+
+  subscriptionReply(kind: string, name: Uint8Array | null): PushReply {
+    return new PushReply([new TextEncoder().encode(kind), name, this.subscriptionCount]);
+  }
+
+  /** RESET: back to a fresh connection's state (db 0, RESP2, no transaction, no subscriptions). */
+  reset(): void {
+    this.discardMulti();
+    for (const c of this.channels) this.hub.unsubscribe(this, c);
+    for (const p of this.patterns) this.hub.punsubscribe(this, p);
+    this.channels.clear();
+    this.patterns.clear();
+    this.session.db = 0;
+    this.session.protocol = 2;
+    this.name = "";
+  }
+
+  /** The connection is gone: drop everything it held. */
+  close(): void {
+    this.unblock();
+    this.reset();
+  }
+}
+
+export function isQuit(args: readonly Uint8Array[]): boolean {
+  return args.length > 0 && lowerAscii(args[0]!) === "quit";
+}
