@@ -179,7 +179,8 @@ export class Client {
     const key = new Uint8Array(keyText.length);
     for (let i = 0; i < keyText.length; i++) key[i] = keyText.charCodeAt(i);
     const reply = blocked.attempt(key);
-    if (reply === null) return false;
+    // Nothing there, or the key now holds another type: stay blocked, as Redis does.
+    if (reply === null || reply instanceof ErrorReply) return false;
     this.unblock();
     this.host.deliver(reply);
     this.host.resumed();
