@@ -595,8 +595,10 @@ export function hll_create(dbIndex: u32, kptr: usize, klen: u32): usize {
  * HLL at entry `e`. Returns how many elements changed a register, -2 if the
  * value is not an HLL, or -1 if it is corrupt (elements before the corrupt
  * spot stay added, as in Redis). Control slot 0 is 1 when the value changed.
+ * `created` says the key was just made by hll_create: PFADD counts that as a
+ * change, so the cache is marked stale even when no register moved.
  */
-export function hll_add(dbIndex: u32, e: usize, elems: usize, count: u32): i32 {
+export function hll_add(dbIndex: u32, e: usize, elems: usize, count: u32, created: i32): i32 {
   const ptr = entryStringPtr(e);
   const len = entryStringLength(e);
   if (!isHll(ptr, len)) return RESULT_NOT_HLL;
@@ -630,6 +632,8 @@ export function hll_add(dbIndex: u32, e: usize, elems: usize, count: u32): i32 {
   if (updated > 0) {
     if (result == 0) invalidateCache(workPtr);
     workStore(dbIndex, e);
+  } else if (created != 0 && result == 0) {
+    invalidateCache(ptr);
   }
   ctlSetI32(0, updated > 0 ? 1 : 0);
   return result < 0 ? result : updated;

@@ -25,7 +25,7 @@ interface HllExports {
   hll_valid(e: number): number;
   hll_count(e: number): number;
   hll_create(db: number, kptr: number, klen: number): number;
-  hll_add(db: number, e: number, elems: number, count: number): number;
+  hll_add(db: number, e: number, elems: number, count: number, created: number): number;
   hll_merge_reset(): void;
   hll_merge_from(e: number): number;
   hll_merge_count(): number;
@@ -87,7 +87,7 @@ function pfadd(ctx: CommandContext, args: Uint8Array[]): Reply {
     e = hll(ctx).hll_create(ctx.db, core.at[0]!, key.length);
     created = 1;
   }
-  const result = hll(ctx).hll_add(ctx.db, e, core.at[1]!, args.length - 2);
+  const result = hll(ctx).hll_add(ctx.db, e, core.at[1]!, args.length - 2, created);
   const changed = created === 1 || core.ctlI32(0) === 1;
   const error = resultError(result);
   if (error !== null) {
