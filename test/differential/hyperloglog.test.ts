@@ -325,4 +325,24 @@ describe("HyperLogLog effects", () => {
     // PFCOUNT stored its count in the header on both.
     expect(engineGet(replica, "a")[15]! & 0x80).toBe(0);
   });
+
+  it("a value that grows or turns dense in place keeps its key's expiry", async () => {
+    let now = 1_000_000;
+    const engine = await Engine.create(coreModule(), { clock: () => now });
+    const session = engine.newSession();
+    const run = (...args: Arg[]): Reply => engine.execute(session, args.map(toBytes));
+    run("SET", "filler", "x", "PX", "5000");
+    run("PFADD", "h", "a");
+    run("SET", "h", engineGet(engine, "h"), "PX", "10000");
+    run("PFADD", "h", ...elements("grow", 0, 3000)); // sparse growth, then dense
+    run("PFDEBUG", "TODENSE", "h");
+    const x = engine.core.x;
+    const key = toBytes("h");
+    const e = x.ks_find(0, engine.core.stage1(key), key.length, 0);
+    expect(x.ks_get_expire(0, e)).toBe(1_010_000);
+    expect(run("PFCOUNT", "h")).toBeGreaterThan(2900);
+    now += 10_001;
+    expect(run("GET", "h")).toBeNull();
+    expect(run("GET", "filler")).toBeNull();
+  });
 });
