@@ -26,6 +26,7 @@ export {
   ks_add_object,
   ks_set_string,
   ks_string_grow,
+  ks_string_resize,
   ks_delete,
   ks_delete_entry,
   ks_set_expire,
@@ -47,3 +48,16 @@ export {
   ks_copy_entry,
   ks_peek,
 } from "./keyspace";
+export {
+  hll_set_sparse_max_bytes,
+  hll_valid,
+  hll_count,
+  hll_create,
+  hll_add,
+  hll_merge_reset,
+  hll_merge_from,
+  hll_merge_count,
+  hll_merge_store,
+  hll_to_dense,
+  hll_registers,
+} from "./hll";

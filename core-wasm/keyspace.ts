@@ -420,6 +420,29 @@ export function ks_string_grow(dbIndex: u32, kptr: usize, klen: u32, vlen: u32):
   return e;
 }
 
+/**
+ * Changes the length of a live string entry's value, growing or shrinking
+ * it; the bytes up to the shorter of the two lengths are kept and any new
+ * bytes are left for the caller to write. Returns the entry, which may have
+ * moved (the dict link and the volatile slot follow it).
+ */
+export function ks_string_resize(dbIndex: u32, e: usize, vlen: u32): usize {
+  if (entryStringLength(e) == vlen) return e;
+  const d = db(dbIndex);
+  const klen = entryKeyLength(e);
+  // Find the entry again so that the dict knows which link to repoint: the
+  // caller's lookup may be several core calls old.
+  const found = dictFind(d.dict, load<u32>(e + ENTRY_HASH), entryKey(e), klen);
+  assert(found == e);
+  const moved = realloc(e, E_KEY + <usize>klen + <usize>vlen);
+  if (moved != e) {
+    dictRelinkFound(moved);
+    volatileMoved(d, moved);
+  }
+  store<u32>(moved + E_VALUE, vlen);
+  return moved;
+}
+
 /** Deletes a key; returns 1 if a live key was deleted, 0 if absent or expired. */
 export function ks_delete(dbIndex: u32, kptr: usize, klen: u32): i32 {
   const e = ks_find(dbIndex, kptr, klen, LOOKUP_NOTOUCH);

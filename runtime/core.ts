@@ -43,6 +43,7 @@ export interface CoreExports {
   ks_add_object(db: number, kptr: number, klen: number, type: number, enc: number, obj: number): number;
   ks_set_string(db: number, kptr: number, klen: number, vptr: number, vlen: number, keepTtl: number): number;
   ks_string_grow(db: number, kptr: number, klen: number, vlen: number): number;
+  ks_string_resize(db: number, e: number, vlen: number): number;
   ks_delete(db: number, kptr: number, klen: number): number;
   ks_delete_entry(db: number, e: number): void;
   ks_set_expire(db: number, e: number, at: number): void;

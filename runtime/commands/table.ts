@@ -5,6 +5,7 @@ import { keyCommands } from "./keys.ts";
 import { connectionCommands } from "./connection.ts";
 import { transactionCommands } from "./transactions.ts";
 import { pubsubCommands } from "./pubsub.ts";
+import { hyperloglogCommands } from "./hyperloglog.ts";
 
 export const allCommands: readonly CommandDef[] = [
   ...connectionCommands,
@@ -12,6 +13,7 @@ export const allCommands: readonly CommandDef[] = [
   ...stringCommands,
   ...transactionCommands,
   ...pubsubCommands,
+  ...hyperloglogCommands,
 ];
 
 export const commandTable: ReadonlyMap<string, CommandDef> = new Map(allCommands.map((c) => [c.name, c]));
