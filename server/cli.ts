@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Engine } from "../runtime/engine.ts";
 import { RespServer } from "./resp-server.ts";
 import { loadConfig, ConfigError, DEFAULT_CONFIG } from "./config.ts";
+import { startHttpApi } from "./http-server.ts";
 
 const HELP = `Usage: trireme [server] [config-file] [options]
 
@@ -26,6 +27,8 @@ same settings can come from a config file or from TRIREME_<NAME> variables
   --proto-max-bulk-len BYTES    largest bulk string (default 512mb)
   --client-query-buffer-limit BYTES   unprocessed input held per client (default 1gb)
   --dir PATH                    data folder (default ${DEFAULT_CONFIG.dir})
+  --http-port N                 HTTP API port, Upstash REST compatible (default ${DEFAULT_CONFIG.httpPort}; 0 = off)
+  --http-token TOKEN            bearer token the HTTP API requires (required when bound beyond loopback)
   --help                        this text
 `;
 
@@ -45,6 +48,10 @@ async function main(argv: string[]): Promise<void> {
   const server = new RespServer(engine, config);
   const addresses = await server.listen();
   log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
+  if (config.httpPort !== 0) {
+    const httpAddresses = await startHttpApi(engine, config);
+    log(`HTTP API (Upstash REST compatible) on ${httpAddresses.join(", ")}${config.httpToken === undefined ? " without a token" : " with a bearer token"}`);
+  }
   log("durability: none — data lives in memory only; the durable log is not built yet (see the issues)");
   const stop = (signal: string) => {
     log(`${signal} received, shutting down`);

@@ -14,6 +14,10 @@ export interface ServerConfig {
   protoMaxBulkLen: number;
   clientQueryBufferLimit: number;
   dir: string;
+  /** Port of the HTTP API (Upstash-compatible REST); 0 disables it. */
+  httpPort: number;
+  /** Bearer token the HTTP API requires; unset means none (allowed only on loopback). */
+  httpToken: string | undefined;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -26,6 +30,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   protoMaxBulkLen: 512 * 1024 * 1024,
   clientQueryBufferLimit: 1024 * 1024 * 1024,
   dir: "./data",
+  httpPort: 7379,
+  httpToken: undefined,
 };
 
 export class ConfigError extends Error {}
@@ -64,6 +70,8 @@ export function applyDirective(config: ServerConfig, name: string, values: strin
     case "proto-max-bulk-len": config.protoMaxBulkLen = parseMemory(value); break;
     case "client-query-buffer-limit": config.clientQueryBufferLimit = parseMemory(value); break;
     case "dir": config.dir = value; break;
+    case "http-port": config.httpPort = parseInteger(name, value, 0, 65535); break;
+    case "http-token": config.httpToken = value === "" ? undefined : value; break;
     default: throw new ConfigError(`unknown setting '${name}'`);
   }
 }
