@@ -46,3 +46,18 @@ export {
   ks_copy_entry,
   ks_peek,
 } from "./keyspace";
+export {
+  list_new,
+  list_len,
+  list_push,
+  list_pop,
+  list_move,
+  list_range,
+  list_set,
+  list_insert,
+  list_remove,
+  list_delete_range,
+  list_pos,
+  list_bytes,
+  list_check,
+} from "./list";
