@@ -22,8 +22,11 @@
 //   bytes ~= 20 + 4 * chunks + 16 * chunks + n * (s + varint(s)) + slack
 //
 // where chunks ~= n / min(256, 4096 / (s + 1)) and slack is the unused capacity
-// of chunks (chunk capacity doubles up to 4 KiB, and shrinks by half when a
-// chunk is less than a quarter full, so at most half of a chunk is slack).
+// of chunks (chunk capacity doubles up to 4 KiB, is cut to what is used when a
+// chunk reaches 256 entries, and shrinks when a chunk is under a quarter full).
+// Measured (RPUSH of 200,000 equal elements): 2.1 bytes per 1-byte element,
+// 11 per 10-byte, 52 per 50-byte, 515 per 500-byte; redis-server 7.0 uses 3,
+// 12, 52 and 515 (used_memory).
 //
 // Costs. Push and pop at either end touch one end chunk: O(1), with a memmove
 // of at most one chunk (4 KiB) when the front chunk's bytes shift; a new chunk
@@ -274,6 +277,17 @@ function chunkInsert(l: List, i: u32, off: u32, ptr: usize, len: u32, size: u32)
   memory.copy(at + h, ptr, len);
   store<u32>(c + C_COUNT, cCount(c) + 1);
   store<u32>(c + C_USED, cUsed(c) + size);
+  // A chunk full by count takes no more entries: give back its free tail.
+  if (cCount(c) == CHUNK_ENTRIES_MAX && cCap(c) > cUsed(c)) chunkTrim(l, i);
+}
+
+/** Sets chunk i's capacity to exactly what it uses. */
+function chunkTrim(l: List, i: u32): void {
+  let c = chunkAt(l, i);
+  const used = cUsed(c);
+  c = realloc(c, CHUNK_HEADER_BYTES + <usize>used);
+  store<u32>(c + C_CAP, used);
+  setChunkAt(l, i, c);
 }
 
 /** A new chunk holding only this element, at logical position i. */
