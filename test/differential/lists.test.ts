@@ -404,12 +404,12 @@ describe("lists against redis-server", () => {
       fc.tuple(fc.constantFrom("SET", "DEL"), key).map(([c, k]) => (c === "SET" ? [c, k, "v"] : [c, k])),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60 }), async (commands) => {
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 100 }), async (commands) => {
         await diff.reset();
         await diff.runAll(commands);
         await diff.runAll([["LRANGE", "a", "0", "-1"], ["LRANGE", "b", "0", "-1"], ["TYPE", "s"]]);
       }),
-      { numRuns: 150 },
+      { numRuns: 400 },
     );
   });
 });

@@ -196,4 +196,39 @@ describe("list core against an array model", () => {
     expect(x.list_len(l)).toBe(0);
     expect(x.list_check(l)).toBe(0);
   });
+
+  it("copies are deep, and freeing a list gives back every byte", async () => {
+    const { core, x } = await open();
+    const key = (k: string) => new TextEncoder().encode(k);
+    const addList = (k: string, l: number) => core.x.ks_add_object(0, core.stage1(key(k)), k.length, 1, 0, l);
+    const build = () => {
+      const l = x.list_new();
+      for (let i = 0; i < 10_000; i++) {
+        const e = element(i % 7, i % 100 === 0 ? 5000 : i % 40);
+        x.list_push(l, i % 2, core.stage1(e), e.length);
+      }
+      return l;
+    };
+    // Warm up the keyspace's tables and the output buffer (which keeps its
+    // size), so that only the lists' own memory is counted below.
+    const warm = build();
+    contents(core, x, warm);
+    addList("warm", warm);
+    core.x.ks_delete(0, core.stage1(key("warm")), 4);
+    const before = core.x.mem_used();
+    const l = build();
+    const e = addList("src", l);
+    const copyEntry = core.x.ks_copy_entry(0, e, 0, core.stage1(key("dst")), 3);
+    const copy = core.x.ks_entry_object(copyEntry);
+    expect(x.list_check(copy)).toBe(0);
+    const original = contents(core, x, copy);
+    expect(contents(core, x, l)).toEqual(original);
+    x.list_pop(l, 0, 5000);
+    const z = element(9, 9);
+    x.list_set(l, 0, core.stage1(z), z.length);
+    expect(contents(core, x, copy)).toEqual(original);
+    core.x.ks_delete(0, core.stage1(key("src")), 3);
+    core.x.ks_delete(0, core.stage1(key("dst")), 3);
+    expect(core.x.mem_used()).toBe(before);
+  });
 });
