@@ -61,3 +61,18 @@ export {
   hll_to_dense,
   hll_registers,
 } from "./hll";
+export {
+  list_new,
+  list_len,
+  list_push,
+  list_pop,
+  list_move,
+  list_range,
+  list_set,
+  list_insert,
+  list_remove,
+  list_delete_range,
+  list_pos,
+  list_bytes,
+  list_check,
+} from "./list";

@@ -6,6 +6,8 @@ import { connectionCommands } from "./connection.ts";
 import { transactionCommands } from "./transactions.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { hyperloglogCommands } from "./hyperloglog.ts";
+import { listCommands } from "./lists.ts";
+import { blockingCommands } from "./blocking.ts";
 
 export const allCommands: readonly CommandDef[] = [
   ...connectionCommands,
@@ -14,6 +16,8 @@ export const allCommands: readonly CommandDef[] = [
   ...transactionCommands,
   ...pubsubCommands,
   ...hyperloglogCommands,
+  ...listCommands,
+  ...blockingCommands,
 ];
 
 export const commandTable: ReadonlyMap<string, CommandDef> = new Map(allCommands.map((c) => [c.name, c]));
