@@ -17,14 +17,17 @@ import { slotName } from "../hub.ts";
 const LLONG_MAX = 9223372036854775807;
 const TIMEOUT_PATTERN = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?inf(?:inity)?$/i;
 
-/** Redis's getTimeoutFromObjectOrReply for seconds: a float, at most LLONG_MAX ms, not negative. */
+/**
+ * Redis 7.0's getTimeoutFromObjectOrReply for seconds: a float; milliseconds
+ * beyond LLONG_MAX overflow the conversion to a negative number in Redis, so
+ * they are "negative" here too.
+ */
 function parseTimeoutMs(arg: Uint8Array): number | ErrorReply {
   let s = "";
   for (const b of arg) s += String.fromCharCode(b);
   if (!TIMEOUT_PATTERN.test(s)) return new ErrorReply("ERR timeout is not a float or out of range");
   const ms = Number(s.replace(/inf(inity)?$/i, "Infinity")) * 1000;
-  if (ms > LLONG_MAX) return new ErrorReply("ERR timeout is out of range");
-  if (ms < 0) return new ErrorReply("ERR timeout is negative");
+  if (ms < 0 || ms >= LLONG_MAX) return new ErrorReply("ERR timeout is negative");
   return Math.ceil(ms);
 }
 
