@@ -46,3 +46,14 @@ export {
   ks_copy_entry,
   ks_peek,
 } from "./keyspace";
+export {
+  str_incrby,
+  str_append,
+  str_setrange,
+  str_setbit,
+  str_getbit,
+  str_bitcount,
+  str_bitpos,
+  str_bitop,
+  str_lcs,
+} from "./strings";

@@ -126,84 +126,176 @@ export function formatDoubleShortest(x: number): string {
   return String(x);
 }
 
-// ---- exact decimals, for INCRBYFLOAT -----------------------------------
+// ---- long doubles, for INCRBYFLOAT ------------------------------------
 
-interface Decimal {
-  digits: bigint; // value = digits / 10^scale
-  scale: number;
+// INCRBYFLOAT (and HINCRBYFLOAT) compute in C's long double, which on the
+// x86-64 servers Redis runs on is the x87 80-bit format: a 64-bit significand
+// and a 15-bit exponent. Redis parses both operands with strtold (correctly
+// rounded), adds them (one rounding), and prints the sum with "%.17Lf"
+// (exact decimal expansion rounded to 17 places, ties to even), then strips
+// trailing zeros. Decimal arithmetic alone gives different text wherever the
+// 64-bit significand cannot hold the exact sum (1e20 + 1 is 1e20 in Redis),
+// so this emulates the format exactly with BigInt: a finite value is
+// sign * significand * 2^exponent.
+
+interface LongDouble {
+  negative: boolean;
+  /** 0 <= significand < 2^64; 0 means zero. */
+  significand: bigint;
+  exponent: number;
+  infinite: boolean;
 }
 
-const DECIMAL_PATTERN = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
-// Long double's largest exponent is about 10^4932; anything larger is infinity.
-const LONG_DOUBLE_MAX_EXPONENT = 4932;
+const LD_SIGNIFICAND_BITS = 64;
+/** Exponent of the smallest subnormal: 2^-16445. */
+const LD_EXPONENT_MIN = -16445;
+/** Largest exponent with a 64-bit significand below 2^16384. */
+const LD_EXPONENT_MAX = 16384 - LD_SIGNIFICAND_BITS;
+/** Redis's MAX_LONG_DOUBLE_CHARS: longer texts are not parsed. */
+const LONG_DOUBLE_TEXT_MAX = 5 * 1024;
+const PRINT_DECIMALS = 17;
 
-function parseDecimal(s: string): Decimal | null {
-  const m = DECIMAL_PATTERN.exec(s);
-  if (!m) return null;
-  const intPart = m[2] ?? "";
-  const fracPart = m[3] ?? "";
-  if (intPart === "" && fracPart === "") return null;
-  const exponent = m[4] === undefined ? 0 : Number(m[4]);
-  if (!Number.isFinite(exponent) || Math.abs(exponent) > 10000) return null;
-  let digits = BigInt((intPart + fracPart) || "0");
-  if (m[1] === "-") digits = -digits;
-  let scale = fracPart.length - exponent;
-  if (scale < 0) {
-    digits *= 10n ** BigInt(-scale);
-    scale = 0;
+const HEX_FLOAT_PATTERN = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+const DECIMAL_FLOAT_PATTERN = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const NAN_PATTERN = /^[+-]?nan(?:\([0-9A-Za-z_]*\))?$/i;
+
+function bitLength(n: bigint): number {
+  return n === 0n ? 0 : n.toString(2).length;
+}
+
+function pow2(k: number): bigint {
+  return 1n << BigInt(k);
+}
+
+/** Rounds the positive rational num/den to the nearest long double (ties to even). */
+function roundToLongDouble(negative: boolean, num: bigint, den: bigint): LongDouble {
+  if (num === 0n) return { negative, significand: 0n, exponent: 0, infinite: false };
+  // floor(log2(num/den)) is bitLength(num) - bitLength(den) or one less.
+  let log2 = bitLength(num) - bitLength(den);
+  if (log2 >= 0 ? num < den << BigInt(log2) : num << BigInt(-log2) < den) log2--;
+  let exponent = Math.max(log2 - (LD_SIGNIFICAND_BITS - 1), LD_EXPONENT_MIN);
+  const scaledNum = exponent < 0 ? num << BigInt(-exponent) : num;
+  const scaledDen = exponent > 0 ? den << BigInt(exponent) : den;
+  let significand = scaledNum / scaledDen;
+  const twiceRemainder = (scaledNum - significand * scaledDen) * 2n;
+  if (twiceRemainder > scaledDen || (twiceRemainder === scaledDen && (significand & 1n) === 1n)) significand++;
+  if (significand === pow2(LD_SIGNIFICAND_BITS)) {
+    significand >>= 1n;
+    exponent++;
   }
-  return { digits, scale };
+  if (exponent > LD_EXPONENT_MAX) return { negative, significand: 0n, exponent: 0, infinite: true };
+  return { negative, significand, exponent, infinite: false };
 }
 
 /**
- * INCRBYFLOAT's arithmetic: Redis adds two long doubles and prints the sum
- * with 17 decimals, trailing zeros removed. Adding the two decimal texts
- * exactly and rounding to 17 decimals gives the same text wherever a long
- * double holds the operands exactly enough (about 18 significant digits).
- * Returns null when either operand is not a valid float, and "overflow" when
- * the sum is not finite.
+ * Redis's string2ld: strtold over the whole text (decimal, hexadecimal,
+ * inf/infinity), with no leading space, no NaN, and no overflow or underflow
+ * to zero. Null when Redis would say "value is not a valid float".
+ */
+export function parseLongDouble(s: string): LongDouble | null {
+  if (s.length === 0 || s.length >= LONG_DOUBLE_TEXT_MAX) return null;
+  const inf = INFINITY_PATTERN.exec(s);
+  if (inf) return { negative: inf[1] === "-", significand: 0n, exponent: 0, infinite: true };
+  if (NAN_PATTERN.test(s)) return null;
+  let result: LongDouble;
+  const hex = HEX_FLOAT_PATTERN.exec(s);
+  if (hex) {
+    const whole = hex[2] ?? "";
+    const fraction = hex[3] ?? "";
+    if (whole === "" && fraction === "") return null;
+    const mantissa = BigInt("0x" + (whole + fraction || "0"));
+    const exponent = (hex[4] === undefined ? 0 : clampExponent(hex[4])) - 4 * fraction.length;
+    if (mantissa === 0n) return { negative: hex[1] === "-", significand: 0n, exponent: 0, infinite: false };
+    const magnitude = bitLength(mantissa) + exponent;
+    if (magnitude > 16400) return null;
+    if (magnitude < -16500) return null;
+    result = exponent >= 0
+      ? roundToLongDouble(hex[1] === "-", mantissa << BigInt(exponent), 1n)
+      : roundToLongDouble(hex[1] === "-", mantissa, pow2(-exponent));
+  } else {
+    const dec = DECIMAL_FLOAT_PATTERN.exec(s);
+    if (!dec) return null;
+    const whole = dec[2] ?? "";
+    const fraction = dec[3] ?? "";
+    if (whole === "" && fraction === "") return null;
+    const digits = (whole + fraction).replace(/^0+/, "");
+    if (digits === "") return { negative: dec[1] === "-", significand: 0n, exponent: 0, infinite: false };
+    const exponent = (dec[4] === undefined ? 0 : clampExponent(dec[4])) - fraction.length;
+    // The value is digits * 10^exponent; far outside the range, it overflows
+    // or underflows to zero, which strtold reports as ERANGE.
+    const magnitude = digits.length + exponent;
+    if (magnitude > 4934) return null;
+    if (magnitude < -4952) return null;
+    const mantissa = BigInt(digits);
+    result = exponent >= 0
+      ? roundToLongDouble(dec[1] === "-", mantissa * 10n ** BigInt(exponent), 1n)
+      : roundToLongDouble(dec[1] === "-", mantissa, 10n ** BigInt(-exponent));
+  }
+  if (result.infinite || result.significand === 0n) return null;
+  return result;
+}
+
+/** An exponent's digits as a number, saturated far beyond any meaningful value. */
+function clampExponent(text: string): number {
+  const v = Number(text);
+  return Math.max(-1e7, Math.min(1e7, v));
+}
+
+/** The long double nearest to a + b (one rounding, ties to even); null for NaN. */
+function addLongDoubles(a: LongDouble, b: LongDouble): LongDouble | null {
+  if (a.infinite || b.infinite) {
+    if (a.infinite && b.infinite && a.negative !== b.negative) return null;
+    return { negative: a.infinite ? a.negative : b.negative, significand: 0n, exponent: 0, infinite: true };
+  }
+  if (a.significand === 0n && b.significand === 0n) {
+    return { negative: a.negative && b.negative, significand: 0n, exponent: 0, infinite: false };
+  }
+  const exponent = Math.min(a.exponent, b.exponent);
+  const av = (a.significand << BigInt(a.exponent - exponent)) * (a.negative ? -1n : 1n);
+  const bv = (b.significand << BigInt(b.exponent - exponent)) * (b.negative ? -1n : 1n);
+  const sum = av + bv;
+  const negative = sum < 0n;
+  const magnitude = negative ? -sum : sum;
+  return exponent >= 0
+    ? roundToLongDouble(negative, magnitude << BigInt(exponent), 1n)
+    : roundToLongDouble(negative, magnitude, pow2(-exponent));
+}
+
+/** printf("%.17Lf") with trailing zeros (and a bare '.') removed, "-0" as "0": Redis's LD_STR_HUMAN. */
+export function formatLongDoubleHuman(v: LongDouble): string {
+  if (v.infinite) return v.negative ? "-inf" : "inf";
+  const scale = 10n ** BigInt(PRINT_DECIMALS);
+  let scaled: bigint;
+  if (v.exponent >= 0) {
+    scaled = (v.significand << BigInt(v.exponent)) * scale;
+  } else {
+    const num = v.significand * scale;
+    const shift = BigInt(-v.exponent);
+    scaled = num >> shift;
+    const twiceRemainder = (num - (scaled << shift)) * 2n;
+    const den = 1n << shift;
+    if (twiceRemainder > den || (twiceRemainder === den && (scaled & 1n) === 1n)) scaled++;
+  }
+  let digits = scaled.toString().padStart(PRINT_DECIMALS + 1, "0");
+  const whole = digits.slice(0, digits.length - PRINT_DECIMALS);
+  const fraction = digits.slice(digits.length - PRINT_DECIMALS).replace(/0+$/, "");
+  digits = fraction.length > 0 ? `${whole}.${fraction}` : whole;
+  if (digits === "0") return "0";
+  return v.negative ? `-${digits}` : digits;
+}
+
+/**
+ * INCRBYFLOAT's arithmetic, exactly as Redis computes it in x87 long double
+ * (see above). Returns null when either operand is not a valid float, and
+ * "overflow" when the sum is infinite or NaN ("increment would produce NaN or
+ * Infinity").
  */
 export function addDecimalTexts(current: string, increment: string): string | null | "overflow" {
-  const a = parseFloatText(current);
-  const b = parseFloatText(increment);
-  if (a === null || b === null) return null;
-  if (a === "inf" || a === "-inf" || b === "inf" || b === "-inf") return "overflow";
-  const scale = Math.max(a.scale, b.scale);
-  const sum = a.digits * 10n ** BigInt(scale - a.scale) + b.digits * 10n ** BigInt(scale - b.scale);
-  const rounded = roundToScale(sum, scale, 17);
-  let textOut = formatScaled(rounded, Math.min(scale, 17));
-  const integerDigits = textOut.replace(/^-/, "").split(".")[0]!.length;
-  if (integerDigits > LONG_DOUBLE_MAX_EXPONENT) return "overflow";
-  if (textOut === "-0") textOut = "0";
-  return textOut;
-}
-
-function parseFloatText(s: string): Decimal | "inf" | "-inf" | null {
-  const inf = INFINITY_PATTERN.exec(s);
-  if (inf) return inf[1] === "-" ? "-inf" : "inf";
-  if (s.length === 0 || /^\s/.test(s)) return null;
-  return parseDecimal(s);
-}
-
-function roundToScale(value: bigint, scale: number, maxScale: number): bigint {
-  if (scale <= maxScale) return value;
-  const divisor = 10n ** BigInt(scale - maxScale);
-  const negative = value < 0n;
-  const abs = negative ? -value : value;
-  let q = abs / divisor;
-  const r = abs % divisor;
-  if (r * 2n > divisor || (r * 2n === divisor && q % 2n === 1n)) q += 1n;
-  return negative ? -q : q;
-}
-
-function formatScaled(value: bigint, scale: number): string {
-  const negative = value < 0n;
-  let digits = (negative ? -value : value).toString();
-  if (scale > 0) {
-    digits = digits.padStart(scale + 1, "0");
-    let fraction = digits.slice(digits.length - scale).replace(/0+$/, "");
-    const whole = digits.slice(0, digits.length - scale);
-    digits = fraction.length > 0 ? `${whole}.${fraction}` : whole;
-  }
-  return negative ? `-${digits}` : digits;
+  const a = parseLongDouble(current);
+  if (a === null) return null;
+  const b = parseLongDouble(increment);
+  if (b === null) return null;
+  const sum = addLongDoubles(a, b);
+  if (sum === null || sum.infinite) return "overflow";
+  return formatLongDoubleHuman(sum);
 }
