@@ -104,19 +104,82 @@ export function formatDouble(x: number): string {
   if (x === -Infinity) return "-inf";
   if (Number.isNaN(x)) return "nan";
   if (x === 0) return Object.is(x, -0) ? "-0" : "0";
-  const expForm = x.toExponential(16);
+  const negative = x < 0;
+  const magnitude = Math.abs(x);
+  // 17 significant digits and the decimal exponent. JavaScript rounds an
+  // exact tie away from zero, C's printf to even: fix up the rare tie.
+  const expForm = magnitude.toExponential(16);
   const ePos = expForm.indexOf("e");
-  const exponent = Number(expForm.slice(ePos + 1));
-  if (exponent < -4 || exponent >= 17) {
-    let mantissa = expForm.slice(0, ePos);
-    if (mantissa.includes(".")) mantissa = mantissa.replace(/0+$/, "").replace(/\.$/, "");
-    const sign = exponent < 0 ? "-" : "+";
-    const digits = String(Math.abs(exponent)).padStart(2, "0");
-    return `${mantissa}e${sign}${digits}`;
+  let digits = expForm[0]! + expForm.slice(2, ePos);
+  let exponent = Number(expForm.slice(ePos + 1));
+  if (isTieAt17Digits(magnitude)) {
+    const longer = magnitude.toExponential(17);
+    const truncated = longer[0]! + longer.slice(2, 18);
+    exponent = Number(longer.slice(longer.indexOf("e") + 1));
+    if ((truncated.charCodeAt(16) - 48) % 2 === 0) {
+      digits = truncated;
+    } else {
+      const up = (BigInt(truncated) + 1n).toString();
+      digits = up.length > 17 ? up.slice(0, 17) : up;
+      if (up.length > 17) exponent++;
+    }
   }
-  let fixed = x.toFixed(16 - exponent);
-  if (fixed.includes(".")) fixed = fixed.replace(/0+$/, "").replace(/\.$/, "");
-  return fixed;
+  let out: string;
+  if (exponent < -4 || exponent >= 17) {
+    const fraction = digits.slice(1).replace(/0+$/, "");
+    const mantissa = fraction.length > 0 ? `${digits[0]}.${fraction}` : digits[0]!;
+    const sign = exponent < 0 ? "-" : "+";
+    out = `${mantissa}e${sign}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  } else if (exponent >= 0) {
+    const whole = digits.slice(0, exponent + 1);
+    const fraction = digits.slice(exponent + 1).replace(/0+$/, "");
+    out = fraction.length > 0 ? `${whole}.${fraction}` : whole;
+  } else {
+    const fraction = ("0".repeat(-exponent - 1) + digits).replace(/0+$/, "");
+    out = `0.${fraction}`;
+  }
+  return negative ? `-${out}` : out;
+}
+
+const F64_VIEW = new DataView(new ArrayBuffer(8));
+
+/**
+ * Whether the exact decimal expansion of a positive finite double has
+ * exactly 18 significant digits, the last a 5: the only case where rounding
+ * to 17 digits is a tie. x = m * 2^e with m odd has the significant digits
+ * of m * 5^-e when e < 0, which exceed 18 once -e > 25; when e >= 0 it is an
+ * integer whose trailing zeros come from m's factors of 5, so only integers
+ * below 10^40 can qualify.
+ */
+function isTieAt17Digits(x: number): boolean {
+  const longer = x.toExponential(17);
+  if (longer.charCodeAt(18) !== 53) return false; // the 18th digit is not '5'
+  F64_VIEW.setFloat64(0, x);
+  const hi = F64_VIEW.getUint32(0);
+  const lo = F64_VIEW.getUint32(4);
+  const biased = (hi >>> 20) & 0x7ff;
+  let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let e: number;
+  if (biased === 0) {
+    e = -1074;
+  } else {
+    m |= 1n << 52n;
+    e = biased - 1075;
+  }
+  while ((m & 1n) === 0n) {
+    m >>= 1n;
+    e++;
+  }
+  let exact: bigint;
+  if (e < 0) {
+    if (-e > 25) return false;
+    exact = m * 5n ** BigInt(-e);
+  } else {
+    if (x >= 1e40) return false;
+    exact = m << BigInt(e);
+  }
+  const significant = exact.toString().replace(/0+$/, "");
+  return significant.length === 18;
 }
 
 /** Shortest text that reads back as the same double: Redis 7.2's style, used where exactness is free. */
