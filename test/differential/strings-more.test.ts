@@ -196,6 +196,21 @@ describe("string commands against redis-server", () => {
     await expectSameEncoding("i");
   });
 
+  it("SET, MSET, SETNX, SETEX, GETSET tag int, embstr and raw like Redis", async () => {
+    const values = ["123", "-123", "0", "-0", "01", "+1", " 1", "9223372036854775807", "9223372036854775808",
+      "-9223372036854775808", "12345678901234567890", "", "x".repeat(44), "x".repeat(45), "1.5", "a\u0000b"];
+    for (const [i, v] of values.entries()) {
+      await diff.runAll([
+        ["SET", `set${i}`, v],
+        ["MSET", `mset${i}`, v],
+        ["SETNX", `setnx${i}`, v],
+        ["SETEX", `setex${i}`, "1000", v],
+        ["GETSET", `getset${i}`, v],
+      ]);
+      for (const prefix of ["set", "mset", "setnx", "setex", "getset"]) await expectSameEncoding(`${prefix}${i}`);
+    }
+  });
+
   it("GETRANGE (and SUBSTR) with negative, huge and reversed ranges", async () => {
     await diff.run("SET", "k", "Hello, World");
     const indexes = ["0", "1", "-1", "-2", "5", "11", "12", "100", "-100", "-12", "-13",
@@ -372,6 +387,14 @@ describe("string commands against redis-server", () => {
       ["LCS", "x", "y"],
       ["LCS", "x", "y", "IDX", "WITHMATCHLEN"],
       ["HSET_NOT_HERE", "h"],
+    ]);
+    // A table of (12001 x 12001) u32 cells is over 512 MB: refused before allocating.
+    const big = "ab".repeat(6000);
+    await diff.runAll([
+      ["MSET", "big1", big, "big2", big],
+      ["LCS", "big1", "big2", "LEN"],
+      ["LCS", "big1", "missing", "LEN"],
+      ["LCS", "big1", "a"],
     ]);
   });
 
