@@ -76,3 +76,14 @@ export {
   list_bytes,
   list_check,
 } from "./list";
+export {
+  str_incrby,
+  str_append,
+  str_setrange,
+  str_setbit,
+  str_getbit,
+  str_bitcount,
+  str_bitpos,
+  str_bitop,
+  str_lcs,
+} from "./strings";
