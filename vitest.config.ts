@@ -1,6 +1,7 @@
 // Test projects, one per concern (see test/README.md):
 //   unit          engine and runtime pieces, in-process on Node
 //   differential  the engine against a real redis-server started for the run
+//   conformance-node  the engine conformance suite (test/conformance) on Node
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -19,6 +20,13 @@ export default defineConfig({
           include: ["test/differential/**/*.test.ts"],
           globalSetup: ["test/helpers/oracle-setup.ts"],
           testTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: "conformance-node",
+          include: ["test/conformance/**/*.test.ts"],
+          testTimeout: 60_000,
         },
       },
     ],
