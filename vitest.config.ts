@@ -3,6 +3,7 @@
 //   differential  the engine against a real redis-server started for the run
 //   conformance-node  the engine conformance suite (test/conformance) on Node
 //   workers       the same suite inside workerd (@cloudflare/vitest-plugin)
+//   browser       the same suite in headless Chromium (esbuild bundle, playwright-core)
 import { defineConfig } from "vitest/config";
 import type { Plugin } from "vite";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
@@ -62,6 +63,13 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
           testTimeout: 60_000,
         },
       },
