@@ -3,7 +3,7 @@
 // or two core calls. Relative expiries are propagated as absolute PXAT.
 
 import type { CommandContext } from "../context.ts";
-import { range, type CommandDef } from "./spec.ts";
+import { range, type CommandDef, type KeyRef } from "./spec.ts";
 import { Errors, OK, type Reply, ErrorReply } from "../reply.ts";
 import { ValueType } from "../core.ts";
 import { isWord } from "../bytes.ts";
@@ -99,15 +99,55 @@ function get(ctx: CommandContext, args: Uint8Array[]): Reply {
   return getString(ctx, args[1]!);
 }
 
+// SET's key flags depend on its arguments (Redis's setGetKeys): with GET it
+// reads the old value (RW access update), without it only overwrites (OW update).
+function setKeys(args: readonly Uint8Array[]): KeyRef[] {
+  for (let i = 3; i < args.length; i++) {
+    if (isWord(args[i]!, "get")) return [{ position: 1, flags: ["RW", "access", "update"] }];
+  }
+  return [{ position: 1, flags: ["OW", "update"] }];
+}
+
 export const stringCommands: CommandDef[] = [
   {
-    name: "get", arity: 2, flags: ["readonly", "fast"], keys: [range(1, 1)],
+    name: "get", arity: 2, flags: ["readonly", "fast"], keys: [range(1, 1, 1, ["RO", "access"])],
     acl: ["read", "string", "fast"], group: "string", since: "1.0.0", complexity: "O(1)",
-    summary: "Returns the string value of a key.", handler: get,
+    summary: "Get the value of a key",
+    arguments: [{ name: "key", type: "key", keySpecIndex: 0 }],
+    handler: get,
   },
   {
-    name: "set", arity: -3, flags: ["write", "denyoom"], keys: [range(1, 1)],
+    name: "set", arity: -3, flags: ["write", "denyoom"],
+    keys: [range(1, 1, 1, ["RW", "access", "update", "variable_flags"], "RW and ACCESS due to the optional `GET` argument")],
     acl: ["write", "string", "slow"], group: "string", since: "1.0.0", complexity: "O(1)",
-    summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", handler: set,
+    summary: "Set the string value of a key",
+    history: [
+      ["2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."],
+      ["6.0.0", "Added the `KEEPTTL` option."],
+      ["6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."],
+      ["7.0.0", "Allowed the `NX` and `GET` options to be used together."],
+    ],
+    arguments: [
+      { name: "key", type: "key", keySpecIndex: 0 },
+      { name: "value", type: "string" },
+      {
+        name: "condition", type: "oneof", since: "2.6.12", flags: ["optional"], arguments: [
+          { name: "nx", type: "pure-token", token: "NX" },
+          { name: "xx", type: "pure-token", token: "XX" },
+        ],
+      },
+      { name: "get", type: "pure-token", token: "GET", since: "6.2.0", flags: ["optional"] },
+      {
+        name: "expiration", type: "oneof", flags: ["optional"], arguments: [
+          { name: "seconds", type: "integer", token: "EX", since: "2.6.12" },
+          { name: "milliseconds", type: "integer", token: "PX", since: "2.6.12" },
+          { name: "unix-time-seconds", type: "unix-time", token: "EXAT", since: "6.2.0" },
+          { name: "unix-time-milliseconds", type: "unix-time", token: "PXAT", since: "6.2.0" },
+          { name: "keepttl", type: "pure-token", token: "KEEPTTL", since: "6.0.0" },
+        ],
+      },
+    ],
+    getKeys: setKeys,
+    handler: set,
   },
 ];

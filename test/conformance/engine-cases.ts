@@ -10,6 +10,8 @@ import { binaryCases } from "./cases/binary.ts";
 import { expiryCases } from "./cases/expiry.ts";
 import { memoryCases } from "./cases/memory.ts";
 import { effectCases } from "./cases/effects.ts";
+import { resp3Cases } from "./cases/resp3.ts";
+import { commandCases } from "./cases/command.ts";
 
 export const engineCases: readonly EngineCase[] = [
   ...stringCases,
@@ -18,6 +20,8 @@ export const engineCases: readonly EngineCase[] = [
   ...expiryCases,
   ...memoryCases,
   ...effectCases,
+  ...resp3Cases,
+  ...commandCases,
 ];
 
 const names = new Set<string>();
