@@ -109,8 +109,8 @@ export class Engine {
     const parts = fullName.toLowerCase().split("|");
     if (parts.length > 2) return undefined;
     const def = commandTable.get(parts[0]!);
-    if (parts.length === 1 || def === undefined || def.subcommands === undefined) return parts.length === 1 ? def : undefined;
-    return findSubcommand(def, parts[1]!);
+    if (parts.length === 1) return def;
+    return def?.subcommands === undefined ? undefined : findSubcommand(def, parts[1]!);
   }
 
   /**
