@@ -1,6 +1,7 @@
 // The engine conformance suite inside workerd (through @cloudflare/vitest-plugin):
-// the core comes in as a Wasm module import, and nothing from Node is available
-// to the runtime (no nodejs_compat flag).
+// the core comes in as a Wasm module import, compiled by workerd. (The pool
+// itself turns on Node compatibility for vitest; that runtime/ needs none of
+// it is checked by test/unit/portability.test.ts.)
 import { describe, expect, it } from "vitest";
 import core from "../../build/trireme-core.wasm";
 import { openStore } from "../../runtime/store.ts";
@@ -13,7 +14,7 @@ const host: ConformanceHost = {
 };
 
 describe("engine conformance in workerd", () => {
-  it("runs without Node's globals", () => {
+  it("runs in workerd, with the core as a compiled Wasm module", () => {
     const g = globalThis as Record<string, unknown>;
     expect(core).toBeInstanceOf(WebAssembly.Module);
     expect(typeof g.navigator === "object" && (g.navigator as { userAgent?: string }).userAgent).toBe("Cloudflare-Workers");
