@@ -1,8 +1,33 @@
 // Test projects, one per concern (see test/README.md):
 //   unit          engine and runtime pieces, in-process on Node
 //   differential  the engine against a real redis-server started for the run
-//   server        the server process with real clients
+//   server        the server process with real clients, and over the wire against redis-server
+//   conformance-node  the engine conformance suite (test/conformance) on Node
+//   workers       the same suite inside workerd (@cloudflare/vitest-plugin)
+//   browser       the same suite in headless Chromium (esbuild bundle, playwright-core)
 import { defineConfig } from "vitest/config";
+import type { Plugin } from "vite";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+
+/**
+ * Lets workerd itself load `.wasm` imports in the workers project. The
+ * Cloudflare plugin inlines every module through Vite, and Vite 8 turns a
+ * `.wasm` import into glue that reads the file with node:fs; workerd instead
+ * compiles a natively imported .wasm to a WebAssembly.Module (and forbids
+ * compiling Wasm from bytes at run time). So .wasm files are externalized:
+ * the module runner imports them natively, and the plugin's module fallback
+ * serves them as CompiledWasm.
+ */
+function workerdWasmImports(): Plugin {
+  return {
+    name: "trireme:workerd-wasm-imports",
+    config(config) {
+      const deps = ((config.test ??= {}).server ??= {}).deps ??= {};
+      deps.inline = [/^(?!.*\.wasm$)/];
+      deps.external = [/\.wasm$/];
+    },
+  };
+}
 
 export default defineConfig({
   test: {
@@ -28,6 +53,33 @@ export default defineConfig({
           include: ["test/server/**/*.test.ts"],
           globalSetup: ["test/helpers/oracle-setup.ts"],
           testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "conformance-node",
+          include: ["test/conformance/**/*.test.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            miniflare: { compatibilityDate: "2025-09-01", compatibilityFlags: [] },
+          }),
+          workerdWasmImports(),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          testTimeout: 60_000,
         },
       },
     ],

@@ -11,7 +11,7 @@ import { loadCore, type Core, type CoreSource } from "./core.ts";
 import { CommandContext, type Session } from "./context.ts";
 import type { EffectRecord } from "./effects.ts";
 import { commandTable } from "./commands/table.ts";
-import type { CommandDef } from "./commands/spec.ts";
+import { findSubcommand, type CommandDef } from "./commands/spec.ts";
 import { ErrorReply, Errors, type Reply } from "./reply.ts";
 import { ascii, lowerAscii, utf8 } from "./bytes.ts";
 import { Hub } from "./hub.ts";
@@ -97,15 +97,42 @@ export class Engine {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
-  /** The command (or subcommand) these arguments call, or an error reply. */
+  /** The command table this engine dispatches from; COMMAND reads it too. */
+  get commands(): ReadonlyMap<string, CommandDef> {
+    return commandTable;
+  }
+
+  /**
+   * The command these arguments name, without checking arity: a container
+   * command (COMMAND, OBJECT...) given a second argument names its
+   * subcommand. Undefined if there is no such command or subcommand.
+   */
+  lookup(args: readonly Uint8Array[]): CommandDef | undefined {
+    const def = commandTable.get(lowerAscii(args[0]!));
+    if (def === undefined || def.subcommands === undefined || args.length === 1) return def;
+    return findSubcommand(def, lowerAscii(args[1]!));
+  }
+
+  /** A command or subcommand by its full name, any case: "get", "command|info". */
+  lookupByName(fullName: string): CommandDef | undefined {
+    const parts = fullName.toLowerCase().split("|");
+    if (parts.length > 2) return undefined;
+    const def = commandTable.get(parts[0]!);
+    if (parts.length === 1) return def;
+    return def?.subcommands === undefined ? undefined : findSubcommand(def, parts[1]!);
+  }
+
+  /**
+   * The command (or subcommand) these arguments call, or an error reply.
+   * A container called alone (COMMAND) runs its own handler, if its arity allows.
+   */
   resolve(args: readonly Uint8Array[]): CommandDef | ErrorReply {
-    const name = lowerAscii(args[0]!);
-    const def = commandTable.get(name);
+    const def = commandTable.get(lowerAscii(args[0]!));
     if (def === undefined) return unknownCommand(args);
-    if (!arityOk(def.arity, args.length)) return Errors.wrongArity(def.name);
-    if (def.subcommands === undefined) return def;
-    const sub = lowerAscii(args[1]!);
-    const subDef = def.subcommands.find((s) => s.name === `${def.name}|${sub}`);
+    if (def.subcommands === undefined || args.length === 1) {
+      return arityOk(def.arity, args.length) ? def : Errors.wrongArity(def.name);
+    }
+    const subDef = findSubcommand(def, lowerAscii(args[1]!));
     if (subDef === undefined) {
       return new ErrorReply(`ERR unknown subcommand '${sanitize(ascii(args[1]!)).slice(0, 128)}'. Try ${def.name.toUpperCase()} HELP.`);
     }

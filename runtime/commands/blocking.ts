@@ -162,13 +162,13 @@ export const blockingCommands: CommandDef[] = [
     handler: blockingListPop("RPOP"),
   },
   {
-    name: "blmove", arity: 6, flags: [...blockingFlags, "denyoom"], keys: [range(1, 2)],
+    name: "blmove", arity: 6, flags: ["write", "denyoom", "noscript", "blocking"], keys: [range(1, 1), range(2, 2)],
     acl: ["write", "list", "slow", "blocking"], group: "list", since: "6.2.0", complexity: "O(1)",
     summary: "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.",
     handler: blmove,
   },
   {
-    name: "brpoplpush", arity: 4, flags: [...blockingFlags, "denyoom"], keys: [range(1, 2)],
+    name: "brpoplpush", arity: 4, flags: ["write", "denyoom", "noscript", "blocking"], keys: [range(1, 1), range(2, 2)],
     acl: ["write", "list", "slow", "blocking"], group: "list", since: "2.2.0", complexity: "O(1)",
     summary: "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.",
     handler: brpoplpush,

@@ -29,7 +29,7 @@ export const connectionCommands: CommandDef[] = [
     summary: "Returns the server's liveliness response.", handler: ping,
   },
   {
-    name: "echo", arity: 2, flags: ["fast"], keys: [],
+    name: "echo", arity: 2, flags: ["loading", "stale", "fast"], keys: [],
     acl: ["fast", "connection"], group: "connection", since: "1.0.0", complexity: "O(1)",
     summary: "Returns the given string.", handler: echo,
   },

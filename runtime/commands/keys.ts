@@ -72,40 +72,69 @@ function dbsize(ctx: CommandContext): Reply {
   return ctx.core.x.ks_dbsize(ctx.db);
 }
 
+const FLUSH_HISTORY = [
+  ["4.0.0", "Added the `ASYNC` flushing mode modifier."],
+  ["6.2.0", "Added the `SYNC` flushing mode modifier."],
+] as const;
+
+const FLUSH_ARGUMENTS: CommandDef["arguments"] = [
+  {
+    name: "async", type: "oneof", flags: ["optional"], arguments: [
+      { name: "async", type: "pure-token", token: "ASYNC", since: "4.0.0" },
+      { name: "sync", type: "pure-token", token: "SYNC", since: "6.2.0" },
+    ],
+  },
+];
+
 export const keyCommands: CommandDef[] = [
   {
-    name: "del", arity: -2, flags: ["write"], keys: [range(1, -1)],
-    acl: ["keyspace", "write", "slow"], group: "generic", since: "1.0.0", complexity: "O(N) where N is the number of keys that will be removed.",
-    summary: "Deletes one or more keys.", handler: del,
+    name: "del", arity: -2, flags: ["write"], keys: [range(1, -1, 1, ["RM", "delete"])],
+    acl: ["keyspace", "write", "slow"], group: "generic", since: "1.0.0",
+    complexity: "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+    summary: "Delete a key", tips: ["request_policy:multi_shard", "response_policy:agg_sum"],
+    arguments: [{ name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] }],
+    handler: del,
   },
   {
-    name: "exists", arity: -2, flags: ["readonly", "fast"], keys: [range(1, -1)],
+    name: "exists", arity: -2, flags: ["readonly", "fast"], keys: [range(1, -1, 1, ["RO"])],
     acl: ["keyspace", "read", "fast"], group: "generic", since: "1.0.0", complexity: "O(N) where N is the number of keys to check.",
-    summary: "Determines whether one or more keys exist.", handler: exists,
+    summary: "Determine if a key exists", tips: ["request_policy:multi_shard", "response_policy:agg_sum"],
+    history: [["3.0.3", "Accepts multiple `key` arguments."]],
+    arguments: [{ name: "key", type: "key", keySpecIndex: 0, flags: ["multiple"] }],
+    handler: exists,
   },
   {
-    name: "type", arity: 2, flags: ["readonly", "fast"], keys: [range(1, 1)],
+    name: "type", arity: 2, flags: ["readonly", "fast"], keys: [range(1, 1, 1, ["RO"])],
     acl: ["keyspace", "read", "fast"], group: "generic", since: "1.0.0", complexity: "O(1)",
-    summary: "Determines the type of value stored at a key.", handler: type,
+    summary: "Determine the type stored at key",
+    arguments: [{ name: "key", type: "key", keySpecIndex: 0 }],
+    handler: type,
   },
   {
     name: "select", arity: 2, flags: ["loading", "stale", "fast"], keys: [],
     acl: ["connection", "fast"], group: "connection", since: "1.0.0", complexity: "O(1)",
-    summary: "Changes the selected database.", handler: select,
+    summary: "Change the selected database for the current connection",
+    arguments: [{ name: "index", type: "integer" }],
+    handler: select,
   },
   {
     name: "flushdb", arity: -1, flags: ["write"], keys: [],
     acl: ["keyspace", "write", "slow", "dangerous"], group: "server", since: "1.0.0", complexity: "O(N) where N is the number of keys in the selected database",
-    summary: "Remove all keys from the current database.", handler: flushdb,
+    summary: "Remove all keys from the current database", tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+    history: FLUSH_HISTORY, arguments: FLUSH_ARGUMENTS,
+    handler: flushdb,
   },
   {
     name: "flushall", arity: -1, flags: ["write"], keys: [],
     acl: ["keyspace", "write", "slow", "dangerous"], group: "server", since: "1.0.0", complexity: "O(N) where N is the total number of keys in all databases",
-    summary: "Removes all keys from all databases.", handler: flushall,
+    summary: "Remove all keys from all databases", tips: ["request_policy:all_shards", "response_policy:all_succeeded"],
+    history: FLUSH_HISTORY, arguments: FLUSH_ARGUMENTS,
+    handler: flushall,
   },
   {
     name: "dbsize", arity: 1, flags: ["readonly", "fast"], keys: [],
     acl: ["keyspace", "read", "fast"], group: "server", since: "1.0.0", complexity: "O(1)",
-    summary: "Returns the number of keys in the database.", handler: dbsize,
+    summary: "Return the number of keys in the selected database", tips: ["request_policy:all_shards", "response_policy:agg_sum"],
+    handler: dbsize,
   },
 ];

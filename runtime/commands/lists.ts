@@ -512,12 +512,12 @@ export const listCommands: CommandDef[] = [
     summary: "Return the index of matching elements on a list", handler: lpos,
   },
   {
-    name: "lmove", arity: 5, flags: ["write", "denyoom"], keys: [range(1, 2)],
+    name: "lmove", arity: 5, flags: ["write", "denyoom"], keys: [range(1, 1), range(2, 2)],
     acl: ["write", "list", "slow"], group: "list", since: "6.2.0", complexity: "O(1)",
     summary: "Pop an element from a list, push it to another list and return it", handler: lmove,
   },
   {
-    name: "rpoplpush", arity: 3, flags: ["write", "denyoom"], keys: [range(1, 2)],
+    name: "rpoplpush", arity: 3, flags: ["write", "denyoom"], keys: [range(1, 1), range(2, 2)],
     acl: ["write", "list", "slow"], group: "list", since: "1.2.0", complexity: "O(1)",
     summary: "Remove the last element in a list, prepend it to another list and return it", handler: rpoplpush,
   },

@@ -95,6 +95,13 @@ function pubsubNumsub(ctx: CommandContext, args: Uint8Array[]): Reply {
   return out;
 }
 
+// PUBSUB SHARDNUMSUB [shardchannel ...] — sharded pub/sub is a cluster feature: no subscribers here.
+function pubsubShardNumsub(_ctx: CommandContext, args: Uint8Array[]): Reply {
+  const out: Reply[] = [];
+  for (let i = 2; i < args.length; i++) out.push(args[i]!, 0);
+  return out;
+}
+
 // PUBSUB NUMPAT
 function pubsubNumpat(ctx: CommandContext): Reply {
   return ctx.engine.hub.patterns.size;
@@ -168,6 +175,16 @@ export const pubsubCommands: CommandDef[] = [
         name: "pubsub|numpat", arity: 2, flags: ["pubsub", "loading", "stale"], keys: [],
         acl: ["pubsub", "slow"], group: "pubsub", since: "2.8.0", complexity: "O(1)",
         summary: "Returns a count of unique pattern subscriptions.", handler: pubsubNumpat,
+      },
+      {
+        name: "pubsub|shardchannels", arity: -2, flags: ["pubsub", "loading", "stale"], keys: [],
+        acl: ["pubsub", "slow"], group: "pubsub", since: "7.0.0", complexity: "",
+        summary: "Returns the active shard channels.", handler: () => [],
+      },
+      {
+        name: "pubsub|shardnumsub", arity: -2, flags: ["pubsub", "loading", "stale"], keys: [],
+        acl: ["pubsub", "slow"], group: "pubsub", since: "7.0.0", complexity: "",
+        summary: "Returns the count of subscribers of shard channels.", handler: pubsubShardNumsub,
       },
       {
         name: "pubsub|help", arity: 2, flags: ["loading", "stale"], keys: [],

@@ -7,7 +7,7 @@
 // SET of its result, GETDEL as DEL.
 
 import type { CommandContext } from "../context.ts";
-import { range, type CommandDef } from "./spec.ts";
+import { range, type CommandDef, type KeyRef } from "./spec.ts";
 import { Errors, OK, type Reply, ErrorReply, MapReply } from "../reply.ts";
 import { ValueType } from "../core.ts";
 import { ascii, isWord, utf8 } from "../bytes.ts";
@@ -625,11 +625,22 @@ const W_SLOW = ["write", "string", "slow"];
 const R_FAST = ["read", "string", "fast"];
 const R_SLOW = ["read", "string", "slow"];
 
+/** SET's key is read as well as written only when GET is given: Redis's variable key flags. */
+function setKeys(args: readonly Uint8Array[]): KeyRef[] {
+  for (let i = 3; i < args.length; i++) {
+    if (isWord(args[i]!, "get")) return [{ position: 1, flags: ["RW", "access", "update"] }];
+  }
+  return [{ position: 1, flags: ["OW", "update"] }];
+}
+
 export const stringCommands: CommandDef[] = [
   def("get", 2, ["readonly", "fast"], key1, R_FAST,
     { summary: "Get the value of a key", since: "1.0.0", complexity: O1 }, get),
-  def("set", -3, ["write", "denyoom"], key1, W_SLOW,
-    { summary: "Set the string value of a key", since: "1.0.0", complexity: O1 }, set),
+  {
+    ...def("set", -3, ["write", "denyoom"], key1, W_SLOW,
+      { summary: "Set the string value of a key", since: "1.0.0", complexity: O1 }, set),
+    getKeys: setKeys,
+  },
   def("setnx", 3, ["write", "denyoom", "fast"], key1, W_FAST,
     { summary: "Set the value of a key, only if the key does not exist", since: "1.0.0", complexity: O1 }, setnx),
   def("setex", 4, ["write", "denyoom"], key1, W_SLOW,
@@ -684,6 +695,6 @@ export const stringCommands: CommandDef[] = [
     { summary: "Count set bits in a string", since: "2.6.0", complexity: "O(N)", group: "bitmap" }, bitcount),
   def("bitpos", -3, ["readonly"], key1, ["read", "bitmap", "slow"],
     { summary: "Find first bit set or clear in a string", since: "2.8.7", complexity: "O(N)", group: "bitmap" }, bitpos),
-  def("bitop", -4, ["write", "denyoom"], [range(2, -1)], ["write", "bitmap", "slow"],
+  def("bitop", -4, ["write", "denyoom"], [range(2, 2), range(3, -1)], ["write", "bitmap", "slow"],
     { summary: "Perform bitwise operations between strings", since: "2.6.0", complexity: "O(N)", group: "bitmap" }, bitop),
 ];

@@ -528,7 +528,9 @@ describe("random string command sequences", () => {
     fc.tuple(fc.constant("MGET"), key, key, key),
     fc.tuple(fc.constant("GETSET"), key, value),
     fc.tuple(fc.constant("GETDEL"), key),
-    fc.tuple(fc.constant("GETEX"), key, fc.constantFrom("EX", "PX", "PERSIST", "PXAT"), fc.constantFrom("1000", "1", "x")),
+    // No 1 ms TTLs here: whether such a key has expired yet would race between the two servers.
+    fc.tuple(fc.constant("GETEX"), key, fc.constantFrom("EX", "PX", "PERSIST", "PXAT"), fc.constantFrom("1000", "x")),
+    fc.tuple(fc.constant("GETEX"), key, fc.constant("PXAT"), fc.constant("1")),
     fc.tuple(fc.constant("APPEND"), key, value),
     fc.tuple(fc.constant("STRLEN"), key),
     fc.tuple(fc.constant("GETRANGE"), key, index, index),

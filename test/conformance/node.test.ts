@@ -1,0 +1,15 @@
+// The engine conformance suite on Node: the core read from build/ on disk.
+import { describe, expect, it } from "vitest";
+import { openStore } from "../../runtime/store.ts";
+import { coreModule } from "../helpers/core-bytes.ts";
+import { runCase, type ConformanceHost } from "./case.ts";
+import { engineCases } from "./engine-cases.ts";
+
+const host: ConformanceHost = {
+  openStore: (options) => openStore(coreModule(), options),
+  expect,
+};
+
+describe("engine conformance on Node", () => {
+  for (const c of engineCases) it(c.name, () => runCase(c, host));
+});
