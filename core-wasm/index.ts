@@ -48,6 +48,8 @@ export {
 } from "./keyspace";
 export {
   zs_new,
+  zs_store_compact,
+  zs_is_compact,
   zs_free,
   zs_len,
   zs_add,

@@ -48,6 +48,18 @@
 //
 // Ranges and pops write their results to the output buffer (io.ts) as
 // records of [len u32][member bytes][score f64], and return the count.
+//
+// Small sets. Redis keeps a set of at most 128 members of at most 64 bytes
+// (zset-max-listpack-entries/-value) in a listpack, and three things users
+// can see follow from that: a score of -0 is stored as 0, ZSCAN returns the
+// whole set in one call, in order, and lex ranges over members of *unequal*
+// scores (which Redis documents as unspecified) are answered by a linear
+// scan. We store every set the same way, but keep a `compact` flag that
+// follows Redis's own conversion rules exactly (set when a ZADD creates the
+// key with a short first member, or when a STORE result is small; cleared for
+// good when a new member would exceed either limit), and reproduce those
+// three behaviours while it is set. The linear scans are bounded by the 128
+// entries. OBJECT ENCODING still says "skiplist": that is what we store.
 
 import { alloc, free, bytesCompare } from "./mem";
 import {
@@ -84,6 +96,19 @@ export class ZSet {
   tail: usize;
   length: u32;
   level: i32;
+  /** 1 while Redis would hold this set as a listpack (see the essay). */
+  compact: u32;
+}
+
+// Redis's defaults for zset-max-listpack-entries and zset-max-listpack-value.
+// @ts-ignore: decorator
+@inline const LISTPACK_MAX_ENTRIES: u32 = 128;
+// @ts-ignore: decorator
+@inline const LISTPACK_MAX_VALUE: u32 = 64;
+
+/** A listpack stores a score as text, and -0 reads back as 0. */
+function compactScore(zs: ZSet, score: f64): f64 {
+  return zs.compact != 0 && score == 0 ? 0 : score;
 }
 
 // Scratch for searches: the rightmost node before the position on each
@@ -150,6 +175,7 @@ export function zsetNew(): ZSet {
   zs.tail = 0;
   zs.length = 0;
   zs.level = 1;
+  zs.compact = 0;
   return zs;
 }
 
@@ -389,6 +415,13 @@ function lexRangeMayHit(zs: ZSet): bool {
 
 function firstInLexRange(zs: ZSet): usize {
   if (!lexRangeMayHit(zs)) return 0;
+  if (zs.compact != 0) {
+    // Redis's listpack walk: the first member >= min, if it is <= max.
+    for (let x = fwd(zs.header, 0); x != 0; x = fwd(x, 0)) {
+      if (lexGteMin(x)) return lexLteMax(x) ? x : 0;
+    }
+    return 0;
+  }
   let p = zs.header;
   for (let i = zs.level - 1; i >= 0; i--) {
     let f = fwd(p, i);
@@ -403,6 +436,12 @@ function firstInLexRange(zs: ZSet): usize {
 
 function lastInLexRange(zs: ZSet): usize {
   if (!lexRangeMayHit(zs)) return 0;
+  if (zs.compact != 0) {
+    for (let x = zs.tail; x != 0; x = backward(x)) {
+      if (lexLteMax(x)) return lexGteMin(x) ? x : 0;
+    }
+    return 0;
+  }
   let p = zs.header;
   for (let i = zs.level - 1; i >= 0; i--) {
     let f = fwd(p, i);
@@ -460,8 +499,29 @@ function emitFrom(
 
 // ---- exports: one member --------------------------------------------------------
 
-export function zs_new(): usize {
-  return changetype<usize>(zsetNew());
+/** A new empty set; `firstMemberLen` decides, as in ZADD, whether it starts compact (-1: never). */
+export function zs_new(firstMemberLen: i32): usize {
+  const zs = zsetNew();
+  if (firstMemberLen >= 0 && <u32>firstMemberLen <= LISTPACK_MAX_VALUE) zs.compact = 1;
+  return changetype<usize>(zs);
+}
+
+/**
+ * Redis's zsetConvertToListpackIfNeeded, for the results of STORE commands:
+ * a small result becomes compact (and its -0 scores 0).
+ */
+export function zs_store_compact(zsp: usize): void {
+  const zs = changetype<ZSet>(zsp);
+  if (zs.length > LISTPACK_MAX_ENTRIES) return;
+  for (let x = fwd(zs.header, 0); x != 0; x = fwd(x, 0)) {
+    if (nodeMemberLen(x) > LISTPACK_MAX_VALUE) return;
+  }
+  zs.compact = 1;
+  for (let x = fwd(zs.header, 0); x != 0; x = fwd(x, 0)) setScore(x, compactScore(zs, nodeScore(x)));
+}
+
+export function zs_is_compact(zs: usize): i32 {
+  return <i32>changetype<ZSet>(zs).compact;
 }
 
 export function zs_free(zs: usize): void {
@@ -514,15 +574,22 @@ export function zs_add(zsp: usize, mptr: usize, mlen: u32, score: f64, flags: i3
     if (((flags & ZADD_LT) != 0 && wanted >= current) || ((flags & ZADD_GT) != 0 && wanted <= current)) return ZADD_NOP;
     ctlSetF64(0, wanted);
     if (wanted == current) return 0;
-    updateScore(zs, x, wanted);
+    updateScore(zs, x, compactScore(zs, wanted));
     return ZADD_UPDATED;
   }
   if ((flags & ZADD_XX) != 0) return ZADD_NOP;
-  const n = nodeAlloc(randomLevel(), score, mptr, mlen, hash);
+  ctlSetF64(0, score);
+  addNew(zs, mptr, mlen, score);
+  return ZADD_ADDED;
+}
+
+/** Adds a member known to be absent, under the compact rules. */
+function addNew(zs: ZSet, mptr: usize, mlen: u32, score: f64): usize {
+  if (zs.compact != 0 && (zs.length + 1 > LISTPACK_MAX_ENTRIES || mlen > LISTPACK_MAX_VALUE)) zs.compact = 0;
+  const n = nodeAlloc(randomLevel(), compactScore(zs, score), mptr, mlen, hashBytes(mptr, mlen));
   listInsert(zs, n);
   dictInsert(zs.dict, n);
-  ctlSetF64(0, score);
-  return ZADD_ADDED;
+  return n;
 }
 
 /** Moves node x to a new score; in place when its neighbours still bracket it. */
@@ -623,6 +690,12 @@ export function zs_count_lex(zsp: usize, minPtr: usize, minLen: u32, minKind: u3
   setLex(minPtr, minLen, minKind, maxPtr, maxLen, maxKind);
   const first = firstInLexRange(zs);
   if (first == 0) return 0;
+  if (zs.compact != 0) {
+    // Redis's listpack count: forward from the first while <= max.
+    let count: u32 = 0;
+    for (let x = first; x != 0 && lexLteMax(x); x = fwd(x, 0)) count++;
+    return count;
+  }
   const last = lastInLexRange(zs);
   return rankOf(zs, last) - rankOf(zs, first) + 1;
 }
@@ -681,16 +754,10 @@ export function zs_remrange_score(zsp: usize, min: f64, minex: i32, max: f64, ma
 export function zs_remrange_lex(zsp: usize, minPtr: usize, minLen: u32, minKind: u32, maxPtr: usize, maxLen: u32, maxKind: u32): u32 {
   const zs = changetype<ZSet>(zsp);
   setLex(minPtr, minLen, minKind, maxPtr, maxLen, maxKind);
-  let p = zs.header;
-  for (let i = zs.level - 1; i >= 0; i--) {
-    let f = fwd(p, i);
-    while (f != 0 && !lexGteMin(f)) {
-      p = f;
-      f = fwd(p, i);
-    }
-    updateSet(i, p);
-  }
-  return removeRun(zs, fwd(p, 0), 2, 0, 0, false);
+  const first = firstInLexRange(zs);
+  if (first == 0) return 0;
+  searchBefore(zs, nodeScore(first), first + N_MEMBER, nodeMemberLen(first));
+  return removeRun(zs, first, 2, 0, 0, false);
 }
 
 /** Pops up to `count` elements from the low end (or the high end when max), writing them out. */
@@ -743,6 +810,7 @@ export function zs_scan(zsp: usize, cursor: u32, count: u32): u32 {
 
 export function zsetCopy(src: ZSet): ZSet {
   const zs = zsetNew();
+  zs.compact = src.compact;
   // From the greatest down, so each insertion stops at the header: O(1) each.
   let x = src.tail;
   while (x != 0) {
@@ -761,6 +829,7 @@ export function zsetCopy(src: ZSet): ZSet {
  */
 export function zs_from_records(ptr: usize, n: u32): usize {
   const zs = zsetNew();
+  zs.compact = 1; // ZRANGESTORE starts from a listpack and converts as it grows.
   let p = ptr;
   for (let i: u32 = 0; i < n; i++) {
     const len = load<u32>(p);
@@ -771,13 +840,6 @@ export function zs_from_records(ptr: usize, n: u32): usize {
   return changetype<usize>(zs);
 }
 
-/** Adds a member known to be absent. */
-function addNew(zs: ZSet, mptr: usize, mlen: u32, score: f64): usize {
-  const n = nodeAlloc(randomLevel(), score, mptr, mlen, hashBytes(mptr, mlen));
-  listInsert(zs, n);
-  dictInsert(zs.dict, n);
-  return n;
-}
 
 // ---- aggregation: ZUNION, ZINTER, ZDIFF (and their STORE forms), ZINTERCARD ----
 
@@ -936,11 +998,13 @@ export function zs_check(zsp: usize): i32 {
     if (backward(x) != prev) return 0;
     if (prev != 0 && !nodeBefore(prev, nodeScore(x), x + N_MEMBER, nodeMemberLen(x))) return 0;
     if (isNaN(nodeScore(x))) return 0;
+    if (zs.compact != 0 && (nodeMemberLen(x) > LISTPACK_MAX_VALUE || (nodeScore(x) == 0 && 1 / nodeScore(x) < 0))) return 0;
     if (findMember(zs, x + N_MEMBER, nodeMemberLen(x)) != x) return 0;
     count++;
     prev = x;
   }
   if (count != zs.length || zs.tail != prev) return 0;
+  if (zs.compact != 0 && zs.length > LISTPACK_MAX_ENTRIES) return 0;
   // Every level: spans add up to ranks.
   for (let i = 0; i < zs.level; i++) {
     let rank: u32 = 0;

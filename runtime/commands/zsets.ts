@@ -24,7 +24,9 @@ import { globMatch } from "../glob.ts";
 
 /** The core's sorted-set exports (core-wasm/zset.ts). */
 interface ZsetExports {
-  zs_new(): number;
+  zs_new(firstMemberLen: number): number;
+  zs_store_compact(zs: number): void;
+  zs_is_compact(zs: number): number;
   zs_free(zs: number): void;
   zs_len(zs: number): number;
   zs_add(zs: number, mptr: number, mlen: number, score: number, flags: number): number;
@@ -58,8 +60,6 @@ const LEX_INCLUSIVE = 0, LEX_EXCLUSIVE = 1, LEX_MIN = 2, LEX_MAX = 3;
 // Aggregation.
 const OP_UNION = 0, OP_INTER = 1, OP_DIFF = 2;
 const AGG_SUM = 0, AGG_MIN = 1, AGG_MAX = 2;
-/** Redis's zset-max-listpack-entries: sets this small are scanned in one call, in order. */
-const SMALL_SET_ENTRIES = 128;
 const SCAN_COUNT_MAX = 100_000_000;
 
 const ZsetErrors = {
@@ -257,7 +257,7 @@ function zaddGeneric(ctx: CommandContext, args: Uint8Array[], initialFlags: numb
   if (found !== null || !xx) {
     let zs: number;
     if (found === null) {
-      zs = z(ctx).zs_new();
+      zs = z(ctx).zs_new(args[scoreIndex + 1]!.length);
       ctx.core.x.ks_add_object(ctx.db, ctx.core.stage1(key), key.length, ValueType.zset, ENC_SKIPLIST, zs);
     } else {
       zs = found.zs;
@@ -823,7 +823,7 @@ function zsetOperation(
       sources[i]!.zs = ctx.core.x.ks_entry_object(e);
     } else {
       const members = sourceReaders.get(type)!(ctx, e);
-      const zs = zx.zs_new();
+      const zs = zx.zs_new(-1);
       for (const m of members) zx.zs_add(zs, ctx.core.stage1(m), m.length, 1, 0);
       sources[i]!.zs = zs;
       sources[i]!.temporary = true;
@@ -847,6 +847,7 @@ function zsetOperation(
     const size = zx.zs_len(result);
     if (dst !== null) {
       if (size > 0) {
+        zx.zs_store_compact(result);
         storeObject(ctx, dst, result);
         ctx.dirty++;
         return size;
@@ -952,7 +953,7 @@ function zscan(ctx: CommandContext, args: Uint8Array[]): Reply {
   const size = zx.zs_len(found.zs);
   let next = 0;
   let items: Element[];
-  if (size <= SMALL_SET_ENTRIES) {
+  if (zx.zs_is_compact(found.zs) === 1) {
     // Redis answers a small (listpack) set whole, in order, in one call.
     items = readElements(ctx, zx.zs_range_rank(found.zs, 0, size - 1, 0));
   } else {
