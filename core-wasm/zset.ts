@@ -28,8 +28,8 @@
 // A 10-byte member costs 28 + 10 + 8 * levels (1.33 levels on average with
 // p = 1/4), plus the allocator's 4-byte header and 16-byte rounding, plus its
 // share of the dict's bucket array (4 to 8 bytes): 70 bytes measured over
-// 200,000 members, against about 100 for Redis's skiplist encoding, whose
-// dict entry, sds member and node are three allocations.
+// 200,000 members, against 112 for Redis 7.0's skiplist encoding (its
+// dict entry, sds member and node are three allocations).
 //
 // The header node has 32 levels (the maximum) and no member; it is never in
 // the dict. A link to nothing (forward 0) keeps the span it would have to the

@@ -991,7 +991,7 @@ describe("random command sequences", () => {
         await diff.runAll(commands);
         expectInvariants("z1", "z2", "z3");
       }),
-      { numRuns: 60 },
+      { numRuns: 150 },
     );
   });
 });
