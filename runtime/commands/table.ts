@@ -10,6 +10,7 @@ import { hyperloglogCommands } from "./hyperloglog.ts";
 import { listCommands } from "./lists.ts";
 import { blockingCommands } from "./blocking.ts";
 import { commandCommands } from "./command.ts";
+import { zsetCommands } from "./zsets.ts";
 
 const familyCommands: readonly CommandDef[] = [
   ...connectionCommands,
@@ -21,6 +22,7 @@ const familyCommands: readonly CommandDef[] = [
   ...listCommands,
   ...blockingCommands,
   ...commandCommands,
+  ...zsetCommands,
 ];
 
 /**

@@ -67,10 +67,26 @@ async function compareUnordered(kind: "info" | "docs", name: string): Promise<vo
   expect(sortSubcommands(parsed(actual), kind)).toEqual(sortSubcommands(parsed(expected), kind));
 }
 
+/**
+ * Deliberate differences from Redis 7.0: options Trireme takes from later
+ * Redis versions. Their COMMAND INFO is compared with the arity replaced.
+ */
+const LATER_REDIS_ARITY: Record<string, { arity: number; why: string }> = {
+  zrank: { arity: -3, why: "WITHSCORE, from Redis 7.2" },
+  zrevrank: { arity: -3, why: "WITHSCORE, from Redis 7.2" },
+};
+
 describe("COMMAND INFO and DOCS against redis-server, for every command in the table", () => {
   for (const def of allCommands) {
     it(`COMMAND INFO ${def.name}`, async () => {
-      if (def.subcommands === undefined) {
+      const later = LATER_REDIS_ARITY[def.name];
+      if (later !== undefined) {
+        const expected = parsed((await diff.redis.send("COMMAND", "INFO", def.name)).bytes) as unknown[][];
+        const actual = parsed(encodeReply(diff.engine.execute(diff.session, ["COMMAND", "INFO", def.name].map(toBytes)), 2)) as unknown[][];
+        expect(actual[0]![1]).toEqual(parsed(encodeReply(later.arity, 2)));
+        expected[0]![1] = actual[0]![1];
+        expect(actual).toEqual(expected);
+      } else if (def.subcommands === undefined) {
         await diff.run("COMMAND", "INFO", def.name);
       } else {
         await compareUnordered("info", def.name);
