@@ -63,6 +63,8 @@ class Db {
   volatileExpireAt: usize; // i64[]
   volatileCount: u32;
   volatileCapacity: u32;
+  // Where active expiry goes on in the volatile array.
+  expireCursor: u32;
 }
 
 let dbs: usize = 0;
@@ -80,6 +82,7 @@ function newDb(): Db {
   d.volatileExpireAt = 0;
   d.volatileCount = 0;
   d.volatileCapacity = 0;
+  d.expireCursor = 0;
   return d;
 }
 
@@ -473,20 +476,30 @@ export function ks_persist(dbIndex: u32, e: usize): i32 {
 }
 
 /**
- * Active expiry: looks at up to `samples` random volatile keys and deletes
- * those that are past due. Returns how many it deleted; the host repeats
- * while a good share of the samples were expired, as Redis does.
+ * Active expiry: looks at the next `samples` volatile keys and deletes those
+ * that are past due. Returns how many it deleted; the host repeats while a
+ * good share of the keys seen were expired, as Redis does.
+ *
+ * Like Redis 7 (which walks its expires table with a cursor), this walks the
+ * volatile array in order from where the last call stopped, rather than
+ * sampling at random: repeated calls visit every volatile key, so no expired
+ * key can escape for long however few expired keys are left. Deleting slot i
+ * moves the last slot into it, which is looked at next.
  */
 export function ks_expire_cycle(dbIndex: u32, samples: u32): u32 {
   const d = db(dbIndex);
   let deleted: u32 = 0;
+  const now = nowMsInt();
   for (let n: u32 = 0; n < samples && d.volatileCount > 0; n++) {
-    const i = randomBelow(d.volatileCount);
-    if (load<i64>(d.volatileExpireAt + (<usize>i << 3)) <= nowMsInt()) {
+    if (d.expireCursor >= d.volatileCount) d.expireCursor = 0;
+    const i = d.expireCursor;
+    if (load<i64>(d.volatileExpireAt + (<usize>i << 3)) <= now) {
       const e = <usize>load<u32>(d.volatileEntries + (<usize>i << 2));
       logDeletedKey(dbIndex, e);
       deleteEntry(d, e);
       deleted++;
+    } else {
+      d.expireCursor = i + 1;
     }
   }
   return deleted;
@@ -578,6 +591,7 @@ export function ks_flush(dbIndex: u32): void {
   d.volatileExpireAt = 0;
   d.volatileCount = 0;
   d.volatileCapacity = 0;
+  d.expireCursor = 0;
 }
 
 export function ks_swap(a: u32, b: u32): void {

@@ -42,8 +42,9 @@ export interface EngineOptions {
 
 const DEFAULT_DATABASES = 16;
 const ACTIVE_EXPIRE_SAMPLES = 20;
-// Keep sampling a database while more than a quarter of samples were expired.
-const ACTIVE_EXPIRE_REPEAT_THRESHOLD = 5;
+// Keep going in a database while more than 10% of the keys looked at were
+// expired (Redis's active-expire acceptable stale share).
+const ACTIVE_EXPIRE_REPEAT_THRESHOLD = ACTIVE_EXPIRE_SAMPLES / 10;
 const EVICTION_ROUNDS_MAX = 10_000;
 /** Reasons in the core's key log (core-wasm/keyspace.ts). */
 const KEYLOG_EVICTED = 1;
@@ -145,9 +146,9 @@ export class Engine {
   }
 
   /**
-   * Active expiry, as Redis's cron does it: sample volatile keys in every
-   * database, delete the expired ones, and go on in a database while a
-   * quarter or more of the samples were expired, within `budgetMs`.
+   * Active expiry, as Redis's cron does it: look at the next volatile keys
+   * of every database, delete the expired ones, and go on in a database
+   * while more than a tenth of them were expired, within `budgetMs`.
    */
   activeExpire(budgetMs = 1): number {
     const start = this.clock();
