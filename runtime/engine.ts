@@ -178,7 +178,7 @@ export class Engine {
    * Each round samples every database and evicts the best candidate across
    * them (the idlest key for LRU, the soonest to expire for volatile-ttl).
    * The random policies have no best: they take the first database with a
-   * candidate, starting one further along each round, as Redis does, so no
+   * candidate, starting after the one they took last, as Redis does, so no
    * database is emptied before the others.
    */
   private makeRoom(): boolean {
@@ -203,8 +203,8 @@ export class Engine {
         }
         if (random) break;
       }
-      if (random) this.nextEvictionDb = (this.nextEvictionDb + 1) % this.databases;
       if (bestDb < 0) return false;
+      if (random) this.nextEvictionDb = (bestDb + 1) % this.databases;
       // Counted as evicted (and propagated as DEL) when the key log is drained.
       x.ks_evict(bestDb, bestEntry);
     }

@@ -19,7 +19,8 @@ export class Fixture {
   static async create(options: EngineOptions = {}): Promise<Fixture> {
     const f = new Fixture();
     f.engine = await Engine.create(coreModule(), {
-      seed: 12345,
+      // A fixed seed makes runs repeatable; TRIREME_TEST_SEED tries others.
+      seed: Number(process.env.TRIREME_TEST_SEED ?? 12345),
       ...options,
       clock: () => f.now,
       onEffect: (r) => f.effects.push(r),
