@@ -31,6 +31,8 @@ export {
   ks_delete_entry,
   ks_set_expire,
   ks_get_expire,
+  ks_set_expire_i64,
+  ks_get_expire_i64,
   ks_persist,
   ks_expire_cycle,
   ks_expires_count,

@@ -22,7 +22,11 @@
 // outside the core may keep an entry pointer across a call that writes.
 //
 // Keys deleted by the core on its own (lazy or active expiry, eviction) are
-// appended to the key log, which the host drains to emit DEL effect records.
+// appended to the key log with the reason, which the host drains to emit DEL
+// effect records and to count expired and evicted keys apart.
+//
+// Expiry times are i64 Unix milliseconds, as Redis keeps them, so that any
+// PEXPIREAT a client can send (up to 2^63-1) reads back exactly.
 
 import { alloc, free, realloc } from "./mem";
 import {
@@ -56,9 +60,11 @@ import { out_reset, out_bytes, out_u32 } from "./io";
 class Db {
   dict: Dict;
   volatileEntries: usize; // u32[]
-  volatileExpireAt: usize; // f64[]
+  volatileExpireAt: usize; // i64[]
   volatileCount: u32;
   volatileCapacity: u32;
+  // Where active expiry goes on in the volatile array.
+  expireCursor: u32;
 }
 
 let dbs: usize = 0;
@@ -84,6 +90,7 @@ function newDb(): Db {
   d.volatileExpireAt = 0;
   d.volatileCount = 0;
   d.volatileCapacity = 0;
+  d.expireCursor = 0;
   return d;
 }
 
@@ -166,14 +173,20 @@ export function ks_entry_set_encoding(e: usize, enc: u32): void {
 
 // ---- the key log ---------------------------------------------------------
 
+// Why the core deleted a key on its own.
+// @ts-ignore: decorator
+@inline export const KEYLOG_EXPIRED: u32 = 0;
+// @ts-ignore: decorator
+@inline export const KEYLOG_EVICTED: u32 = 1;
+
 let keyLogPtr: usize = alloc(1024);
 let keyLogCap: usize = 1024;
 let keyLogLen: usize = 0;
 let keyLogCount: u32 = 0;
 
-function logDeletedKey(dbIndex: u32, e: usize): void {
+function logDeletedKey(dbIndex: u32, e: usize, reason: u32 = KEYLOG_EXPIRED): void {
   const klen = <usize>entryKeyLength(e);
-  const need = keyLogLen + 8 + klen;
+  const need = keyLogLen + 12 + klen;
   if (need > keyLogCap) {
     let cap = keyLogCap;
     while (cap < need) cap <<= 1;
@@ -182,13 +195,14 @@ function logDeletedKey(dbIndex: u32, e: usize): void {
   }
   const at = keyLogPtr + keyLogLen;
   store<u32>(at, dbIndex);
-  store<u32>(at + 4, <u32>klen);
-  memory.copy(at + 8, entryKey(e), klen);
+  store<u32>(at + 4, reason);
+  store<u32>(at + 8, <u32>klen);
+  memory.copy(at + 12, entryKey(e), klen);
   keyLogLen = need;
   keyLogCount++;
 }
 
-/** Keys the core deleted by itself since the last reset: [db u32][len u32][key]... */
+/** Keys the core deleted by itself since the last reset: [db u32][reason u32][len u32][key]... */
 export function ks_keylog_ptr(): usize { return keyLogPtr; }
 export function ks_keylog_len(): usize { return keyLogLen; }
 export function ks_keylog_count(): u32 { return keyLogCount; }
@@ -199,7 +213,7 @@ export function ks_keylog_reset(): void {
 
 // ---- volatile keys -------------------------------------------------------
 
-function volatileAdd(d: Db, e: usize, at: f64): void {
+function volatileAdd(d: Db, e: usize, at: i64): void {
   if (d.volatileCount == d.volatileCapacity) {
     const cap = d.volatileCapacity == 0 ? 16 : d.volatileCapacity << 1;
     d.volatileEntries = d.volatileEntries == 0 ? alloc(<usize>cap << 2) : realloc(d.volatileEntries, <usize>cap << 2);
@@ -208,7 +222,7 @@ function volatileAdd(d: Db, e: usize, at: f64): void {
   }
   const i = d.volatileCount++;
   store<u32>(d.volatileEntries + (<usize>i << 2), <u32>e);
-  store<f64>(d.volatileExpireAt + (<usize>i << 3), at);
+  store<i64>(d.volatileExpireAt + (<usize>i << 3), at);
   store<u32>(e + E_VIDX, i);
 }
 
@@ -219,7 +233,7 @@ function volatileRemove(d: Db, e: usize): void {
   if (i != last) {
     const moved = <usize>load<u32>(d.volatileEntries + (<usize>last << 2));
     store<u32>(d.volatileEntries + (<usize>i << 2), <u32>moved);
-    store<f64>(d.volatileExpireAt + (<usize>i << 3), load<f64>(d.volatileExpireAt + (<usize>last << 3)));
+    store<i64>(d.volatileExpireAt + (<usize>i << 3), load<i64>(d.volatileExpireAt + (<usize>last << 3)));
     store<u32>(moved + E_VIDX, i);
   }
   store<u32>(e + E_VIDX, NO_EXPIRY);
@@ -232,9 +246,14 @@ function volatileRemove(d: Db, e: usize): void {
   }
 }
 
-function expireAtOf(d: Db, e: usize): f64 {
+function expireAtOf(d: Db, e: usize): i64 {
   const i = load<u32>(e + E_VIDX);
-  return i == NO_EXPIRY ? -1 : load<f64>(d.volatileExpireAt + (<usize>i << 3));
+  return i == NO_EXPIRY ? -1 : load<i64>(d.volatileExpireAt + (<usize>i << 3));
+}
+
+/** The clock as whole Unix milliseconds, for comparing with expiry times. */
+function nowMsInt(): i64 {
+  return <i64>nowMs;
 }
 
 /** After an entry moved in memory, points its volatile slot at the new address. */
@@ -261,7 +280,7 @@ function deleteEntry(d: Db, e: usize): void {
 function isExpired(d: Db, e: usize): bool {
   if (replaying) return false;
   const at = expireAtOf(d, e);
-  return at >= 0 && at <= nowMs;
+  return at >= 0 && at <= nowMsInt();
 }
 
 // Lookup flags.
@@ -460,14 +479,24 @@ export function ks_delete_entry(dbIndex: u32, e: usize): void {
 
 /** Sets the absolute expiry (Unix ms) of a live entry. */
 export function ks_set_expire(dbIndex: u32, e: usize, at: f64): void {
+  ks_set_expire_i64(dbIndex, e, <i64>at);
+}
+
+/** Sets the absolute expiry (Unix ms, exact: a BigInt on the JS side) of a live entry. */
+export function ks_set_expire_i64(dbIndex: u32, e: usize, at: i64): void {
   const d = db(dbIndex);
   const i = load<u32>(e + E_VIDX);
   if (i == NO_EXPIRY) volatileAdd(d, e, at);
-  else store<f64>(d.volatileExpireAt + (<usize>i << 3), at);
+  else store<i64>(d.volatileExpireAt + (<usize>i << 3), at);
 }
 
 /** The absolute expiry in Unix ms, or -1 when the key has none. */
 export function ks_get_expire(dbIndex: u32, e: usize): f64 {
+  return <f64>expireAtOf(db(dbIndex), e);
+}
+
+/** The absolute expiry in Unix ms, exact (a BigInt on the JS side), or -1. */
+export function ks_get_expire_i64(dbIndex: u32, e: usize): i64 {
   return expireAtOf(db(dbIndex), e);
 }
 
@@ -479,20 +508,30 @@ export function ks_persist(dbIndex: u32, e: usize): i32 {
 }
 
 /**
- * Active expiry: looks at up to `samples` random volatile keys and deletes
- * those that are past due. Returns how many it deleted; the host repeats
- * while a good share of the samples were expired, as Redis does.
+ * Active expiry: looks at the next `samples` volatile keys and deletes those
+ * that are past due. Returns how many it deleted; the host repeats while a
+ * good share of the keys seen were expired, as Redis does.
+ *
+ * Like Redis 7 (which walks its expires table with a cursor), this walks the
+ * volatile array in order from where the last call stopped, rather than
+ * sampling at random: repeated calls visit every volatile key, so no expired
+ * key can escape for long however few expired keys are left. Deleting slot i
+ * moves the last slot into it, which is looked at next.
  */
 export function ks_expire_cycle(dbIndex: u32, samples: u32): u32 {
   const d = db(dbIndex);
   let deleted: u32 = 0;
+  const now = nowMsInt();
   for (let n: u32 = 0; n < samples && d.volatileCount > 0; n++) {
-    const i = randomBelow(d.volatileCount);
-    if (load<f64>(d.volatileExpireAt + (<usize>i << 3)) <= nowMs) {
+    if (d.expireCursor >= d.volatileCount) d.expireCursor = 0;
+    const i = d.expireCursor;
+    if (load<i64>(d.volatileExpireAt + (<usize>i << 3)) <= now) {
       const e = <usize>load<u32>(d.volatileEntries + (<usize>i << 2));
       logDeletedKey(dbIndex, e);
       deleteEntry(d, e);
       deleted++;
+    } else {
+      d.expireCursor = i + 1;
     }
   }
   return deleted;
@@ -540,7 +579,7 @@ export function ks_evict_candidate(dbIndex: u32, policy: u32, samples: u32): usi
     if (volatileOnly) {
       const i = randomBelow(d.volatileCount);
       e = <usize>load<u32>(d.volatileEntries + (<usize>i << 2));
-      if (policy == EVICT_VOLATILE_TTL) score = -load<f64>(d.volatileExpireAt + (<usize>i << 3));
+      if (policy == EVICT_VOLATILE_TTL) score = -<f64>load<i64>(d.volatileExpireAt + (<usize>i << 3));
       else if (policy == EVICT_VOLATILE_LRU) score = <f64>ks_entry_idle_seconds(e);
       else score = 0;
     } else {
@@ -559,7 +598,7 @@ export function ks_evict_candidate(dbIndex: u32, policy: u32, samples: u32): usi
 
 /** Deletes an eviction candidate and records it in the key log. */
 export function ks_evict(dbIndex: u32, e: usize): void {
-  logDeletedKey(dbIndex, e);
+  logDeletedKey(dbIndex, e, KEYLOG_EVICTED);
   deleteEntry(db(dbIndex), e);
 }
 
@@ -584,6 +623,7 @@ export function ks_flush(dbIndex: u32): void {
   d.volatileExpireAt = 0;
   d.volatileCount = 0;
   d.volatileCapacity = 0;
+  d.expireCursor = 0;
 }
 
 export function ks_swap(a: u32, b: u32): void {
@@ -598,17 +638,16 @@ export function ks_rehash(dbIndex: u32, steps: i32): i32 {
 }
 
 /**
- * A random live key's entry, or 0. Expired keys met on the way are deleted
- * (bounded tries, like Redis, so a database full of expired keys cannot
- * make this loop forever).
+ * A random live key's entry, or 0 when the database has none. Expired keys
+ * met on the way are deleted (and logged), as Redis's dbRandomKey does on a
+ * primary; each miss deletes a key, so the loop ends.
  */
 export function ks_random_key(dbIndex: u32): usize {
   const d = db(dbIndex);
-  for (let tries = 0; tries < 100; tries++) {
+  for (;;) {
     const e = dictRandomEntry(d.dict);
     if (e == 0) return 0;
     if (!isExpired(d, e)) return e;
-    if (d.volatileCount == dictSize(d.dict) && tries > 50) return e;
     logDeletedKey(dbIndex, e);
     deleteEntry(d, e);
   }
@@ -621,11 +660,17 @@ function outKey(e: usize): void {
   out_u32(entryType(e));
 }
 
+// In SCAN records, this bit of the type word marks a key past its expiry.
+// @ts-ignore: decorator
+@inline const SCAN_EXPIRED_FLAG: u32 = 0x100;
+
 /**
  * One SCAN step: visits buckets from `cursor` until at least `count` entries
- * were seen (or the scan ends), writes the live keys to the output, and
- * returns the next cursor. Expired keys are skipped, not deleted, so the scan
- * never changes the table it walks.
+ * were seen (or the scan ends), writes every key seen to the output as
+ * [len u32][key][type u32], the type word or'ed with 0x100 when the key is
+ * past its expiry, and returns the next cursor. Nothing is deleted here: the
+ * host filters by pattern and type first and expires only the keys that pass
+ * (as Redis does), through ks_find.
  */
 export function ks_scan(dbIndex: u32, cursor: u32, count: u32): u32 {
   const d = db(dbIndex);
@@ -640,7 +685,8 @@ export function ks_scan(dbIndex: u32, cursor: u32, count: u32): u32 {
   const n = entryVecLen();
   for (let i: u32 = 0; i < n; i++) {
     const e = entryVecGet(i);
-    if (!isExpired(d, e)) outKey(e);
+    out_bytes(entryKey(e), entryKeyLength(e));
+    out_u32(entryType(e) | (isExpired(d, e) ? SCAN_EXPIRED_FLAG : 0));
   }
   return v;
 }

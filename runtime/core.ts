@@ -48,6 +48,10 @@ export interface CoreExports {
   ks_delete_entry(db: number, e: number): void;
   ks_set_expire(db: number, e: number, at: number): void;
   ks_get_expire(db: number, e: number): number;
+  /** Exact i64 expiry (Unix ms) as a BigInt. */
+  ks_set_expire_i64(db: number, e: number, at: bigint): void;
+  /** Exact i64 expiry (Unix ms) as a BigInt, -1n when none. */
+  ks_get_expire_i64(db: number, e: number): bigint;
   ks_persist(db: number, e: number): number;
   ks_expire_cycle(db: number, samples: number): number;
   ks_expires_count(db: number): number;

@@ -46,9 +46,12 @@ export type EffectObserver = (record: EffectRecord) => void;
 
 const DEFAULT_DATABASES = 16;
 const ACTIVE_EXPIRE_SAMPLES = 20;
-// Keep sampling a database while more than a quarter of samples were expired.
-const ACTIVE_EXPIRE_REPEAT_THRESHOLD = 5;
+// Keep going in a database while more than 10% of the keys looked at were
+// expired (Redis's active-expire acceptable stale share).
+const ACTIVE_EXPIRE_REPEAT_THRESHOLD = ACTIVE_EXPIRE_SAMPLES / 10;
 const EVICTION_ROUNDS_MAX = 10_000;
+/** Reasons in the core's key log (core-wasm/keyspace.ts). */
+const KEYLOG_EVICTED = 1;
 
 export class Engine {
   readonly databases: number;
@@ -59,9 +62,15 @@ export class Engine {
   onEffect: ((record: EffectRecord) => void) | undefined;
   /** Observers of effects, called after onEffect (see runtime/hub.ts). */
   readonly observers: EffectObserver[] = [];
-  /** Counters for INFO. */
+  /**
+   * Counters for INFO: keys deleted because their time was up (lazily or by
+   * active expiry) and keys deleted to make room under maxmemory are counted
+   * apart, as Redis's expired_keys and evicted_keys.
+   */
   readonly stats = { expiredKeys: 0, evictedKeys: 0, commands: 0 };
   private randomState: number;
+  /** Where the random eviction policies look first next time. */
+  private nextEvictionDb = 0;
 
   readonly core: Core;
   /** Pub/sub, WATCH and blocked clients of this engine's connections. */
@@ -186,9 +195,9 @@ export class Engine {
   }
 
   /**
-   * Active expiry, as Redis's cron does it: sample volatile keys in every
-   * database, delete the expired ones, and go on in a database while a
-   * quarter or more of the samples were expired, within `budgetMs`.
+   * Active expiry, as Redis's cron does it: look at the next volatile keys
+   * of every database, delete the expired ones, and go on in a database
+   * while more than a tenth of them were expired, within `budgetMs`.
    */
   activeExpire(budgetMs = 1): number {
     const start = this.clock();
@@ -222,17 +231,25 @@ export class Engine {
   /**
    * Evicts keys under the policy until memory use is within maxmemory.
    * Returns false if it cannot get there (noeviction, or nothing left to evict).
+   *
+   * Each round samples every database and evicts the best candidate across
+   * them (the idlest key for LRU, the soonest to expire for volatile-ttl).
+   * The random policies have no best: they take the first database with a
+   * candidate, starting after the one they took last, as Redis does, so no
+   * database is emptied before the others.
    */
   private makeRoom(): boolean {
     const x = this.core.x;
     if (x.mem_used() <= this.maxmemory) return true;
     if (this.maxmemoryPolicy === "noeviction") return false;
     const policy = POLICY_CODE[this.maxmemoryPolicy];
+    const random = this.maxmemoryPolicy === "allkeys-random" || this.maxmemoryPolicy === "volatile-random";
     for (let round = 0; round < EVICTION_ROUNDS_MAX && x.mem_used() > this.maxmemory; round++) {
       let bestDb = -1;
       let bestEntry = 0;
       let bestScore = -Infinity;
-      for (let db = 0; db < this.databases; db++) {
+      for (let i = 0; i < this.databases; i++) {
+        const db = random ? (this.nextEvictionDb + i) % this.databases : i;
         const e = x.ks_evict_candidate(db, policy, this.maxmemorySamples);
         if (e === 0) continue;
         const score = x.ks_evict_score();
@@ -241,15 +258,17 @@ export class Engine {
           bestEntry = e;
           bestScore = score;
         }
+        if (random) break;
       }
       if (bestDb < 0) return false;
+      if (random) this.nextEvictionDb = (bestDb + 1) % this.databases;
+      // Counted as evicted (and propagated as DEL) when the key log is drained.
       x.ks_evict(bestDb, bestEntry);
-      this.stats.evictedKeys++;
     }
     return x.mem_used() <= this.maxmemory;
   }
 
-  /** Turns keys the core deleted by itself into DEL effect records. */
+  /** Turns keys the core deleted by itself into DEL effect records, and counts them by reason. */
   private drainKeyLog(): void {
     const x = this.core.x;
     const count = x.ks_keylog_count();
@@ -259,12 +278,14 @@ export class Engine {
     const del = utf8("DEL");
     for (let i = 0; i < count; i++) {
       const db = view.getUint32(at, true);
-      const len = view.getUint32(at + 4, true);
-      const key = this.core.bytes(at + 8, len);
-      at += 8 + len;
+      const reason = view.getUint32(at + 4, true);
+      const len = view.getUint32(at + 8, true);
+      const key = this.core.bytes(at + 12, len);
+      at += 12 + len;
+      if (reason === KEYLOG_EVICTED) this.stats.evictedKeys++;
+      else this.stats.expiredKeys++;
       this.emit({ db, args: [del, key] });
     }
-    this.stats.expiredKeys += count;
     x.ks_keylog_reset();
   }
 }

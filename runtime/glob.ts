@@ -9,6 +9,14 @@ function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
+/**
+ * A byte as C's (signed) char on the platforms Redis runs on: bytes 0x80-0xff
+ * are negative, which decides what a range like [a-\xff] contains.
+ */
+function signedChar(b: number): number {
+  return (b << 24) >> 24;
+}
+
 interface MatchState {
   skipLongerMatches: boolean;
 }
@@ -62,9 +70,9 @@ function matchFrom(
         } else if (q === 93 /* ] */) {
           break;
         } else if (plen >= 3 && pattern[p + 1] === 45 /* - */) {
-          let start = pattern[p]!;
-          let end = pattern[p + 2]!;
-          let ch = c;
+          let start = signedChar(pattern[p]!);
+          let end = signedChar(pattern[p + 2]!);
+          let ch = signedChar(c);
           if (start > end) [start, end] = [end, start];
           if (nocase) {
             start = lower(start);

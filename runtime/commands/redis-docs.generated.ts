@@ -700,6 +700,54 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
   ],
   "keySpecs": []
  },
+ "copy": {
+  "summary": "Copy a key",
+  "since": "6.2.0",
+  "group": "generic",
+  "complexity": "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.",
+  "arguments": [
+   {
+    "name": "source",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "destination",
+    "type": "key",
+    "keySpecIndex": 1
+   },
+   {
+    "name": "destination-db",
+    "type": "integer",
+    "token": "DB",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "replace",
+    "type": "pure-token",
+    "token": "REPLACE",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   },
+   {
+    "flags": [
+     "OW",
+     "update"
+    ]
+   }
+  ]
+ },
  "dbsize": {
   "summary": "Return the number of keys in the selected database",
   "since": "1.0.0",
@@ -843,6 +891,149 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    {
     "flags": [
      "RO"
+    ]
+   }
+  ]
+ },
+ "expire": {
+  "summary": "Set a key's time to live in seconds",
+  "since": "1.0.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "history": [
+   [
+    "7.0.0",
+    "Added options: `NX`, `XX`, `GT` and `LT`."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "seconds",
+    "type": "integer"
+   },
+   {
+    "name": "condition",
+    "type": "oneof",
+    "since": "7.0.0",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "nx",
+      "type": "pure-token",
+      "token": "NX"
+     },
+     {
+      "name": "xx",
+      "type": "pure-token",
+      "token": "XX"
+     },
+     {
+      "name": "gt",
+      "type": "pure-token",
+      "token": "GT"
+     },
+     {
+      "name": "lt",
+      "type": "pure-token",
+      "token": "LT"
+     }
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ]
+   }
+  ]
+ },
+ "expireat": {
+  "summary": "Set the expiration for a key as a UNIX timestamp",
+  "since": "1.2.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "history": [
+   [
+    "7.0.0",
+    "Added options: `NX`, `XX`, `GT` and `LT`."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "unix-time-seconds",
+    "type": "unix-time"
+   },
+   {
+    "name": "condition",
+    "type": "oneof",
+    "since": "7.0.0",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "nx",
+      "type": "pure-token",
+      "token": "NX"
+     },
+     {
+      "name": "xx",
+      "type": "pure-token",
+      "token": "XX"
+     },
+     {
+      "name": "gt",
+      "type": "pure-token",
+      "token": "GT"
+     },
+     {
+      "name": "lt",
+      "type": "pure-token",
+      "token": "LT"
+     }
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ]
+   }
+  ]
+ },
+ "expiretime": {
+  "summary": "Get the expiration Unix timestamp for a key",
+  "since": "7.0.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
     ]
    }
   ]
@@ -1193,6 +1384,23 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
     ]
    }
   ]
+ },
+ "keys": {
+  "summary": "Find all keys matching the given pattern",
+  "since": "1.0.0",
+  "group": "generic",
+  "complexity": "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+  "arguments": [
+   {
+    "name": "pattern",
+    "type": "pattern"
+   }
+  ],
+  "tips": [
+   "request_policy:all_shards",
+   "nondeterministic_output_order"
+  ],
+  "keySpecs": []
  },
  "lcs": {
   "summary": "Find longest common substring",
@@ -1756,6 +1964,32 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    }
   ]
  },
+ "move": {
+  "summary": "Move a key to another database",
+  "since": "1.0.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "db",
+    "type": "integer"
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "update"
+    ]
+   }
+  ]
+ },
  "mset": {
   "summary": "Set multiple keys to multiple values",
   "since": "1.0.1",
@@ -1838,6 +2072,276 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
   "group": "transactions",
   "complexity": "O(1)",
   "keySpecs": []
+ },
+ "object": {
+  "summary": "A container for object introspection commands",
+  "since": "2.2.3",
+  "group": "generic",
+  "complexity": "Depends on subcommand.",
+  "keySpecs": []
+ },
+ "object|encoding": {
+  "summary": "Inspect the internal encoding of a Redis object",
+  "since": "2.2.3",
+  "group": "generic",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
+ "object|freq": {
+  "summary": "Get the logarithmic access frequency counter of a Redis object",
+  "since": "4.0.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
+ "object|help": {
+  "summary": "Show helpful text about the different subcommands",
+  "since": "6.2.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "object|idletime": {
+  "summary": "Get the time since a Redis object was last accessed",
+  "since": "2.2.3",
+  "group": "generic",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
+ "object|refcount": {
+  "summary": "Get the number of references to the value of the key",
+  "since": "2.2.3",
+  "group": "generic",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
+ "persist": {
+  "summary": "Remove the expiration from a key",
+  "since": "2.2.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ]
+   }
+  ]
+ },
+ "pexpire": {
+  "summary": "Set a key's time to live in milliseconds",
+  "since": "2.6.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "history": [
+   [
+    "7.0.0",
+    "Added options: `NX`, `XX`, `GT` and `LT`."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "milliseconds",
+    "type": "integer"
+   },
+   {
+    "name": "condition",
+    "type": "oneof",
+    "since": "7.0.0",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "nx",
+      "type": "pure-token",
+      "token": "NX"
+     },
+     {
+      "name": "xx",
+      "type": "pure-token",
+      "token": "XX"
+     },
+     {
+      "name": "gt",
+      "type": "pure-token",
+      "token": "GT"
+     },
+     {
+      "name": "lt",
+      "type": "pure-token",
+      "token": "LT"
+     }
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ]
+   }
+  ]
+ },
+ "pexpireat": {
+  "summary": "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+  "since": "2.6.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "history": [
+   [
+    "7.0.0",
+    "Added options: `NX`, `XX`, `GT` and `LT`."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "unix-time-milliseconds",
+    "type": "unix-time"
+   },
+   {
+    "name": "condition",
+    "type": "oneof",
+    "since": "7.0.0",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "nx",
+      "type": "pure-token",
+      "token": "NX"
+     },
+     {
+      "name": "xx",
+      "type": "pure-token",
+      "token": "XX"
+     },
+     {
+      "name": "gt",
+      "type": "pure-token",
+      "token": "GT"
+     },
+     {
+      "name": "lt",
+      "type": "pure-token",
+      "token": "LT"
+     }
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ]
+   }
+  ]
+ },
+ "pexpiretime": {
+  "summary": "Get the expiration Unix timestamp for a key in milliseconds",
+  "since": "7.0.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
  },
  "pfadd": {
   "summary": "Adds the specified elements to the specified HyperLogLog.",
@@ -2028,6 +2532,36 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
   ],
   "keySpecs": []
  },
+ "pttl": {
+  "summary": "Get the time to live for a key in milliseconds",
+  "since": "2.6.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "history": [
+   [
+    "2.8.0",
+    "Added the -2 reply."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
  "publish": {
   "summary": "Post a message to a channel",
   "since": "2.0.0",
@@ -2148,6 +2682,89 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    }
   ],
   "keySpecs": []
+ },
+ "randomkey": {
+  "summary": "Return a random key from the keyspace",
+  "since": "1.0.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "tips": [
+   "request_policy:all_shards",
+   "nondeterministic_output"
+  ],
+  "keySpecs": []
+ },
+ "rename": {
+  "summary": "Rename a key",
+  "since": "1.0.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "newkey",
+    "type": "key",
+    "keySpecIndex": 1
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "delete"
+    ]
+   },
+   {
+    "flags": [
+     "OW",
+     "update"
+    ]
+   }
+  ]
+ },
+ "renamenx": {
+  "summary": "Rename a key, only if the new key does not exist",
+  "since": "1.0.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "history": [
+   [
+    "3.2.0",
+    "The command no longer returns an error when source and destination names are the same."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "newkey",
+    "type": "key",
+    "keySpecIndex": 1
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "delete"
+    ]
+   },
+   {
+    "flags": [
+     "OW",
+     "insert"
+    ]
+   }
+  ]
  },
  "rpop": {
   "summary": "Remove and get the last elements in a list",
@@ -2290,6 +2907,54 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
     ]
    }
   ]
+ },
+ "scan": {
+  "summary": "Incrementally iterate the keys space",
+  "since": "2.8.0",
+  "group": "generic",
+  "complexity": "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+  "history": [
+   [
+    "6.0.0",
+    "Added the `TYPE` subcommand."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "cursor",
+    "type": "integer"
+   },
+   {
+    "name": "pattern",
+    "type": "pattern",
+    "token": "MATCH",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "count",
+    "type": "integer",
+    "token": "COUNT",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "type",
+    "type": "string",
+    "token": "TYPE",
+    "since": "6.0.0",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:special"
+  ],
+  "keySpecs": []
  },
  "select": {
   "summary": "Change the selected database for the current connection",
@@ -2601,6 +3266,80 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    }
   ]
  },
+ "swapdb": {
+  "summary": "Swaps two Redis databases",
+  "since": "4.0.0",
+  "group": "server",
+  "complexity": "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+  "arguments": [
+   {
+    "name": "index1",
+    "type": "integer"
+   },
+   {
+    "name": "index2",
+    "type": "integer"
+   }
+  ],
+  "keySpecs": []
+ },
+ "touch": {
+  "summary": "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+  "since": "3.2.1",
+  "group": "generic",
+  "complexity": "O(N) where N is the number of keys that will be touched.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0,
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "tips": [
+   "request_policy:multi_shard",
+   "response_policy:agg_sum"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
+ "ttl": {
+  "summary": "Get the time to live for a key in seconds",
+  "since": "1.0.0",
+  "group": "generic",
+  "complexity": "O(1)",
+  "history": [
+   [
+    "2.8.0",
+    "Added the -2 reply."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
  "type": {
   "summary": "Determine the type stored at key",
   "since": "1.0.0",
@@ -2617,6 +3356,34 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    {
     "flags": [
      "RO"
+    ]
+   }
+  ]
+ },
+ "unlink": {
+  "summary": "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+  "since": "4.0.0",
+  "group": "generic",
+  "complexity": "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0,
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "tips": [
+   "request_policy:multi_shard",
+   "response_policy:agg_sum"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RM",
+     "delete"
     ]
    }
   ]
