@@ -75,6 +75,21 @@ describe("blocking pops, as redis-server answers them", () => {
     await waiter.run("PING");
   });
 
+  it("pops sorted sets: at once, and for waiting clients when members arrive", async () => {
+    const a = await pair();
+    for (const c of [
+      ["ZADD", "z", "1", "one", "2", "two", "3", "three", "4", "four", "5", "five"], ["BZPOPMIN", "none", "z", "0"], ["BZPOPMAX", "z", "0"],
+      ["BZMPOP", "0", "2", "none", "z", "MIN"], ["BZMPOP", "0", "1", "z", "MAX", "COUNT", "5"], ["BZPOPMIN", "z", "x"],
+      ["SET", "str", "v"], ["BZPOPMIN", "str", "0"],
+    ]) await a.run(...c);
+    const waiter = await pair();
+    const popped = sendBlocking(waiter, "BZPOPMIN", "scores", "0");
+    const mpopped = sendBlocking(a, "BZMPOP", "0", "1", "scores", "MAX", "COUNT", "2");
+    await settle();
+    await (await pair()).run("ZADD", "scores", "5", "e", "1", "a", "3", "c");
+    for (const [r, t] of [await popped, await mpopped]) expect(t).toBe(r);
+  });
+
   it("keeps commands pipelined behind a blocked one until it is served", async () => {
     const waiter = await pair();
     const pusher = await pair();
