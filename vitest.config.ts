@@ -43,7 +43,6 @@ export default defineConfig({
         test: {
           name: "differential",
           include: ["test/differential/**/*.test.ts"],
-          globalSetup: ["test/helpers/oracle-setup.ts"],
           testTimeout: 300_000,
         },
       },
@@ -52,6 +51,8 @@ export default defineConfig({
           name: "server",
           include: ["test/server/**/*.test.ts"],
           globalSetup: ["test/helpers/oracle-setup.ts"],
+          // The files share one redis-server oracle and flush it: one file at a time.
+          fileParallelism: false,
           testTimeout: 120_000,
         },
       },

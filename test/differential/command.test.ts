@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, inject } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Differential } from "./harness.ts";
 import { allCommands, commandTable } from "../../runtime/commands/table.ts";
 import { encodeReply, parseValue, type RespValue } from "../../runtime/resp.ts";
@@ -159,7 +159,7 @@ describe("COMMAND against redis-server", () => {
   });
 
   it("RESP3 shapes of INFO and DOCS are the same bytes", async () => {
-    const resp3 = await RespClient.connect(inject("oraclePort"));
+    const resp3 = await RespClient.connect(diff.oraclePort);
     try {
       await resp3.send("HELLO", "3");
       const session = diff.engine.newSession();

@@ -3,12 +3,12 @@
 // replies must be the same bytes of RESP2. Where Redis itself does not fix an
 // order (SMEMBERS, KEYS, HGETALL of a hashtable...), a command can be marked
 // unordered and its reply is compared as a sorted multiset instead.
-import { inject } from "vitest";
 import { Engine } from "../../runtime/engine.ts";
 import { encodeReply, parseValue, type RespValue } from "../../runtime/resp.ts";
 import { toBytes, text, type Arg } from "../../runtime/bytes.ts";
 import type { Session } from "../../runtime/context.ts";
 import { RespClient } from "../helpers/resp-client.ts";
+import { startPrivateRedis, type RunningRedis } from "../helpers/redis-server.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
 
 export type Comparison = "exact" | "unordered" | "unordered-pairs" | "type-only";
@@ -25,17 +25,27 @@ export class Differential {
   readonly log: string[] = [];
   private readonly compare: (args: readonly string[]) => Comparison;
 
-  private constructor(redis: RespClient, engine: Engine, options: DifferentialOptions) {
+  private readonly oracle: RunningRedis;
+
+  private constructor(oracle: RunningRedis, redis: RespClient, engine: Engine, options: DifferentialOptions) {
+    this.oracle = oracle;
     this.redis = redis;
     this.engine = engine;
     this.session = engine.newSession();
     this.compare = options.compare ?? (() => "exact");
   }
 
+  /** Starts this file's own redis-server (stopped by close()) and an engine. */
   static async create(options: DifferentialOptions = {}): Promise<Differential> {
-    const redis = await RespClient.connect(inject("oraclePort"));
+    const oracle = await startPrivateRedis();
+    const redis = await RespClient.connect(oracle.port);
     const engine = await Engine.create(coreModule());
-    return new Differential(redis, engine, options);
+    return new Differential(oracle, redis, engine, options);
+  }
+
+  /** The oracle's port, for extra connections (RESP3, several clients). */
+  get oraclePort(): number {
+    return this.oracle.port;
   }
 
   /** Empties both sides and starts a new command log. */
@@ -70,8 +80,9 @@ export class Differential {
     for (const c of commands) await this.run(...c);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.redis.close();
+    await this.oracle.stop();
   }
 }
 

@@ -3,16 +3,23 @@
 // INCRBYFLOAT gives (long double arithmetic, "%.17Lf"). The expected outputs
 // come from the oracle at test time, never from the implementation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
 import fc from "fast-check";
 import { RespClient } from "../helpers/resp-client.ts";
+import { startPrivateRedis, type RunningRedis } from "../helpers/redis-server.ts";
 import { addDecimalTexts, formatDouble } from "../../runtime/numbers.ts";
 import { text } from "../../runtime/bytes.ts";
 import type { RespValue } from "../../runtime/resp.ts";
 
+let oracle: RunningRedis;
 let redis: RespClient;
-beforeAll(async () => { redis = await RespClient.connect(inject("oraclePort")); });
-afterAll(() => redis.close());
+beforeAll(async () => {
+  oracle = await startPrivateRedis();
+  redis = await RespClient.connect(oracle.port);
+});
+afterAll(async () => {
+  redis.close();
+  await oracle.stop();
+});
 
 function replyText(v: RespValue): string {
   if (v.type === "bulk" && v.value !== null) return text(v.value);

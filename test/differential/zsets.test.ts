@@ -1,7 +1,7 @@
 // Sorted sets against redis-server 7.0: every command of the family, its
 // options, edge cases and errors, byte for byte in RESP2 (and RESP3 where
 // the shapes differ), a 20,000-member set, and random command sequences.
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Differential } from "./harness.ts";
 import { RespClient } from "../helpers/resp-client.ts";
@@ -819,7 +819,7 @@ describe("RESP3 replies", () => {
   let redis3: RespClient;
   let session3: Session;
   beforeAll(async () => {
-    redis3 = await RespClient.connect(inject("oraclePort"));
+    redis3 = await RespClient.connect(diff.oraclePort);
     await redis3.send("HELLO", "3");
   });
   afterAll(() => redis3.close());

@@ -45,3 +45,18 @@ export async function startRedis(port: number): Promise<RunningRedis> {
     },
   };
 }
+
+/**
+ * A redis-server of this test file's own, on a random free loopback port:
+ * test files run in parallel, and FLUSHALL in one must not wipe another's data.
+ */
+export async function startPrivateRedis(): Promise<RunningRedis> {
+  for (let attempt = 0; ; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 40000);
+    try {
+      return await startRedis(port);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
+}
