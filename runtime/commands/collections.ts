@@ -137,13 +137,13 @@ const LONG_MAX = (1n << 63n) - 1n;
  * The count of SRANDMEMBER/HRANDFIELD: an integer in [-LONG_MAX, LONG_MAX],
  * with Redis 7.0's error text outside it.
  */
-export function parseRandomCount(bytes: Uint8Array): number | ErrorReply {
+export function parseRandomCount(bytes: Uint8Array): bigint | ErrorReply {
   const v = parseI64(bytes);
   if (v === null) return Errors.notInteger;
   if (v < -LONG_MAX) {
     return new ErrorReply("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
   }
-  return Number(v);
+  return v;
 }
 
 /** Deletes a key whose collection became empty. `e` is its entry from this command's lookup. */

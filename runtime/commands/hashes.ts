@@ -243,7 +243,7 @@ function hincrbyfloat(ctx: CommandContext, args: Uint8Array[]): Reply {
 
 const randomWithValuesOutOfRange = new ErrorReply("ERR value is out of range");
 // LONG_MAX / 2, the bound Redis puts on a count WITH VALUES (it doubles the reply).
-const WITHVALUES_COUNT_MAX = 4611686018427387903;
+const WITHVALUES_COUNT_MAX = 4611686018427387903n;
 
 // HRANDFIELD key [count [WITHVALUES]]
 function hrandfield(ctx: CommandContext, args: Uint8Array[]): Reply {
@@ -252,12 +252,12 @@ function hrandfield(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (args.length >= 3) {
     const n = parseRandomCount(args[2]!);
     if (n instanceof ErrorReply) return n;
-    count = n;
     if (args.length > 4 || (args.length === 4 && !isWord(args[3]!, "withvalues"))) return Errors.syntax;
     if (args.length === 4) {
       withValues = true;
-      if (count < -WITHVALUES_COUNT_MAX || count > WITHVALUES_COUNT_MAX) return randomWithValuesOutOfRange;
+      if (n < -WITHVALUES_COUNT_MAX || n > WITHVALUES_COUNT_MAX) return randomWithValuesOutOfRange;
     }
+    count = Number(n);
   }
   const found = lookupHash(ctx, args[1]!);
   if (found instanceof ErrorReply) return found;

@@ -176,8 +176,9 @@ function srandmember(ctx: CommandContext, args: Uint8Array[]): Reply {
     x.set_random(found.set, 1, 1);
     return members(ctx, 1)[0]!;
   }
-  const count = parseRandomCount(args[2]!);
-  if (count instanceof ErrorReply) return count;
+  const parsed = parseRandomCount(args[2]!);
+  if (parsed instanceof ErrorReply) return parsed;
+  const count = Number(parsed);
   const found = lookupSet(ctx, args[1]!);
   if (found instanceof ErrorReply) return found;
   if (found === null || count === 0) return [];
