@@ -342,7 +342,7 @@ describe("hashes against redis-server", () => {
       fc.tuple(fc.constant("TYPE"), key),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (commands) => {
+      fc.asyncProperty(fc.array(command, { minLength: 5, maxLength: 50, size: "max" }), async (commands) => {
         await diff.reset();
         await diff.runAll(commands);
         for (const k of ["h1", "h2"]) {
@@ -351,7 +351,7 @@ describe("hashes against redis-server", () => {
           if (type.type === "simple" && type.value === "hash") await expectSameFullScan(diff, "HSCAN", k);
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 });
