@@ -159,7 +159,6 @@ function spop(ctx: CommandContext, args: Uint8Array[]): Reply {
   }
   const popped = members(ctx, x.set_pop(found.set, count));
   ctx.dirty++;
-  ctx.propagateNothing();
   for (let i = 0; i < popped.length; i += SPOP_PROPAGATE_BATCH) {
     ctx.propagate(ctx.db, "SREM", key, ...popped.slice(i, i + SPOP_PROPAGATE_BATCH));
   }
