@@ -321,21 +321,26 @@ describe("hashes against redis-server", () => {
     );
     const incr = fc.constantFrom("1", "-1", "100", "9223372036854775807", "-9223372036854775808", "x");
     const floatIncr = fc.constantFrom("0.5", "-2.25", "3", "1e3", "inf", "x");
+    // HINCRBYFLOAT gets a field of its own: Redis adds in long double, which
+    // rounds sums past about 19 significant digits (9223372036854775807 - 2.25),
+    // while Trireme adds exact decimals (docs/hashes-and-sets.md).
+    const floatField = fc.constant("flt");
+    const anyField = fc.oneof(field, floatField);
     const command = fc.oneof(
       fc.tuple(fc.constant("HSET"), key, field, value),
       fc.tuple(fc.constant("HSET"), key, field, value, field, value),
       fc.tuple(fc.constant("HSETNX"), key, field, value),
-      fc.tuple(fc.constant("HGET"), key, field),
-      fc.tuple(fc.constant("HMGET"), key, field, field),
-      fc.tuple(fc.constant("HDEL"), key, field, field),
+      fc.tuple(fc.constant("HGET"), key, anyField),
+      fc.tuple(fc.constant("HMGET"), key, anyField, anyField),
+      fc.tuple(fc.constant("HDEL"), key, anyField, field),
       fc.tuple(fc.constant("HLEN"), key),
-      fc.tuple(fc.constant("HSTRLEN"), key, field),
-      fc.tuple(fc.constant("HEXISTS"), key, field),
+      fc.tuple(fc.constant("HSTRLEN"), key, anyField),
+      fc.tuple(fc.constant("HEXISTS"), key, anyField),
       fc.tuple(fc.constant("HKEYS"), key),
       fc.tuple(fc.constant("HVALS"), key),
       fc.tuple(fc.constant("HGETALL"), key),
       fc.tuple(fc.constant("HINCRBY"), key, field, incr),
-      fc.tuple(fc.constant("HINCRBYFLOAT"), key, field, floatIncr),
+      fc.tuple(fc.constant("HINCRBYFLOAT"), key, floatField, floatIncr),
       fc.tuple(fc.constant("HRANDFIELD"), key, fc.constantFrom("1", "2", "-3", "10")),
       fc.tuple(fc.constant("SET"), key, value),
       fc.tuple(fc.constant("DEL"), key),
