@@ -1311,6 +1311,498 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    }
   ]
  },
+ "hdel": {
+  "summary": "Delete one or more hash fields",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(N) where N is the number of fields to be removed.",
+  "history": [
+   [
+    "2.4.0",
+    "Accepts multiple `field` arguments."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "field",
+    "type": "string",
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "delete"
+    ]
+   }
+  ]
+ },
+ "hexists": {
+  "summary": "Determine if a hash field exists",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "field",
+    "type": "string"
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
+ "hget": {
+  "summary": "Get the value of a hash field",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "field",
+    "type": "string"
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "hgetall": {
+  "summary": "Get all the fields and values in a hash",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(N) where N is the size of the hash.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "tips": [
+   "nondeterministic_output_order"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "hincrby": {
+  "summary": "Increment the integer value of a hash field by the given number",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "field",
+    "type": "string"
+   },
+   {
+    "name": "increment",
+    "type": "integer"
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "update"
+    ]
+   }
+  ]
+ },
+ "hincrbyfloat": {
+  "summary": "Increment the float value of a hash field by the given amount",
+  "since": "2.6.0",
+  "group": "hash",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "field",
+    "type": "string"
+   },
+   {
+    "name": "increment",
+    "type": "double"
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "update"
+    ]
+   }
+  ]
+ },
+ "hkeys": {
+  "summary": "Get all the fields in a hash",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(N) where N is the size of the hash.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "tips": [
+   "nondeterministic_output_order"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "hlen": {
+  "summary": "Get the number of fields in a hash",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
+ "hmget": {
+  "summary": "Get the values of all the given hash fields",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(N) where N is the number of fields being requested.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "field",
+    "type": "string",
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "hmset": {
+  "summary": "Set multiple hash fields to multiple values",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(N) where N is the number of fields being set.",
+  "docFlags": [
+   "deprecated"
+  ],
+  "deprecatedSince": "4.0.0",
+  "replacedBy": "`HSET` with multiple field-value pairs",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "field_value",
+    "type": "block",
+    "flags": [
+     "multiple"
+    ],
+    "arguments": [
+     {
+      "name": "field",
+      "type": "string"
+     },
+     {
+      "name": "value",
+      "type": "string"
+     }
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ]
+   }
+  ]
+ },
+ "hrandfield": {
+  "summary": "Get one or multiple random fields from a hash",
+  "since": "6.2.0",
+  "group": "hash",
+  "complexity": "O(N) where N is the number of fields returned",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "options",
+    "type": "block",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "count",
+      "type": "integer"
+     },
+     {
+      "name": "withvalues",
+      "type": "pure-token",
+      "token": "WITHVALUES",
+      "flags": [
+       "optional"
+      ]
+     }
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "hscan": {
+  "summary": "Incrementally iterate hash fields and associated values",
+  "since": "2.8.0",
+  "group": "hash",
+  "complexity": "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "cursor",
+    "type": "integer"
+   },
+   {
+    "name": "pattern",
+    "type": "pattern",
+    "token": "MATCH",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "count",
+    "type": "integer",
+    "token": "COUNT",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "hset": {
+  "summary": "Set the string value of a hash field",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
+  "history": [
+   [
+    "4.0.0",
+    "Accepts multiple `field` and `value` arguments."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "field_value",
+    "type": "block",
+    "flags": [
+     "multiple"
+    ],
+    "arguments": [
+     {
+      "name": "field",
+      "type": "string"
+     },
+     {
+      "name": "value",
+      "type": "string"
+     }
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ]
+   }
+  ]
+ },
+ "hsetnx": {
+  "summary": "Set the value of a hash field, only if the field does not exist",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "field",
+    "type": "string"
+   },
+   {
+    "name": "value",
+    "type": "string"
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "insert"
+    ]
+   }
+  ]
+ },
+ "hstrlen": {
+  "summary": "Get the length of the value of a hash field",
+  "since": "3.2.0",
+  "group": "hash",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "field",
+    "type": "string"
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
+ "hvals": {
+  "summary": "Get all the values in a hash",
+  "since": "2.0.0",
+  "group": "hash",
+  "complexity": "O(N) where N is the size of the hash.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "tips": [
+   "nondeterministic_output_order"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
  "incr": {
   "summary": "Increment the integer value of a key by one",
   "since": "1.0.0",
@@ -2908,6 +3400,40 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    }
   ]
  },
+ "sadd": {
+  "summary": "Add one or more members to a set",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+  "history": [
+   [
+    "2.4.0",
+    "Accepts multiple `member` arguments."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "member",
+    "type": "string",
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "insert"
+    ]
+   }
+  ]
+ },
  "scan": {
   "summary": "Incrementally iterate the keys space",
   "since": "2.8.0",
@@ -2955,6 +3481,88 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    "request_policy:special"
   ],
   "keySpecs": []
+ },
+ "scard": {
+  "summary": "Get the number of members in a set",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
+ "sdiff": {
+  "summary": "Subtract multiple sets",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(N) where N is the total number of elements in all given sets.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0,
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output_order"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "sdiffstore": {
+  "summary": "Subtract multiple sets and store the resulting set in a key",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(N) where N is the total number of elements in all given sets.",
+  "arguments": [
+   {
+    "name": "destination",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 1,
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "OW",
+     "update"
+    ]
+   },
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
  },
  "select": {
   "summary": "Change the selected database for the current connection",
@@ -3196,6 +3804,372 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    }
   ]
  },
+ "sinter": {
+  "summary": "Intersect multiple sets",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0,
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output_order"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "sintercard": {
+  "summary": "Intersect multiple sets and return the cardinality of the result",
+  "since": "7.0.0",
+  "group": "set",
+  "complexity": "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+  "arguments": [
+   {
+    "name": "numkeys",
+    "type": "integer"
+   },
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0,
+    "flags": [
+     "multiple"
+    ]
+   },
+   {
+    "name": "limit",
+    "type": "integer",
+    "token": "LIMIT",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "sinterstore": {
+  "summary": "Intersect multiple sets and store the resulting set in a key",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+  "arguments": [
+   {
+    "name": "destination",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 1,
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ]
+   },
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "sismember": {
+  "summary": "Determine if a given value is a member of a set",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "member",
+    "type": "string"
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
+ "smembers": {
+  "summary": "Get all the members in a set",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(N) where N is the set cardinality.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   }
+  ],
+  "tips": [
+   "nondeterministic_output_order"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "smismember": {
+  "summary": "Returns the membership associated with the given elements for a set",
+  "since": "6.2.0",
+  "group": "set",
+  "complexity": "O(N) where N is the number of elements being checked for membership",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "member",
+    "type": "string",
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "smove": {
+  "summary": "Move a member from one set to another",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "source",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "destination",
+    "type": "key",
+    "keySpecIndex": 1
+   },
+   {
+    "name": "member",
+    "type": "string"
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "delete"
+    ]
+   },
+   {
+    "flags": [
+     "RW",
+     "insert"
+    ]
+   }
+  ]
+ },
+ "spop": {
+  "summary": "Remove and return one or multiple random members from a set",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
+  "history": [
+   [
+    "3.2.0",
+    "Added the `count` argument."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "count",
+    "type": "integer",
+    "since": "3.2.0",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "delete"
+    ]
+   }
+  ]
+ },
+ "srandmember": {
+  "summary": "Get one or multiple random members from a set",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.",
+  "history": [
+   [
+    "2.6.0",
+    "Added the optional `count` argument."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "count",
+    "type": "integer",
+    "since": "2.6.0",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "srem": {
+  "summary": "Remove one or more members from a set",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(N) where N is the number of members to be removed.",
+  "history": [
+   [
+    "2.4.0",
+    "Accepts multiple `member` arguments."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "member",
+    "type": "string",
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "delete"
+    ]
+   }
+  ]
+ },
+ "sscan": {
+  "summary": "Incrementally iterate Set elements",
+  "since": "2.8.0",
+  "group": "set",
+  "complexity": "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "cursor",
+    "type": "integer"
+   },
+   {
+    "name": "pattern",
+    "type": "pattern",
+    "token": "MATCH",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "count",
+    "type": "integer",
+    "token": "COUNT",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
  "strlen": {
   "summary": "Get the length of the value stored in a key",
   "since": "2.2.0",
@@ -3258,6 +4232,68 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    }
   ],
   "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "sunion": {
+  "summary": "Add multiple sets",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(N) where N is the total number of elements in all given sets.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0,
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output_order"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ]
+   }
+  ]
+ },
+ "sunionstore": {
+  "summary": "Add multiple sets and store the resulting set in a key",
+  "since": "1.0.0",
+  "group": "set",
+  "complexity": "O(N) where N is the total number of elements in all given sets.",
+  "arguments": [
+   {
+    "name": "destination",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 1,
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "OW",
+     "update"
+    ]
+   },
    {
     "flags": [
      "RO",

@@ -11,6 +11,8 @@ import { listCommands } from "./lists.ts";
 import { blockingCommands } from "./blocking.ts";
 import { commandCommands } from "./command.ts";
 import { zsetCommands } from "./zsets.ts";
+import { hashCommands } from "./hashes.ts";
+import { setCommands } from "./sets.ts";
 
 const familyCommands: readonly CommandDef[] = [
   ...connectionCommands,
@@ -23,6 +25,8 @@ const familyCommands: readonly CommandDef[] = [
   ...blockingCommands,
   ...commandCommands,
   ...zsetCommands,
+  ...hashCommands,
+  ...setCommands,
 ];
 
 /**

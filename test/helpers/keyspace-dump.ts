@@ -3,7 +3,7 @@
 // value in a canonical order, and its absolute expiry. Two engines hold the
 // same data exactly when their dumps are equal.
 import type { Engine } from "../../runtime/engine.ts";
-import { ErrorReply, type Reply } from "../../runtime/reply.ts";
+import { ErrorReply, MapReply, SetReply, type Reply } from "../../runtime/reply.ts";
 import { encodeReply } from "../../runtime/resp.ts";
 import { text, utf8, compareBytes } from "../../runtime/bytes.ts";
 
@@ -17,12 +17,19 @@ function show(reply: Reply): string {
   return JSON.stringify(text(encodeReply(reply, 2)));
 }
 
+/** The elements of an array or set reply (SMEMBERS is a set reply). */
+function items(reply: Reply): Reply[] {
+  if (reply instanceof SetReply) return reply.items;
+  if (reply instanceof MapReply) return reply.entries.flat();
+  return reply as Reply[];
+}
+
 function sortedBulks(reply: Reply): Uint8Array[] {
-  return (reply as Uint8Array[]).slice().sort(compareBytes);
+  return (items(reply) as Uint8Array[]).slice().sort(compareBytes);
 }
 
 function sortedPairs(reply: Reply): string {
-  const flat = reply as Uint8Array[];
+  const flat = items(reply) as Uint8Array[];
   const pairs: Array<[Uint8Array, Uint8Array]> = [];
   for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
   pairs.sort((a, b) => compareBytes(a[0], b[0]));
