@@ -5,6 +5,7 @@
 // *STORE commands. SPOP propagates SREM of the members it chose (or DEL when
 // it took them all), so replay does not depend on chance.
 
+import { registerZsetSource } from "./zsets.ts";
 import type { CommandContext } from "../context.ts";
 import { keynum, range, type CommandDef } from "./spec.ts";
 import { ErrorReply, Errors, SetReply, type Reply } from "../reply.ts";
@@ -448,3 +449,6 @@ export const setCommands: CommandDef[] = [
     summary: "Incrementally iterate Set elements", handler: sscan,
   },
 ];
+
+// A plain set is a valid source for ZUNION/ZINTER/ZDIFF, every member with score 1.
+registerZsetSource(ValueType.set, (ctx, entry) => members(ctx, sx(ctx).set_members(ctx.core.x.ks_entry_object(entry))));

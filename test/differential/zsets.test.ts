@@ -995,3 +995,15 @@ describe("random command sequences", () => {
     );
   });
 });
+
+describe("plain sets as sources of set operations", () => {
+  it("count every member of a plain set with score 1, weighted and aggregated", async () => {
+    await diff.runAll([
+      ["SADD", "s", "a", "b", "c"], ["ZADD", "z", "5", "a", "2", "x"], ["SADD", "one", "x"],
+      ["ZUNION", "2", "s", "z", "WITHSCORES"], ["ZINTER", "2", "s", "z", "WITHSCORES"], ["ZDIFF", "2", "s", "z", "WITHSCORES"],
+      ["ZUNIONSTORE", "d", "3", "s", "z", "one", "WEIGHTS", "2", "3", "4"], ["ZRANGE", "d", "0", "-1", "WITHSCORES"],
+      ["ZINTERSTORE", "d2", "2", "s", "one", "AGGREGATE", "MAX"], ["ZINTERCARD", "2", "s", "z"], ["ZDIFFSTORE", "d3", "2", "z", "s"],
+      ["ZRANGE", "d3", "0", "-1", "WITHSCORES"], ["SET", "str", "v"], ["ZUNION", "2", "s", "str"],
+    ]);
+  });
+});
