@@ -13,7 +13,8 @@ import type { EffectRecord } from "./effects.ts";
 import { commandTable } from "./commands/table.ts";
 import type { CommandDef } from "./commands/spec.ts";
 import { ErrorReply, Errors, type Reply } from "./reply.ts";
-import { ascii, lowerAscii, utf8 } from "./bytes.ts";
+import { ascii, lowerAscii, utf8, type Arg } from "./bytes.ts";
+import { BatchRunner, type BatchResult } from "./batch.ts";
 
 export const EVICTION_POLICIES = [
   "noeviction", "allkeys-lru", "allkeys-random", "volatile-lru", "volatile-random", "volatile-ttl",
@@ -56,6 +57,7 @@ export class Engine {
   /** Counters for INFO. */
   readonly stats = { expiredKeys: 0, evictedKeys: 0, commands: 0 };
   private randomState: number;
+  private batchRunner: BatchRunner | undefined;
 
   readonly core: Core;
 
@@ -110,6 +112,20 @@ export class Engine {
     const def = this.resolve(args);
     if (def instanceof ErrorReply) return def;
     return this.run(session, def, args);
+  }
+
+  /**
+   * Runs many commands in one call into the core (see batch.ts): the core
+   * runs the ones it knows natively and this engine the rest, in order.
+   * Replies come back as RESP bytes for the session's protocol.
+   */
+  executeBatch(session: Session, commands: readonly (readonly Arg[])[]): BatchResult {
+    return (this.batchRunner ??= new BatchRunner(this)).executeBatch(session, commands);
+  }
+
+  /** Runs every complete command in RESP bytes (arrays of bulk strings, as clients send them). */
+  executeResp(session: Session, input: Uint8Array): BatchResult {
+    return (this.batchRunner ??= new BatchRunner(this)).executeResp(session, input);
   }
 
   /** Runs a resolved command. Hosts that resolve first (MULTI queues, ACL) call this. */
@@ -192,8 +208,8 @@ export class Engine {
     return x.mem_used() <= this.maxmemory;
   }
 
-  /** Turns keys the core deleted by itself into DEL effect records. */
-  private drainKeyLog(): void {
+  /** Turns keys the core deleted by itself into DEL effect records. @internal (batch.ts) */
+  drainKeyLog(): void {
     const x = this.core.x;
     const count = x.ks_keylog_count();
     if (count === 0) return;

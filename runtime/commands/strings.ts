@@ -99,6 +99,74 @@ function get(ctx: CommandContext, args: Uint8Array[]): Reply {
   return getString(ctx, args[1]!);
 }
 
+/** The core's integer-string operation (core-wasm/counter.ts), shared with the batched executor. */
+interface CounterExports {
+  str_incrby(db: number, kptr: number, klen: number, deltaLow: number, deltaHigh: number): number;
+}
+// str_incrby results.
+const INCR_OK = 0;
+const INCR_WRONGTYPE = 1;
+const INCR_NOT_INTEGER = 2;
+// Integers whose high 32 bits are within this bound are exact as JS numbers (|n| < 2^53).
+const SAFE_HIGH_WORD = 1 << 21;
+
+/**
+ * Adds a delta (as two 32-bit halves) to the integer at the key; the rules
+ * (what counts as an integer, overflow, keeping the TTL) are the core's.
+ */
+function incrBy(ctx: CommandContext, key: Uint8Array, deltaLow: number, deltaHigh: number): Reply {
+  const core = ctx.core;
+  const status = core.exportsAs<CounterExports>().str_incrby(ctx.db, core.stage1(key), key.length, deltaLow, deltaHigh);
+  if (status === INCR_WRONGTYPE) return Errors.wrongType;
+  if (status === INCR_NOT_INTEGER) return Errors.notInteger;
+  if (status !== INCR_OK) return Errors.overflow;
+  ctx.dirty++;
+  const low = core.ctlI32(0) >>> 0;
+  const high = core.ctlI32(1);
+  if (high >= -SAFE_HIGH_WORD && high < SAFE_HIGH_WORD) return high * 4294967296 + low;
+  return BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low));
+}
+
+function incrByBig(ctx: CommandContext, key: Uint8Array, delta: bigint): Reply {
+  return incrBy(ctx, key, Number(BigInt.asUintN(32, delta)), Number(BigInt.asIntN(32, delta >> 32n)));
+}
+
+// INCR key
+function incr(ctx: CommandContext, args: Uint8Array[]): Reply {
+  return incrBy(ctx, args[1]!, 1, 0);
+}
+
+// DECR key
+function decr(ctx: CommandContext, args: Uint8Array[]): Reply {
+  return incrBy(ctx, args[1]!, 0xffffffff, -1);
+}
+
+// INCRBY key increment
+function incrby(ctx: CommandContext, args: Uint8Array[]): Reply {
+  const delta = parseI64(args[2]!);
+  if (delta === null) return Errors.notInteger;
+  return incrByBig(ctx, args[1]!, delta);
+}
+
+// DECRBY key decrement
+function decrby(ctx: CommandContext, args: Uint8Array[]): Reply {
+  const delta = parseI64(args[2]!);
+  if (delta === null) return Errors.notInteger;
+  // Negating the smallest i64 would overflow.
+  if (delta === -(1n << 63n)) return Errors.decrementOverflow;
+  return incrByBig(ctx, args[1]!, -delta);
+}
+
+// MGET key [key ...]
+function mget(ctx: CommandContext, args: Uint8Array[]): Reply {
+  const values: Reply[] = new Array(args.length - 1);
+  for (let i = 1; i < args.length; i++) {
+    const e = ctx.find(args[i]!);
+    values[i - 1] = e !== 0 && ctx.core.x.ks_entry_type(e) === ValueType.string ? ctx.core.entryString(e) : null;
+  }
+  return values;
+}
+
 export const stringCommands: CommandDef[] = [
   {
     name: "get", arity: 2, flags: ["readonly", "fast"], keys: [range(1, 1)],
@@ -109,5 +177,30 @@ export const stringCommands: CommandDef[] = [
     name: "set", arity: -3, flags: ["write", "denyoom"], keys: [range(1, 1)],
     acl: ["write", "string", "slow"], group: "string", since: "1.0.0", complexity: "O(1)",
     summary: "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", handler: set,
+  },
+  {
+    name: "incr", arity: 2, flags: ["write", "denyoom", "fast"], keys: [range(1, 1)],
+    acl: ["write", "string", "fast"], group: "string", since: "1.0.0", complexity: "O(1)",
+    summary: "Increment the integer value of a key by one", handler: incr,
+  },
+  {
+    name: "decr", arity: 2, flags: ["write", "denyoom", "fast"], keys: [range(1, 1)],
+    acl: ["write", "string", "fast"], group: "string", since: "1.0.0", complexity: "O(1)",
+    summary: "Decrement the integer value of a key by one", handler: decr,
+  },
+  {
+    name: "incrby", arity: 3, flags: ["write", "denyoom", "fast"], keys: [range(1, 1)],
+    acl: ["write", "string", "fast"], group: "string", since: "1.0.0", complexity: "O(1)",
+    summary: "Increment the integer value of a key by the given amount", handler: incrby,
+  },
+  {
+    name: "decrby", arity: 3, flags: ["write", "denyoom", "fast"], keys: [range(1, 1)],
+    acl: ["write", "string", "fast"], group: "string", since: "1.0.0", complexity: "O(1)",
+    summary: "Decrement the integer value of a key by the given number", handler: decrby,
+  },
+  {
+    name: "mget", arity: -2, flags: ["readonly", "fast"], keys: [range(1, -1)],
+    acl: ["read", "string", "fast"], group: "string", since: "1.0.0", complexity: "O(N) where N is the number of keys to retrieve.",
+    summary: "Get the values of all the given keys", handler: mget,
   },
 ];

@@ -11,7 +11,7 @@ export interface RawReply {
 }
 
 export class RespClient {
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = new Uint8Array(0);
   private waiting: Array<(r: RawReply) => void> = [];
   private readonly socket: Socket;
 

@@ -1,0 +1,363 @@
+// Batched execution: many commands per call into the core.
+//
+// Commands travel as RESP arrays of bulk strings, the bytes a client sends:
+// `CommandEncoder` writes them from JS strings or bytes, a socket delivers
+// them as they are. The core's executor (core-wasm/exec.ts) parses them in
+// linear memory, runs the ones it knows natively (GET, SET without options,
+// INCR/DECR/INCRBY/DECRBY, MGET, EXISTS, DEL) and writes their RESP replies
+// to its output buffer; it stops at the first command it does not run
+// itself, which `BatchRunner` sends through `Engine.execute` (so it gets the
+// very same dispatch, arity errors, maxmemory and effects as any other
+// command), and then resumes after it. Replies stay in order.
+//
+// The result is RESP bytes, not JavaScript values: a server writes them to
+// the socket as they are, and an embedded user who only needs "it worked"
+// pays nothing for decoding (Store.batch decodes on request).
+//
+// Effect records of native writes and DEL records of keys the core expired
+// during the batch come back through the core's effect region and are
+// passed to `onEffect` in order, between those of host-run commands, exactly
+// as the one-command path would produce them.
+
+import type { Core } from "./core.ts";
+import type { Engine } from "./engine.ts";
+import type { Session } from "./context.ts";
+import { encodeReply, parseValue, RespWriter } from "./resp.ts";
+import { Errors, ErrorReply, type Reply } from "./reply.ts";
+import type { Arg } from "./bytes.ts";
+
+/** The executor's exports (core-wasm/exec.ts). */
+interface ExecExports {
+  exec_in(size: number): number;
+  exec_run(db: number, start: number, end: number, flags: number, maxmemory: number): number;
+  exec_argv(): number;
+  exec_fx_ptr(): number;
+  exec_fx_len(): number;
+  exec_fx_count(): number;
+  exec_set_text(id: number, ptr: number, len: number): void;
+  io_out_ptr(): number;
+  io_out_len(): number;
+  ks_clock(nowMs: number): void;
+}
+
+// Stop reasons and flags of exec_run (core-wasm/exec.ts).
+const STOP_END = 0;
+const STOP_HOST = 1;
+const FLAG_RESP3 = 1;
+const FLAG_EFFECTS = 2;
+
+/** The texts the executor replies with, by its ids; taken from the one table in reply.ts. */
+const EXEC_TEXTS: readonly ErrorReply[] = [
+  Errors.wrongType, Errors.notInteger, Errors.overflow, Errors.decrementOverflow,
+];
+
+/** Encoded input above this size is run before more is encoded (bounds the input region). */
+const CHUNK_BYTES = 1 << 20;
+
+/** What a batch returns. */
+export interface BatchResult {
+  /** The replies, in command order, as RESP for the session's protocol (RESP2 or RESP3). */
+  readonly replies: Uint8Array;
+  /** How many commands ran (one reply each). */
+  readonly count: number;
+  /** How many of the replies are errors. */
+  readonly errors: number;
+  /**
+   * Bytes of the input that were used: all of it, unless it ended inside a
+   * command (the rest arrives later) or reached bytes that are not an array
+   * of bulk strings (the host's own RESP parser takes over there).
+   */
+  readonly consumed: number;
+}
+
+const encoder = new TextEncoder();
+
+function decimalLength(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : String(n).length;
+}
+
+/**
+ * Writes commands as RESP arrays of bulk strings into a reusable buffer.
+ * Strings are written as UTF-8; short ASCII strings (keys, numbers) by a
+ * plain loop, which is cheaper than TextEncoder for a few bytes.
+ */
+export class CommandEncoder {
+  private buf = new Uint8Array(16384);
+  private len = 0;
+  /** Commands written since the last reset. */
+  count = 0;
+
+  get length(): number {
+    return this.len;
+  }
+
+  /** The encoded bytes, valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  reset(): void {
+    this.len = 0;
+    this.count = 0;
+  }
+
+  /** Appends one command. */
+  add(args: readonly Arg[]): void {
+    this.header(42, args.length);
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (typeof a === "string") this.string(a);
+      else this.bytes(a);
+    }
+    this.count++;
+  }
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.len + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  /** prefix, decimal n, CRLF. */
+  private header(prefix: number, n: number): void {
+    this.ensure(24);
+    const buf = this.buf;
+    let p = this.len;
+    buf[p++] = prefix;
+    p = writeDecimal(buf, p, n);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
+  }
+
+  private bytes(a: Uint8Array): void {
+    this.header(36, a.length);
+    this.ensure(a.length + 2);
+    const buf = this.buf;
+    let p = this.len;
+    if (a.length <= 16) for (let i = 0; i < a.length; i++) buf[p++] = a[i]!;
+    else {
+      buf.set(a, p);
+      p += a.length;
+    }
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
+  }
+
+  private string(s: string): void {
+    const n = s.length;
+    if (n <= 64) {
+      const start = this.len;
+      this.header(36, n);
+      this.ensure(n + 2);
+      const buf = this.buf;
+      let p = this.len;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        buf[p++] = 13;
+        buf[p++] = 10;
+        this.len = p;
+        return;
+      }
+      this.len = start; // not ASCII: encode it properly below
+    }
+    const worst = n * 3;
+    const room = decimalLength(worst);
+    this.ensure(worst + room + 5);
+    const buf = this.buf;
+    const at = this.len + 1 + room + 2;
+    const written = encoder.encodeInto(s, buf.subarray(at, at + worst)).written;
+    let p = this.len;
+    buf[p++] = 36;
+    p = writeDecimal(buf, p, written);
+    buf[p++] = 13;
+    buf[p++] = 10;
+    if (p !== at) buf.copyWithin(p, at, at + written);
+    p += written;
+    buf[p++] = 13;
+    buf[p++] = 10;
+    this.len = p;
+  }
+}
+
+function writeDecimal(buf: Uint8Array, p: number, n: number): number {
+  if (n < 10) {
+    buf[p] = 48 + n;
+    return p + 1;
+  }
+  const digits = decimalLength(n);
+  let at = p + digits;
+  while (n > 0) {
+    buf[--at] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return p + digits;
+}
+
+/** The engine's side of batched execution; one per engine (Engine.executeBatch makes it). */
+export class BatchRunner {
+  private readonly engine: Engine;
+  private readonly core: Core;
+  private readonly x: ExecExports;
+  private readonly encoder = new CommandEncoder();
+  /** Set while a batch runs: a nested batch (a host command that runs commands) must not reuse the input region. */
+  private running = false;
+
+  constructor(engine: Engine) {
+    this.engine = engine;
+    this.core = engine.core;
+    this.x = engine.core.exportsAs<ExecExports>();
+    for (let id = 0; id < EXEC_TEXTS.length; id++) {
+      const line = encodeReply(EXEC_TEXTS[id]!, 2);
+      this.x.exec_set_text(id, this.core.stage1(line), line.length);
+    }
+  }
+
+  /** Runs commands given as arrays of strings or bytes. */
+  executeBatch(session: Session, commands: readonly (readonly Arg[])[]): BatchResult {
+    const enc = this.running ? new CommandEncoder() : this.encoder;
+    enc.reset();
+    let parts: RespWriter | null = null;
+    let count = 0;
+    let errors = 0;
+    for (let i = 0; i < commands.length; i++) {
+      enc.add(commands[i]!);
+      if (enc.length >= CHUNK_BYTES && i + 1 < commands.length) {
+        const r = this.executeResp(session, enc.view());
+        (parts ??= new RespWriter(r.replies.length * 2)).raw(r.replies);
+        count += r.count;
+        errors += r.errors;
+        enc.reset();
+      }
+    }
+    const r = this.executeResp(session, enc.view());
+    enc.reset();
+    if (parts === null) return r;
+    parts.raw(r.replies);
+    return { replies: parts.take(), count: count + r.count, errors: errors + r.errors, consumed: r.consumed };
+  }
+
+  /** Runs every complete command in `input` (RESP arrays of bulk strings). */
+  executeResp(session: Session, input: Uint8Array): BatchResult {
+    if (this.running) return this.executeNested(session, input);
+    this.running = true;
+    try {
+      return this.run(session, input);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private run(session: Session, input: Uint8Array): BatchResult {
+    const engine = this.engine;
+    const core = this.core;
+    const x = this.x;
+    engine.drainKeyLog();
+    const end = input.length;
+    core.u8().set(input, x.exec_in(end));
+    let pos = 0;
+    let count = 0;
+    let errors = 0;
+    let writer: RespWriter | null = null;
+    for (;;) {
+      const flags = (session.protocol === 3 ? FLAG_RESP3 : 0) | (engine.onEffect !== undefined ? FLAG_EFFECTS : 0);
+      x.ks_clock(engine.clock());
+      const ran = x.exec_run(session.db, pos, end, flags, engine.maxmemory);
+      const reason = core.ctlI32(0);
+      const stoppedAt = core.ctlI32(1);
+      const argc = core.ctlI32(2);
+      const next = core.ctlI32(3);
+      engine.stats.commands += ran;
+      engine.stats.expiredKeys += core.ctlI32(4);
+      errors += core.ctlI32(5);
+      count += ran;
+      if (engine.onEffect !== undefined && x.exec_fx_count() > 0) this.drainEffects();
+      const outPtr = x.io_out_ptr();
+      const outLen = x.io_out_len();
+      if (reason !== STOP_HOST) {
+        if (writer === null) return { replies: core.bytes(outPtr, outLen), count, errors, consumed: stoppedAt };
+        writer.raw(core.u8().subarray(outPtr, outPtr + outLen));
+        return { replies: writer.take(), count, errors, consumed: stoppedAt };
+      }
+      writer ??= new RespWriter(Math.max(256, outLen * 2));
+      if (outLen > 0) writer.raw(core.u8().subarray(outPtr, outPtr + outLen));
+      // The host runs this one; its arguments are copied out of the input region first.
+      const args: Uint8Array[] = new Array(argc);
+      const view = core.dataView();
+      const argv = x.exec_argv();
+      for (let i = 0; i < argc; i++) {
+        const ptr = view.getUint32(argv + i * 8, true);
+        const len = view.getUint32(argv + i * 8 + 4, true);
+        args[i] = core.bytes(ptr, len);
+      }
+      const reply = engine.execute(session, args);
+      if (reply instanceof ErrorReply) errors++;
+      writer.write(reply, session.protocol);
+      count++;
+      pos = next;
+      if (pos >= end) return { replies: writer.take(), count, errors, consumed: end };
+    }
+  }
+
+  /** Effect records the core wrote: [db u32][argc u32] then [len u32][bytes] per argument. */
+  private drainEffects(): void {
+    const core = this.core;
+    const x = this.x;
+    const onEffect = this.engine.onEffect!;
+    const count = x.exec_fx_count();
+    const records: { db: number; args: Uint8Array[] }[] = [];
+    const view = core.dataView();
+    let at = x.exec_fx_ptr();
+    for (let r = 0; r < count; r++) {
+      const db = view.getUint32(at, true);
+      const argc = view.getUint32(at + 4, true);
+      at += 8;
+      const args: Uint8Array[] = new Array(argc);
+      for (let i = 0; i < argc; i++) {
+        const len = view.getUint32(at, true);
+        args[i] = core.bytes(at + 4, len);
+        at += 4 + len;
+      }
+      records.push({ db, args });
+    }
+    for (const record of records) onEffect(record);
+  }
+
+  /**
+   * A batch inside a batch (a host-run command that runs commands): the input
+   * region is in use, so each command is parsed here and run on its own.
+   */
+  private executeNested(session: Session, input: Uint8Array): BatchResult {
+    const writer = new RespWriter();
+    let at = 0;
+    let count = 0;
+    let errors = 0;
+    while (at < input.length) {
+      let parsed;
+      try {
+        parsed = parseValue(input, at);
+      } catch {
+        break;
+      }
+      if (parsed === "incomplete") break;
+      const v = parsed.value;
+      if (v.type !== "array" || v.value === null || !v.value.every((a) => a.type === "bulk" && a.value !== null)) break;
+      const args = v.value.map((a) => (a as { value: Uint8Array }).value);
+      const reply: Reply = this.engine.execute(session, args);
+      if (reply instanceof ErrorReply) errors++;
+      writer.write(reply, session.protocol);
+      count++;
+      at += parsed.consumed;
+    }
+    return { replies: writer.take(), count, errors, consumed: at };
+  }
+}
