@@ -263,7 +263,9 @@ export class BatchRunner {
     const x = this.x;
     engine.drainKeyLog();
     const end = input.length;
-    core.u8().set(input, x.exec_in(end));
+    // exec_in can grow memory, which detaches old views: take the view after it.
+    const inPtr = x.exec_in(end);
+    core.u8().set(input, inPtr);
     let pos = 0;
     let count = 0;
     let errors = 0;
