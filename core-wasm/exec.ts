@@ -43,7 +43,7 @@ import { alloc, realloc, mem_used } from "./mem";
 import { out_reset, out_reserve, ctlSetI32 } from "./io";
 import {
   ks_find, ks_set_string, ks_delete, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
-  entryType, entryStringPtr, entryStringLength, LOOKUP_NOTOUCH,
+  entryType, entryStringPtr, entryStringLength, bucketHead, LOOKUP_NOTOUCH,
 } from "./keyspace";
 import { TYPE_STRING } from "./types";
 import {
@@ -178,7 +178,7 @@ export function exec_in(size: usize): usize {
 
 /** The argument table of the command a STOP_HOST left: [ptr u32][len u32] per argument. */
 export function exec_argv(): usize {
-  return argvPtr;
+  return argvPtr + (<usize>argBase << 3);
 }
 
 /** Effect records written by the last exec_run (FLAG_EFFECTS). */
@@ -196,6 +196,20 @@ export function exec_set_text(id: u32, ptr: usize, len: u32): void {
 }
 
 // ---- replies ---------------------------------------------------------------
+
+/**
+ * Copies bytes; short runs by 8-byte words in place of memory.copy, which V8
+ * compiles to a call out of Wasm that costs more than copying a key does.
+ */
+function copyBytes(dst: usize, src: usize, len: usize): void {
+  if (len > 64) {
+    memory.copy(dst, src, len);
+    return;
+  }
+  let i: usize = 0;
+  for (; i + 8 <= len; i += 8) store<u64>(dst + i, load<u64>(src + i));
+  for (; i < len; i++) store<u8>(dst + i, load<u8>(src + i));
+}
 
 let resp3 = false;
 let errorReplies: u32 = 0;
@@ -241,13 +255,32 @@ function replyOk(): void {
   store<u8>(at + 4, 10);
 }
 
+/** Digits of a length: 32-bit arithmetic, and the common short cases first. */
+function lengthDigits(v: u32): u32 {
+  if (v < 10) return 1;
+  if (v < 100) return 2;
+  if (v < 1000) return 3;
+  let n: u32 = 4;
+  for (let x = v / 10000; x != 0; x /= 10) n++;
+  return n;
+}
+
+function writeLength(p: usize, v: u32, digits: u32): void {
+  let at = p + digits;
+  do {
+    at--;
+    store<u8>(at, <u8>(48 + v % 10));
+    v /= 10;
+  } while (v != 0);
+}
+
 function replyBulk(p: usize, len: u32): void {
-  const digits = decimalLength(<u64>len);
+  const digits = lengthDigits(len);
   const at = out_reserve(<usize>digits + 5 + <usize>len);
   store<u8>(at, 36); // '$'
-  formatI64(at + 1, <i64>len);
+  writeLength(at + 1, len, digits);
   store<u16>(at + 1 + digits, 0x0a0d);
-  memory.copy(at + 3 + digits, p, len);
+  copyBytes(at + 3 + digits, p, len);
   store<u16>(at + 3 + digits + len, 0x0a0d);
 }
 
@@ -283,7 +316,7 @@ function fxBegin(dbIndex: u32, count: u32): void {
 function fxArg(p: usize, len: u32): void {
   const at = fxReserve(4 + <usize>len);
   store<u32>(at, len);
-  memory.copy(at + 4, p, len);
+  copyBytes(at + 4, p, len);
 }
 
 /** An argument of three ASCII letters, packed little-endian ("SET", "DEL"). */
@@ -329,11 +362,15 @@ function drainKeyLog(): void {
 
 // ---- parsing --------------------------------------------------------------------
 
+// The argv table holds the arguments of every command of the current group,
+// one after another; `argBase` is where the running command's begin.
+let argBase: u32 = 0;
+
 function argPtr(i: u32): usize {
-  return <usize>load<u32>(argvPtr + (<usize>i << 3));
+  return <usize>load<u32>(argvPtr + (<usize>(argBase + i) << 3));
 }
 function argLen(i: u32): u32 {
-  return load<u32>(argvPtr + (<usize>i << 3) + 4);
+  return load<u32>(argvPtr + (<usize>(argBase + i) << 3) + 4);
 }
 
 let parseEnd: usize = 0;
@@ -365,17 +402,20 @@ function readLength(p: usize, end: usize): usize {
   return 0;
 }
 
-/** Parses the command at p into the argv table; returns a STOP_ code or -1 when complete. */
-function parseCommand(p: usize, end: usize): i32 {
+/**
+ * Parses the command at p into the argv table from index `base`; returns a
+ * STOP_ code, or -1 when complete (then argc and parseEnd are set).
+ */
+function parseCommand(p: usize, end: usize, base: u32): i32 {
   if (p >= end) return STOP_INCOMPLETE;
   if (load<u8>(p) != 42) return STOP_MALFORMED; // '*'
   let q = readLength(p + 1, end);
   if (q == 0) return STOP_INCOMPLETE;
   if (q == usize.MAX_VALUE || lineValue > ARGC_MAX) return STOP_MALFORMED;
   const count = lineValue;
-  if (count > argvCap) {
+  if (base + count > argvCap) {
     let cap = argvCap;
-    while (cap < count) cap <<= 1;
+    while (cap < base + count) cap <<= 1;
     argvPtr = realloc(argvPtr, <usize>cap << 3);
     argvCap = cap;
   }
@@ -388,8 +428,8 @@ function parseCommand(p: usize, end: usize): i32 {
     const len = lineValue;
     if (r + <usize>len + 2 > end) return STOP_INCOMPLETE;
     if (load<u16>(r + len) != 0x0a0d) return STOP_MALFORMED;
-    store<u32>(argvPtr + (<usize>i << 3), <u32>r);
-    store<u32>(argvPtr + (<usize>i << 3) + 4, len);
+    store<u32>(argvPtr + (<usize>(base + i) << 3), <u32>r);
+    store<u32>(argvPtr + (<usize>(base + i) << 3) + 4, len);
     q = r + <usize>len + 2;
   }
   argc = count;
@@ -480,6 +520,49 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
   return false;
 }
 
+// ---- groups ------------------------------------------------------------------
+
+// Commands are parsed GROUP at a time. Before running a group, the executor
+// reads the bucket head of each key, then the first word of each head entry:
+// independent loads the CPU overlaps, so the lookups that follow mostly hit
+// the cache instead of waiting for one miss after another.
+// @ts-ignore: decorator
+@inline const GROUP: u32 = 16;
+// At most this many keys per group are warmed (multi-key commands included).
+// @ts-ignore: decorator
+@inline const WARM_KEYS_MAX: u32 = 64;
+
+// Per command of the group: [argBase u32][argc u32][start u32][end u32][cmd u32]
+// @ts-ignore: decorator
+@inline const GROUP_RECORD_BYTES: usize = 20;
+const group: usize = alloc(<usize>GROUP * GROUP_RECORD_BYTES);
+const warmHeads: usize = alloc(<usize>WARM_KEYS_MAX * 4);
+
+function warmGroup(dbIndex: u32, count: u32): void {
+  let n: u32 = 0;
+  for (let g: u32 = 0; g < count && n < WARM_KEYS_MAX; g++) {
+    const rec = group + <usize>g * GROUP_RECORD_BYTES;
+    const cmd = load<u32>(rec + 16);
+    if (cmd == CMD_NONE) break;
+    const base = load<u32>(rec);
+    const count = load<u32>(rec + 4);
+    for (let i: u32 = 1; i < count && n < WARM_KEYS_MAX; i++) {
+      const at = argvPtr + (<usize>(base + i) << 3);
+      store<u32>(warmHeads + (<usize>n << 2), <u32>bucketHead(dbIndex, <usize>load<u32>(at), load<u32>(at + 4)));
+      n++;
+      // Single-key commands: only argument 1 is a key.
+      if (cmd != CMD_MGET && cmd != CMD_EXISTS && cmd != CMD_DEL) break;
+    }
+  }
+  let sink: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const head = <usize>load<u32>(warmHeads + (<usize>i << 2));
+    if (head != 0) sink += load<u32>(head + 4);
+  }
+  // A store keeps the warm-up loads from being optimised away.
+  store<u32>(warmHeads, sink);
+}
+
 /**
  * Runs the commands in input[start, end) in database `dbIndex` until one
  * needs the host or the input ends; returns how many it ran. `maxmemory` > 0
@@ -497,38 +580,66 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
   let p = inPtr + <usize>start;
   let ran: u32 = 0;
   let reason = STOP_END;
-  while (p < limit) {
-    const parsed = parseCommand(p, limit);
-    if (parsed >= 0) {
-      reason = parsed;
-      break;
-    }
-    const cmd = argc == 0 ? CMD_NONE : nativeCommand(nameCode(argPtr(0), argLen(0)), argc);
-    if (cmd == CMD_NONE || (maxmemory > 0 && (isWrite(cmd) || mem_used() > maxmemory))) {
-      reason = STOP_HOST;
-      break;
-    }
-    const changed = runCommand(cmd, dbIndex);
-    drainKeyLog();
-    if (changed && recordEffects) {
-      if (cmd == CMD_SET) {
-        // The SET handler propagates a canonical upper-case SET.
-        fxBegin(dbIndex, 3);
-        fxWord3(WORD_SET);
-        fxArg(argPtr(1), argLen(1));
-        fxArg(argPtr(2), argLen(2));
-      } else {
-        fxCommand(dbIndex);
+  let hostNext: usize = 0;
+  while (p < limit && reason == STOP_END) {
+    // Parse up to GROUP commands, ending the group after one the host must run.
+    let count: u32 = 0;
+    let base: u32 = 0;
+    let q = p;
+    let parseStop = STOP_END;
+    while (count < GROUP && q < limit) {
+      const parsed = parseCommand(q, limit, base);
+      if (parsed >= 0) {
+        parseStop = parsed;
+        break;
       }
+      argBase = base;
+      const cmd = argc == 0 ? CMD_NONE : nativeCommand(nameCode(argPtr(0), argLen(0)), argc);
+      const rec = group + <usize>count * GROUP_RECORD_BYTES;
+      store<u32>(rec, base);
+      store<u32>(rec + 4, argc);
+      store<u32>(rec + 8, <u32>(q - inPtr));
+      store<u32>(rec + 12, <u32>(parseEnd - inPtr));
+      store<u32>(rec + 16, cmd);
+      base += argc;
+      count++;
+      q = parseEnd;
+      if (cmd == CMD_NONE) break;
     }
-    ran++;
-    p = parseEnd;
+    if (count > 1) warmGroup(dbIndex, count);
+    for (let g: u32 = 0; g < count; g++) {
+      const rec = group + <usize>g * GROUP_RECORD_BYTES;
+      const cmd = load<u32>(rec + 16);
+      argBase = load<u32>(rec);
+      argc = load<u32>(rec + 4);
+      if (cmd == CMD_NONE || (maxmemory > 0 && (isWrite(cmd) || mem_used() > maxmemory))) {
+        reason = STOP_HOST;
+        hostNext = inPtr + <usize>load<u32>(rec + 12);
+        break;
+      }
+      const changed = runCommand(cmd, dbIndex);
+      drainKeyLog();
+      if (changed && recordEffects) {
+        if (cmd == CMD_SET) {
+          // The SET handler propagates a canonical upper-case SET.
+          fxBegin(dbIndex, 3);
+          fxWord3(WORD_SET);
+          fxArg(argPtr(1), argLen(1));
+          fxArg(argPtr(2), argLen(2));
+        } else {
+          fxCommand(dbIndex);
+        }
+      }
+      ran++;
+      p = inPtr + <usize>load<u32>(rec + 12);
+    }
+    if (reason == STOP_END && parseStop != STOP_END) reason = parseStop;
   }
   drainKeyLog();
   ctlSetI32(0, reason);
   ctlSetI32(1, <i32>(p - inPtr));
   ctlSetI32(2, reason == STOP_HOST ? <i32>argc : 0);
-  ctlSetI32(3, reason == STOP_HOST ? <i32>(parseEnd - inPtr) : <i32>(p - inPtr));
+  ctlSetI32(3, reason == STOP_HOST ? <i32>(hostNext - inPtr) : <i32>(p - inPtr));
   ctlSetI32(4, <i32>expiredKeys);
   ctlSetI32(5, <i32>errorReplies);
   return ran;

@@ -70,16 +70,22 @@ export interface BatchResult {
   readonly consumed: number;
 }
 
-const encoder = new TextEncoder();
+const textEncoder = new TextEncoder();
 
 function decimalLength(n: number): number {
   return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : String(n).length;
 }
 
+/** Bytes an argument can take encoded, header and CRLF included. */
+function argBound(a: Arg): number {
+  return (typeof a === "string" ? a.length * 3 : a.length) + 16;
+}
+
 /**
  * Writes commands as RESP arrays of bulk strings into a reusable buffer.
  * Strings are written as UTF-8; short ASCII strings (keys, numbers) by a
- * plain loop, which is cheaper than TextEncoder for a few bytes.
+ * plain loop, which is cheaper than TextEncoder for a few bytes. Each
+ * command makes room for its worst case once, then writes without checks.
  */
 export class CommandEncoder {
   private buf = new Uint8Array(16384);
@@ -103,12 +109,32 @@ export class CommandEncoder {
 
   /** Appends one command. */
   add(args: readonly Arg[]): void {
-    this.header(42, args.length);
+    let need = 16;
+    for (let i = 0; i < args.length; i++) need += argBound(args[i]!);
+    this.ensure(need);
+    const buf = this.buf;
+    let p = this.len;
+    buf[p++] = 42; // '*'
+    p = writeDecimal(buf, p, args.length);
+    buf[p++] = 13;
+    buf[p++] = 10;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
-      if (typeof a === "string") this.string(a);
-      else this.bytes(a);
+      p = typeof a === "string" ? putString(buf, p, a) : putBytes(buf, p, a);
     }
+    this.len = p;
+    this.count++;
+  }
+
+  /** Appends a command whose encoded head (array header and name) is given, then one or two arguments. */
+  addWithHead(head: Uint8Array, a: Arg, b?: Arg): void {
+    this.ensure(head.length + argBound(a) + (b === undefined ? 0 : argBound(b)));
+    const buf = this.buf;
+    let p = this.len;
+    for (let i = 0; i < head.length; i++) buf[p++] = head[i]!;
+    p = typeof a === "string" ? putString(buf, p, a) : putBytes(buf, p, a);
+    if (b !== undefined) p = typeof b === "string" ? putString(buf, p, b) : putBytes(buf, p, b);
+    this.len = p;
     this.count++;
   }
 
@@ -120,79 +146,76 @@ export class CommandEncoder {
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
+}
 
-  /** prefix, decimal n, CRLF. */
-  private header(prefix: number, n: number): void {
-    this.ensure(24);
-    const buf = this.buf;
-    let p = this.len;
-    buf[p++] = prefix;
-    p = writeDecimal(buf, p, n);
-    buf[p++] = 13;
-    buf[p++] = 10;
-    this.len = p;
+/** The encoded head of a command with `argc` arguments after its name: "*<argc+1>\r\n$<len>\r\n<NAME>\r\n". */
+export function commandHead(name: string, argc: number): Uint8Array {
+  return textEncoder.encode(`*${argc + 1}\r\n$${name.length}\r\n${name}\r\n`);
+}
+
+function putBytes(buf: Uint8Array, p: number, a: Uint8Array): number {
+  buf[p++] = 36; // '$'
+  p = writeDecimal(buf, p, a.length);
+  buf[p++] = 13;
+  buf[p++] = 10;
+  if (a.length <= 16) for (let i = 0; i < a.length; i++) buf[p++] = a[i]!;
+  else {
+    buf.set(a, p);
+    p += a.length;
   }
+  buf[p++] = 13;
+  buf[p++] = 10;
+  return p;
+}
 
-  private bytes(a: Uint8Array): void {
-    this.header(36, a.length);
-    this.ensure(a.length + 2);
-    const buf = this.buf;
-    let p = this.len;
-    if (a.length <= 16) for (let i = 0; i < a.length; i++) buf[p++] = a[i]!;
-    else {
-      buf.set(a, p);
-      p += a.length;
+function putString(buf: Uint8Array, p: number, s: string): number {
+  const n = s.length;
+  if (n <= 64) {
+    // Assume ASCII (length known up front); redo below if it is not.
+    let q = p;
+    buf[q++] = 36;
+    q = writeDecimal(buf, q, n);
+    buf[q++] = 13;
+    buf[q++] = 10;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[q++] = c;
     }
-    buf[p++] = 13;
-    buf[p++] = 10;
-    this.len = p;
-  }
-
-  private string(s: string): void {
-    const n = s.length;
-    if (n <= 64) {
-      const start = this.len;
-      this.header(36, n);
-      this.ensure(n + 2);
-      const buf = this.buf;
-      let p = this.len;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[p++] = c;
-      }
-      if (i === n) {
-        buf[p++] = 13;
-        buf[p++] = 10;
-        this.len = p;
-        return;
-      }
-      this.len = start; // not ASCII: encode it properly below
+    if (i === n) {
+      buf[q++] = 13;
+      buf[q++] = 10;
+      return q;
     }
-    const worst = n * 3;
-    const room = decimalLength(worst);
-    this.ensure(worst + room + 5);
-    const buf = this.buf;
-    const at = this.len + 1 + room + 2;
-    const written = encoder.encodeInto(s, buf.subarray(at, at + worst)).written;
-    let p = this.len;
-    buf[p++] = 36;
-    p = writeDecimal(buf, p, written);
-    buf[p++] = 13;
-    buf[p++] = 10;
-    if (p !== at) buf.copyWithin(p, at, at + written);
-    p += written;
-    buf[p++] = 13;
-    buf[p++] = 10;
-    this.len = p;
   }
+  // UTF-8 of unknown length: encode after room for the longest header, then
+  // write the header and move the bytes back against it.
+  const worst = n * 3;
+  const at = p + 1 + decimalLength(worst) + 2;
+  const written = textEncoder.encodeInto(s, buf.subarray(at, at + worst)).written;
+  let q = p;
+  buf[q++] = 36;
+  q = writeDecimal(buf, q, written);
+  buf[q++] = 13;
+  buf[q++] = 10;
+  if (q !== at) buf.copyWithin(q, at, at + written);
+  q += written;
+  buf[q++] = 13;
+  buf[q++] = 10;
+  return q;
 }
 
 function writeDecimal(buf: Uint8Array, p: number, n: number): number {
   if (n < 10) {
     buf[p] = 48 + n;
     return p + 1;
+  }
+  if (n < 100) {
+    const tens = (n / 10) | 0;
+    buf[p] = 48 + tens;
+    buf[p + 1] = 48 + n - tens * 10;
+    return p + 2;
   }
   const digits = decimalLength(n);
   let at = p + digits;

@@ -18,7 +18,12 @@ import {
   BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, SetReply, SimpleString, VerbatimReply, type Reply,
 } from "./reply.ts";
 import { formatDouble } from "./numbers.ts";
-import { CommandEncoder, type BatchResult } from "./batch.ts";
+import { CommandEncoder, commandHead, type BatchResult } from "./batch.ts";
+
+const HEAD_GET = commandHead("GET", 1);
+const HEAD_SET = commandHead("SET", 2);
+const HEAD_INCR = commandHead("INCR", 1);
+const HEAD_INCRBY = commandHead("INCRBY", 2);
 
 export class ReplyError extends Error {
   override name = "ReplyError";
@@ -183,6 +188,24 @@ export class Pipeline {
 
   add(...args: Arg[]): this {
     this.encoder.add(args);
+    return this;
+  }
+
+  // Shorthands for the commonest commands, which skip building an argument array.
+  get(key: Arg): this {
+    this.encoder.addWithHead(HEAD_GET, key);
+    return this;
+  }
+  set(key: Arg, value: Arg): this {
+    this.encoder.addWithHead(HEAD_SET, key, value);
+    return this;
+  }
+  incr(key: Arg): this {
+    this.encoder.addWithHead(HEAD_INCR, key);
+    return this;
+  }
+  incrby(key: Arg, increment: Arg): this {
+    this.encoder.addWithHead(HEAD_INCRBY, key, increment);
     return this;
   }
 
