@@ -51,6 +51,14 @@ const EXEC_TEXTS: readonly ErrorReply[] = [
   Errors.wrongType, Errors.notInteger, Errors.overflow, Errors.decrementOverflow,
 ];
 
+/**
+ * Names of the commands the core runs natively (core-wasm/exec.ts), lower
+ * case. Only a routing hint for single commands (Store.command): the core
+ * decides, and hands back anything it does not run, so a stale entry costs
+ * time, never correctness.
+ */
+export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del"]);
+
 /** Encoded input above this size is run before more is encoded (bounds the input region). */
 const CHUNK_BYTES = 1 << 20;
 
@@ -267,6 +275,35 @@ export class BatchRunner {
     if (parts === null) return r;
     parts.raw(r.replies);
     return { replies: parts.take(), count: count + r.count, errors: errors + r.errors, consumed: r.consumed };
+  }
+
+  /**
+   * Runs one command in the core if it runs it natively, and returns its
+   * RESP reply: a view of core memory, valid until the next call into the
+   * core. Returns null, having done nothing, when the host must run it.
+   */
+  executeNative(session: Session, args: readonly Arg[]): Uint8Array | null {
+    if (this.running) return null;
+    const engine = this.engine;
+    const core = this.core;
+    const x = this.x;
+    const enc = this.encoder;
+    enc.reset();
+    enc.add(args);
+    const input = enc.view();
+    engine.drainKeyLog();
+    const inPtr = x.exec_in(input.length);
+    core.u8().set(input, inPtr);
+    enc.reset();
+    x.ks_clock(engine.clock());
+    const flags = (session.protocol === 3 ? FLAG_RESP3 : 0) | (engine.onEffect !== undefined ? FLAG_EFFECTS : 0);
+    const ran = x.exec_run(session.db, 0, input.length, flags, engine.maxmemory);
+    if (ran === 0) return null;
+    engine.stats.commands += ran;
+    engine.stats.expiredKeys += core.ctlI32(4);
+    if (engine.onEffect !== undefined && x.exec_fx_count() > 0) this.drainEffects();
+    const outPtr = x.io_out_ptr();
+    return core.u8().subarray(outPtr, outPtr + x.io_out_len());
   }
 
   /** Runs every complete command in `input` (RESP arrays of bulk strings). */

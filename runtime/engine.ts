@@ -123,6 +123,15 @@ export class Engine {
     return (this.batchRunner ??= new BatchRunner(this)).executeBatch(session, commands);
   }
 
+  /**
+   * Runs one command in the core when the core runs it natively, returning
+   * its RESP reply (a view into core memory, valid until the next call), or
+   * null, having done nothing, when it must go through execute().
+   */
+  executeNative(session: Session, args: readonly Arg[]): Uint8Array | null {
+    return (this.batchRunner ??= new BatchRunner(this)).executeNative(session, args);
+  }
+
   /** Runs every complete command in RESP bytes (arrays of bulk strings, as clients send them). */
   executeResp(session: Session, input: Uint8Array): BatchResult {
     return (this.batchRunner ??= new BatchRunner(this)).executeResp(session, input);

@@ -18,7 +18,7 @@ import {
   BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, SetReply, SimpleString, VerbatimReply, type Reply,
 } from "./reply.ts";
 import { formatDouble } from "./numbers.ts";
-import { CommandEncoder, commandHead, type BatchResult } from "./batch.ts";
+import { CommandEncoder, commandHead, NATIVE_COMMAND_HINT, type BatchResult } from "./batch.ts";
 
 const HEAD_GET = commandHead("GET", 1);
 const HEAD_SET = commandHead("SET", 2);
@@ -66,6 +66,16 @@ export class Store {
 
   /** Runs a command and returns its reply as JS values; throws ReplyError on an error reply. */
   command(...args: Arg[]): Value {
+    // Commands the core runs natively skip the JS dispatcher and its reply objects.
+    const name = args[0];
+    if (typeof name === "string" && NATIVE_COMMAND_HINT.has(name.toLowerCase())) {
+      const resp = this.engine.executeNative(this.session, args);
+      if (resp !== null) {
+        const value = new RespDecoder(resp, this.options.bytes === true).value();
+        if (value instanceof ReplyError) throw value;
+        return value;
+      }
+    }
     return this.toValue(this.reply(args.map(toBytes)));
   }
 
