@@ -393,12 +393,12 @@ export function dictRandomEntry(d: Dict): usize {
 }
 
 /**
- * The first entry of the bucket a hash falls in (table0 only), or 0. Only a
- * cache warm-up for batched lookups: reading the bucket heads of many keys
- * first, then their entries, lets the CPU overlap the cache misses that one
- * lookup after another would wait for in turn.
+ * The address of the bucket slot a hash falls in (table0 only), or 0. Only a
+ * cache warm-up for batched lookups: reading the slots of many keys in one
+ * tight loop, then their first entries in another, lets the CPU overlap the
+ * cache misses that one lookup after another would wait for in turn.
  */
-export function dictBucketHead(d: Dict, hash: u32): usize {
+export function dictBucketSlot(d: Dict, hash: u32): usize {
   if (d.size0 == 0) return 0;
-  return <usize>load<u32>(d.table0 + (<usize>(hash & (d.size0 - 1)) << 2));
+  return d.table0 + (<usize>(hash & (d.size0 - 1)) << 2);
 }

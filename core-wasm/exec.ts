@@ -43,7 +43,7 @@ import { alloc, realloc, mem_used } from "./mem";
 import { out_reset, out_reserve, ctlSetI32 } from "./io";
 import {
   ks_find, ks_set_string, ks_delete, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
-  entryType, entryStringPtr, entryStringLength, bucketHead, LOOKUP_NOTOUCH,
+  entryType, entryStringPtr, entryStringLength, entryKeyLength, bucketSlot, LOOKUP_NOTOUCH, E_KEY,
 } from "./keyspace";
 import { TYPE_STRING } from "./types";
 import {
@@ -523,9 +523,13 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
 // ---- groups ------------------------------------------------------------------
 
 // Commands are parsed GROUP at a time. Before running a group, the executor
-// reads the bucket head of each key, then the first word of each head entry:
-// independent loads the CPU overlaps, so the lookups that follow mostly hit
-// the cache instead of waiting for one miss after another.
+// warms the cache for its keys in separate tight loops: first it computes
+// every key's bucket slot, then reads all the slots, then the first word of
+// every bucket's first entry, then the last byte of each such string entry
+// (entries often straddle two cache lines). Each loop's loads are
+// independent and few instructions apart, so the CPU keeps many misses in
+// flight at once; the lookups that follow then mostly hit the cache. (One
+// loop doing all of it per key would fit only a few keys in the CPU's window.)
 // @ts-ignore: decorator
 @inline const GROUP: u32 = 16;
 // At most this many keys per group are warmed (multi-key commands included).
@@ -536,7 +540,7 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
 // @ts-ignore: decorator
 @inline const GROUP_RECORD_BYTES: usize = 20;
 const group: usize = alloc(<usize>GROUP * GROUP_RECORD_BYTES);
-const warmHeads: usize = alloc(<usize>WARM_KEYS_MAX * 4);
+const warmSlots: usize = alloc(<usize>WARM_KEYS_MAX * 4);
 
 function warmGroup(dbIndex: u32, count: u32): void {
   let n: u32 = 0;
@@ -545,22 +549,37 @@ function warmGroup(dbIndex: u32, count: u32): void {
     const cmd = load<u32>(rec + 16);
     if (cmd == CMD_NONE) break;
     const base = load<u32>(rec);
-    const count = load<u32>(rec + 4);
-    for (let i: u32 = 1; i < count && n < WARM_KEYS_MAX; i++) {
+    const argCount = load<u32>(rec + 4);
+    for (let i: u32 = 1; i < argCount && n < WARM_KEYS_MAX; i++) {
       const at = argvPtr + (<usize>(base + i) << 3);
-      store<u32>(warmHeads + (<usize>n << 2), <u32>bucketHead(dbIndex, <usize>load<u32>(at), load<u32>(at + 4)));
-      n++;
+      const slot = bucketSlot(dbIndex, <usize>load<u32>(at), load<u32>(at + 4));
+      if (slot != 0) {
+        store<u32>(warmSlots + (<usize>n << 2), <u32>slot);
+        n++;
+      }
       // Single-key commands: only argument 1 is a key.
       if (cmd != CMD_MGET && cmd != CMD_EXISTS && cmd != CMD_DEL) break;
     }
   }
+  // Slots -> first entries (kept in place of the slots).
+  for (let i: u32 = 0; i < n; i++) {
+    const at = warmSlots + (<usize>i << 2);
+    store<u32>(at, load<u32>(<usize>load<u32>(at)));
+  }
   let sink: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
-    const head = <usize>load<u32>(warmHeads + (<usize>i << 2));
-    if (head != 0) sink += load<u32>(head + 4);
+    const e = <usize>load<u32>(warmSlots + (<usize>i << 2));
+    if (e != 0) sink += load<u32>(e + 4);
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    const e = <usize>load<u32>(warmSlots + (<usize>i << 2));
+    if (e != 0 && entryType(e) == TYPE_STRING) {
+      const bytes = <usize>entryKeyLength(e) + <usize>entryStringLength(e);
+      if (bytes > 0) sink += <u32>load<u8>(e + E_KEY + bytes - 1);
+    }
   }
   // A store keeps the warm-up loads from being optimised away.
-  store<u32>(warmHeads, sink);
+  store<u32>(warmSlots, sink);
 }
 
 /**

@@ -29,7 +29,7 @@ import {
   Dict, dictNew, dictFind, dictPeek, dictInsert, dictUnlink, dictUnlinkEntry, dictRelinkFound,
   dictSize, dictClear, dictScanStep, dictCollectAll, dictRandomEntry, dictRehashSteps,
   entryVecReset, entryVecLen, entryVecGet, ENTRY_HASH, ENTRY_KEYLEN,
-  dictBucketHead,
+  dictBucketSlot,
 } from "./dict";
 import { hashBytes, setHashSeed, setRandomSeed, randomBelow } from "./hashing";
 import { TYPE_STRING, ENC_RAW, ENC_INT, ENC_EMBSTR } from "./types";
@@ -681,7 +681,7 @@ export function ks_peek(dbIndex: u32, kptr: usize, klen: u32): usize {
   return dictPeek(d.dict, hashBytes(kptr, klen), kptr, klen);
 }
 
-/** The first entry of the key's bucket, for batched cache warm-up (see dictBucketHead); changes nothing. */
-export function bucketHead(dbIndex: u32, kptr: usize, klen: u32): usize {
-  return dictBucketHead(db(dbIndex).dict, hashBytes(kptr, klen));
+/** The address of the key's bucket slot, for batched cache warm-up (see dictBucketSlot); changes nothing. */
+export function bucketSlot(dbIndex: u32, kptr: usize, klen: u32): usize {
+  return dictBucketSlot(db(dbIndex).dict, hashBytes(kptr, klen));
 }
