@@ -42,10 +42,11 @@
 import { alloc, realloc, mem_used } from "./mem";
 import { out_reset, out_reserve, ctlSetI32 } from "./io";
 import {
-  ks_find, ks_set_string, ks_delete, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
+  ks_find, findHashed, ks_set_string, ks_delete, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
   entryType, entryStringPtr, entryStringLength, entryKeyLength, bucketSlot, LOOKUP_NOTOUCH, E_KEY,
 } from "./keyspace";
 import { TYPE_STRING } from "./types";
+import { hashBytes } from "./hashing";
 import {
   parseI64, parsedI64, formatI64, stringIncrBy, incrResult,
   INCR_OK, INCR_WRONGTYPE, INCR_NOT_INTEGER,
@@ -460,7 +461,9 @@ function replyIncr(status: i32): void {
 /** Runs a native command on the parsed argv; returns whether it changed data (for its effect). */
 function runCommand(cmd: u32, dbIndex: u32): bool {
   if (cmd == CMD_GET) {
-    const e = ks_find(dbIndex, argPtr(1), argLen(1), 0);
+    const e = argHashKnown
+      ? findHashed(dbIndex, argPtr(1), argLen(1), argHash, 0)
+      : ks_find(dbIndex, argPtr(1), argLen(1), 0);
     if (e == 0) replyNull();
     else if (entryType(e) != TYPE_STRING) replyText(TEXT_WRONGTYPE);
     else replyBulk(entryStringPtr(e), entryStringLength(e));
@@ -523,38 +526,53 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
 // ---- groups ------------------------------------------------------------------
 
 // Commands are parsed GROUP at a time. Before running a group, the executor
-// warms the cache for its keys in separate tight loops: first it computes
-// every key's bucket slot, then reads all the slots, then the first word of
-// every bucket's first entry, then the last byte of each such string entry
-// (entries often straddle two cache lines). Each loop's loads are
-// independent and few instructions apart, so the CPU keeps many misses in
-// flight at once; the lookups that follow then mostly hit the cache. (One
-// loop doing all of it per key would fit only a few keys in the CPU's window.)
+// warms the cache for its keys in separate tight loops: it computes every
+// key's hash and bucket slot, then reads all the slots, then the first word
+// of each bucket's first entry; where that entry's hash is not the key's, it
+// steps once along the chain and reads the next entry; last it reads the
+// final byte of each string entry found (entries often straddle two cache
+// lines). Each loop's loads are independent and few instructions apart, so
+// the CPU keeps many misses in flight at once, and the lookups that follow
+// mostly hit the cache. (One loop doing all of it per key would fit only a
+// few keys in the CPU's window of outstanding work.)
 // @ts-ignore: decorator
 @inline const GROUP: u32 = 16;
 // At most this many keys per group are warmed (multi-key commands included).
 // @ts-ignore: decorator
 @inline const WARM_KEYS_MAX: u32 = 64;
 
-// Per command of the group: [argBase u32][argc u32][start u32][end u32][cmd u32]
+// Per command of the group: [argBase u32][argc u32][start u32][end u32][cmd u32][hash of argument 1 u32]
 // @ts-ignore: decorator
-@inline const GROUP_RECORD_BYTES: usize = 20;
+@inline const GROUP_RECORD_BYTES: usize = 24;
 const group: usize = alloc(<usize>GROUP * GROUP_RECORD_BYTES);
-const warmSlots: usize = alloc(<usize>WARM_KEYS_MAX * 4);
+// Per warmed key: [slot, then entry u32][hash u32]
+const warmSlots: usize = alloc(<usize>WARM_KEYS_MAX * 8);
+
+// Whether the running command's group record holds the hash of its argument 1.
+let argHashKnown = false;
+let argHash: u32 = 0;
+
+// How many commands of the group warmGroup reached (their argument-1 hash is recorded).
+let warmedCommands: u32 = 0;
 
 function warmGroup(dbIndex: u32, count: u32): void {
   let n: u32 = 0;
+  warmedCommands = 0;
   for (let g: u32 = 0; g < count && n < WARM_KEYS_MAX; g++) {
     const rec = group + <usize>g * GROUP_RECORD_BYTES;
     const cmd = load<u32>(rec + 16);
     if (cmd == CMD_NONE) break;
+    warmedCommands = g + 1;
     const base = load<u32>(rec);
     const argCount = load<u32>(rec + 4);
     for (let i: u32 = 1; i < argCount && n < WARM_KEYS_MAX; i++) {
       const at = argvPtr + (<usize>(base + i) << 3);
-      const slot = bucketSlot(dbIndex, <usize>load<u32>(at), load<u32>(at + 4));
+      const hash = hashBytes(<usize>load<u32>(at), load<u32>(at + 4));
+      if (i == 1) store<u32>(rec + 20, hash);
+      const slot = bucketSlot(dbIndex, hash);
       if (slot != 0) {
-        store<u32>(warmSlots + (<usize>n << 2), <u32>slot);
+        store<u32>(warmSlots + (<usize>n << 3), <u32>slot);
+        store<u32>(warmSlots + (<usize>n << 3) + 4, hash);
         n++;
       }
       // Single-key commands: only argument 1 is a key.
@@ -563,16 +581,22 @@ function warmGroup(dbIndex: u32, count: u32): void {
   }
   // Slots -> first entries (kept in place of the slots).
   for (let i: u32 = 0; i < n; i++) {
-    const at = warmSlots + (<usize>i << 2);
+    const at = warmSlots + (<usize>i << 3);
     store<u32>(at, load<u32>(<usize>load<u32>(at)));
+  }
+  // First entries' hashes; one step along the chain where it is not the key's.
+  for (let i: u32 = 0; i < n; i++) {
+    const at = warmSlots + (<usize>i << 3);
+    const e = <usize>load<u32>(at);
+    if (e != 0 && load<u32>(e + 4) != load<u32>(at + 4)) store<u32>(at, load<u32>(e));
   }
   let sink: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
-    const e = <usize>load<u32>(warmSlots + (<usize>i << 2));
+    const e = <usize>load<u32>(warmSlots + (<usize>i << 3));
     if (e != 0) sink += load<u32>(e + 4);
   }
   for (let i: u32 = 0; i < n; i++) {
-    const e = <usize>load<u32>(warmSlots + (<usize>i << 2));
+    const e = <usize>load<u32>(warmSlots + (<usize>i << 3));
     if (e != 0 && entryType(e) == TYPE_STRING) {
       const bytes = <usize>entryKeyLength(e) + <usize>entryStringLength(e);
       if (bytes > 0) sink += <u32>load<u8>(e + E_KEY + bytes - 1);
@@ -625,12 +649,16 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
       q = parseEnd;
       if (cmd == CMD_NONE) break;
     }
-    if (count > 1) warmGroup(dbIndex, count);
+    const warmed = count > 1;
+    if (warmed) warmGroup(dbIndex, count);
     for (let g: u32 = 0; g < count; g++) {
       const rec = group + <usize>g * GROUP_RECORD_BYTES;
       const cmd = load<u32>(rec + 16);
       argBase = load<u32>(rec);
       argc = load<u32>(rec + 4);
+      argHash = load<u32>(rec + 20);
+      // warmGroup hashed argument 1 of the commands it reached (it stops at a host command or WARM_KEYS_MAX keys).
+      argHashKnown = warmed && g < warmedCommands;
       if (cmd == CMD_NONE || (maxmemory > 0 && (isWrite(cmd) || mem_used() > maxmemory))) {
         reason = STOP_HOST;
         hostNext = inPtr + <usize>load<u32>(rec + 12);

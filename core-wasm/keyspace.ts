@@ -265,8 +265,13 @@ function isExpired(d: Db, e: usize): bool {
  * expiry) and reported through the key log.
  */
 export function ks_find(dbIndex: u32, kptr: usize, klen: u32, flags: u32): usize {
+  return findHashed(dbIndex, kptr, klen, hashBytes(kptr, klen), flags);
+}
+
+/** ks_find for a key whose hash the caller already has (batched lookups hash ahead). */
+export function findHashed(dbIndex: u32, kptr: usize, klen: u32, hash: u32, flags: u32): usize {
   const d = db(dbIndex);
-  const e = dictFind(d.dict, hashBytes(kptr, klen), kptr, klen);
+  const e = dictFind(d.dict, hash, kptr, klen);
   if (e == 0) return 0;
   if (isExpired(d, e)) {
     logDeletedKey(dbIndex, e);
@@ -681,7 +686,7 @@ export function ks_peek(dbIndex: u32, kptr: usize, klen: u32): usize {
   return dictPeek(d.dict, hashBytes(kptr, klen), kptr, klen);
 }
 
-/** The address of the key's bucket slot, for batched cache warm-up (see dictBucketSlot); changes nothing. */
-export function bucketSlot(dbIndex: u32, kptr: usize, klen: u32): usize {
-  return dictBucketSlot(db(dbIndex).dict, hashBytes(kptr, klen));
+/** The address of the bucket slot of a key's hash, for batched cache warm-up (see dictBucketSlot); changes nothing. */
+export function bucketSlot(dbIndex: u32, hash: u32): usize {
+  return dictBucketSlot(db(dbIndex).dict, hash);
 }
