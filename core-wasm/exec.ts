@@ -7,18 +7,21 @@
 // It stops at the first command it cannot run by itself and hands it back:
 //
 //   STOP_END        every complete command was run; position = end.
-//   STOP_HOST       the command at `position` must go through the host's
-//                   dispatcher. Its arguments are in the argv table
-//                   (exec_argv: [ptr u32][len u32] per argument, pointing
-//                   into the input region); the next command starts at
-//                   `next`. The host runs it, then calls exec_run from `next`.
+//   STOP_HOST       the command at `position`, and the `count` commands
+//                   from it that all need the host (a run of them, up to a
+//                   group), must go through the host's dispatcher. Their
+//                   group records (exec_host: [argBase u32][argc u32]
+//                   [start u32][end u32][cmd u32][hash u32] each) index the
+//                   argv table (exec_argv: [ptr u32][len u32] per argument,
+//                   pointing into the input region). The host runs them in
+//                   order, then calls exec_run from `next`.
 //   STOP_INCOMPLETE the command at `position` has not fully arrived.
 //   STOP_MALFORMED  the bytes at `position` are not an array of bulk strings
 //                   (an inline command, a protocol error): the host's own
 //                   parser takes over there.
 //
 // Results of a call, in the control block's i32 slots:
-//   0 stop reason, 1 position, 2 argc of a STOP_HOST command, 3 next,
+//   0 stop reason, 1 position, 2 count of STOP_HOST commands, 3 next,
 //   4 keys deleted by lazy expiry, 5 error replies written.
 //
 // A native command must give the same reply, the same changes and the same
@@ -177,9 +180,14 @@ export function exec_in(size: usize): usize {
   return inPtr;
 }
 
-/** The argument table of the command a STOP_HOST left: [ptr u32][len u32] per argument. */
+/** The argument table: [ptr u32][len u32] per argument, indexed by the group records' argBase. */
 export function exec_argv(): usize {
-  return argvPtr + (<usize>argBase << 3);
+  return argvPtr;
+}
+
+/** The group record of the first command a STOP_HOST hands back; the others follow it. */
+export function exec_host(): usize {
+  return hostRecord;
 }
 
 /** Effect records written by the last exec_run (FLAG_EFFECTS). */
@@ -545,6 +553,7 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
 // @ts-ignore: decorator
 @inline const GROUP_RECORD_BYTES: usize = 24;
 const group: usize = alloc(<usize>GROUP * GROUP_RECORD_BYTES);
+let hostRecord: usize = 0;
 // Per warmed key: [slot, then entry u32][hash u32]
 const warmSlots: usize = alloc(<usize>WARM_KEYS_MAX * 8);
 
@@ -624,20 +633,25 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
   let ran: u32 = 0;
   let reason = STOP_END;
   let hostNext: usize = 0;
+  let hostCount: u32 = 0;
   while (p < limit && reason == STOP_END) {
-    // Parse up to GROUP commands, ending the group after one the host must run.
+    // Parse up to GROUP commands. A command the host must run ends the group,
+    // together with the host commands right after it (handed back at once);
+    // a native command after them waits for the next call.
     let count: u32 = 0;
     let base: u32 = 0;
     let q = p;
     let parseStop = STOP_END;
+    let hostRun = false;
     while (count < GROUP && q < limit) {
       const parsed = parseCommand(q, limit, base);
       if (parsed >= 0) {
-        parseStop = parsed;
+        if (!hostRun) parseStop = parsed;
         break;
       }
       argBase = base;
       const cmd = argc == 0 ? CMD_NONE : nativeCommand(nameCode(argPtr(0), argLen(0)), argc);
+      if (hostRun && cmd != CMD_NONE) break;
       const rec = group + <usize>count * GROUP_RECORD_BYTES;
       store<u32>(rec, base);
       store<u32>(rec + 4, argc);
@@ -647,7 +661,7 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
       base += argc;
       count++;
       q = parseEnd;
-      if (cmd == CMD_NONE) break;
+      if (cmd == CMD_NONE) hostRun = true;
     }
     const warmed = count > 1;
     if (warmed) warmGroup(dbIndex, count);
@@ -660,8 +674,12 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
       // warmGroup hashed argument 1 of the commands it reached (it stops at a host command or WARM_KEYS_MAX keys).
       argHashKnown = warmed && g < warmedCommands;
       if (cmd == CMD_NONE || (maxmemory > 0 && (isWrite(cmd) || mem_used() > maxmemory))) {
+        // Every command after a CMD_NONE in the group is one too; a native
+        // command stopped by maxmemory goes alone (the next one is checked again).
         reason = STOP_HOST;
-        hostNext = inPtr + <usize>load<u32>(rec + 12);
+        hostRecord = rec;
+        hostCount = cmd == CMD_NONE ? count - g : 1;
+        hostNext = inPtr + <usize>load<u32>(group + <usize>(g + hostCount - 1) * GROUP_RECORD_BYTES + 12);
         break;
       }
       const changed = runCommand(cmd, dbIndex);
@@ -685,7 +703,7 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
   drainKeyLog();
   ctlSetI32(0, reason);
   ctlSetI32(1, <i32>(p - inPtr));
-  ctlSetI32(2, reason == STOP_HOST ? <i32>argc : 0);
+  ctlSetI32(2, reason == STOP_HOST ? <i32>hostCount : 0);
   ctlSetI32(3, reason == STOP_HOST ? <i32>(hostNext - inPtr) : <i32>(p - inPtr));
   ctlSetI32(4, <i32>expiredKeys);
   ctlSetI32(5, <i32>errorReplies);

@@ -47,4 +47,4 @@ export {
   ks_peek,
 } from "./keyspace";
 export { str_incrby } from "./counter";
-export { exec_in, exec_run, exec_argv, exec_fx_ptr, exec_fx_len, exec_fx_count, exec_set_text } from "./exec";
+export { exec_in, exec_run, exec_argv, exec_host, exec_fx_ptr, exec_fx_len, exec_fx_count, exec_set_text } from "./exec";

@@ -31,18 +31,22 @@ interface ExecExports {
   exec_in(size: number): number;
   exec_run(db: number, start: number, end: number, flags: number, maxmemory: number): number;
   exec_argv(): number;
+  exec_host(): number;
   exec_fx_ptr(): number;
   exec_fx_len(): number;
   exec_fx_count(): number;
   exec_set_text(id: number, ptr: number, len: number): void;
   io_out_ptr(): number;
   io_out_len(): number;
+  io_ctl(): number;
   ks_clock(nowMs: number): void;
 }
 
 // Stop reasons and flags of exec_run (core-wasm/exec.ts).
 const STOP_END = 0;
 const STOP_HOST = 1;
+/** Size of the core's group records (exec.ts): [argBase][argc][start][end][cmd][hash], u32 each. */
+const GROUP_RECORD_BYTES = 24;
 const FLAG_RESP3 = 1;
 const FLAG_EFFECTS = 2;
 
@@ -242,11 +246,14 @@ export class BatchRunner {
   private readonly encoder = new CommandEncoder();
   /** Set while a batch runs: a nested batch (a host command that runs commands) must not reuse the input region. */
   private running = false;
+  /** The core's control block (fixed for the life of the core). */
+  private readonly ctl: number;
 
   constructor(engine: Engine) {
     this.engine = engine;
     this.core = engine.core;
     this.x = engine.core.exportsAs<ExecExports>();
+    this.ctl = this.x.io_ctl();
     for (let id = 0; id < EXEC_TEXTS.length; id++) {
       const line = encodeReply(EXEC_TEXTS[id]!, 2);
       this.x.exec_set_text(id, this.core.stage1(line), line.length);
@@ -330,41 +337,58 @@ export class BatchRunner {
     let count = 0;
     let errors = 0;
     let writer: RespWriter | null = null;
+    const flags = (session.protocol === 3 ? FLAG_RESP3 : 0) | (engine.onEffect !== undefined ? FLAG_EFFECTS : 0);
+    const ctl = this.ctl;
     for (;;) {
-      const flags = (session.protocol === 3 ? FLAG_RESP3 : 0) | (engine.onEffect !== undefined ? FLAG_EFFECTS : 0);
       x.ks_clock(engine.clock());
       const ran = x.exec_run(session.db, pos, end, flags, engine.maxmemory);
-      const reason = core.ctlI32(0);
-      const stoppedAt = core.ctlI32(1);
-      const argc = core.ctlI32(2);
-      const next = core.ctlI32(3);
+      // One view per core call: taking it re-reads memory.buffer, which is not free.
+      let view = core.dataView();
+      const reason = view.getInt32(ctl, true);
+      const stoppedAt = view.getInt32(ctl + 4, true);
+      const hostCount = view.getInt32(ctl + 8, true);
+      const next = view.getInt32(ctl + 12, true);
       engine.stats.commands += ran;
-      engine.stats.expiredKeys += core.ctlI32(4);
-      errors += core.ctlI32(5);
+      engine.stats.expiredKeys += view.getInt32(ctl + 16, true);
+      errors += view.getInt32(ctl + 20, true);
       count += ran;
-      if (engine.onEffect !== undefined && x.exec_fx_count() > 0) this.drainEffects();
+      if (engine.onEffect !== undefined && x.exec_fx_count() > 0) {
+        this.drainEffects();
+        view = core.dataView();
+      }
+      let mem = core.u8();
       const outPtr = x.io_out_ptr();
       const outLen = x.io_out_len();
       if (reason !== STOP_HOST) {
-        if (writer === null) return { replies: core.bytes(outPtr, outLen), count, errors, consumed: stoppedAt };
-        writer.raw(core.u8().subarray(outPtr, outPtr + outLen));
+        if (writer === null) return { replies: mem.slice(outPtr, outPtr + outLen), count, errors, consumed: stoppedAt };
+        writer.raw(mem.subarray(outPtr, outPtr + outLen));
         return { replies: writer.take(), count, errors, consumed: stoppedAt };
       }
       writer ??= new RespWriter(Math.max(256, outLen * 2));
-      if (outLen > 0) writer.raw(core.u8().subarray(outPtr, outPtr + outLen));
-      // The host runs this one; its arguments are copied out of the input region first.
-      const args: Uint8Array[] = new Array(argc);
-      const view = core.dataView();
+      if (outLen > 0) writer.raw(mem.subarray(outPtr, outPtr + outLen));
+      // The host runs these, in order; each one's arguments are copied out of
+      // the input region first (a host command may call into the core).
       const argv = x.exec_argv();
-      for (let i = 0; i < argc; i++) {
-        const ptr = view.getUint32(argv + i * 8, true);
-        const len = view.getUint32(argv + i * 8 + 4, true);
-        args[i] = core.bytes(ptr, len);
+      const records = x.exec_host();
+      for (let k = 0; k < hostCount; k++) {
+        if (k > 0) {
+          mem = core.u8();
+          view = core.dataView();
+        }
+        const rec = records + k * GROUP_RECORD_BYTES;
+        const base = view.getUint32(rec, true);
+        const argc = view.getUint32(rec + 4, true);
+        const args: Uint8Array[] = new Array(argc);
+        for (let i = 0; i < argc; i++) {
+          const at = argv + (base + i) * 8;
+          const ptr = view.getUint32(at, true);
+          args[i] = mem.slice(ptr, ptr + view.getUint32(at + 4, true));
+        }
+        const reply = engine.execute(session, args);
+        if (reply instanceof ErrorReply) errors++;
+        writer.write(reply, session.protocol);
+        count++;
       }
-      const reply = engine.execute(session, args);
-      if (reply instanceof ErrorReply) errors++;
-      writer.write(reply, session.protocol);
-      count++;
       pos = next;
       if (pos >= end) return { replies: writer.take(), count, errors, consumed: end };
     }
