@@ -96,10 +96,14 @@ export function ks_db_count(): u32 {
 /** Sets the time, in Unix milliseconds, that expiry and LRU use until the next call. */
 export function ks_clock(now: f64): void {
   nowMs = now;
+  lruNow = (<u32>(<u64>(now / 1000))) & LRU_CLOCK_MAX;
 }
 
+// The LRU clock of nowMs, worked out once per ks_clock rather than per key touched.
+let lruNow: u32 = 0;
+
 export function lruClock(): u32 {
-  return (<u32>(<u64>(nowMs / 1000))) & LRU_CLOCK_MAX;
+  return lruNow;
 }
 
 // ---- entry fields --------------------------------------------------------
