@@ -391,3 +391,14 @@ export function dictRandomEntry(d: Dict): usize {
   while (pick-- > 0) e = entryNext(e);
   return e;
 }
+
+/**
+ * The address of the bucket slot a hash falls in (table0 only), or 0. Only a
+ * cache warm-up for batched lookups: reading the slots of many keys in one
+ * tight loop, then their first entries in another, lets the CPU overlap the
+ * cache misses that one lookup after another would wait for in turn.
+ */
+export function dictBucketSlot(d: Dict, hash: u32): usize {
+  if (d.size0 == 0) return 0;
+  return d.table0 + (<usize>(hash & (d.size0 - 1)) << 2);
+}

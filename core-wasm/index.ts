@@ -149,3 +149,4 @@ export {
   set_union,
   set_diff,
 } from "./set";
+export { exec_in, exec_run, exec_argv, exec_host, exec_fx_ptr, exec_fx_len, exec_fx_count, exec_set_text } from "./exec";

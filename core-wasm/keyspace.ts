@@ -33,6 +33,7 @@ import {
   Dict, dictNew, dictFind, dictPeek, dictInsert, dictUnlink, dictUnlinkEntry, dictRelinkFound,
   dictSize, dictClear, dictScanStep, dictCollectAll, dictRandomEntry, dictRehashSteps,
   entryVecReset, entryVecLen, entryVecGet, ENTRY_HASH, ENTRY_KEYLEN,
+  dictBucketSlot,
 } from "./dict";
 import { hashBytes, setHashSeed, setRandomSeed, randomBelow } from "./hashing";
 import { TYPE_STRING, ENC_RAW, ENC_INT, ENC_EMBSTR } from "./types";
@@ -110,10 +111,14 @@ export function ks_db_count(): u32 {
 /** Sets the time, in Unix milliseconds, that expiry and LRU use until the next call. */
 export function ks_clock(now: f64): void {
   nowMs = now;
+  lruNow = (<u32>(<u64>(now / 1000))) & LRU_CLOCK_MAX;
 }
 
+// The LRU clock of nowMs, worked out once per ks_clock rather than per key touched.
+let lruNow: u32 = 0;
+
 export function lruClock(): u32 {
-  return (<u32>(<u64>(nowMs / 1000))) & LRU_CLOCK_MAX;
+  return lruNow;
 }
 
 // ---- entry fields --------------------------------------------------------
@@ -292,8 +297,13 @@ function isExpired(d: Db, e: usize): bool {
  * expiry) and reported through the key log.
  */
 export function ks_find(dbIndex: u32, kptr: usize, klen: u32, flags: u32): usize {
+  return findHashed(dbIndex, kptr, klen, hashBytes(kptr, klen), flags);
+}
+
+/** ks_find for a key whose hash the caller already has (batched lookups hash ahead). */
+export function findHashed(dbIndex: u32, kptr: usize, klen: u32, hash: u32, flags: u32): usize {
   const d = db(dbIndex);
-  const e = dictFind(d.dict, hashBytes(kptr, klen), kptr, klen);
+  const e = dictFind(d.dict, hash, kptr, klen);
   if (e == 0) return 0;
   if (isExpired(d, e)) {
     logDeletedKey(dbIndex, e);
@@ -756,4 +766,9 @@ export function ks_copy_entry(srcDb: u32, e: usize, dstDb: u32, kptr: usize, kle
 export function ks_peek(dbIndex: u32, kptr: usize, klen: u32): usize {
   const d = db(dbIndex);
   return dictPeek(d.dict, hashBytes(kptr, klen), kptr, klen);
+}
+
+/** The address of the bucket slot of a key's hash, for batched cache warm-up (see dictBucketSlot); changes nothing. */
+export function bucketSlot(dbIndex: u32, hash: u32): usize {
+  return dictBucketSlot(db(dbIndex).dict, hash);
 }

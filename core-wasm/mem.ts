@@ -57,7 +57,16 @@ export function mem_total(): f64 {
 }
 
 export function bytesEqual(a: usize, b: usize, len: usize): bool {
-  return memory.compare(a, b, len) == 0;
+  // Word at a time whatever the alignment (Wasm loads may be unaligned);
+  // keys are rarely aligned alike, and memory.compare goes byte by byte then.
+  let i: usize = 0;
+  for (; i + 8 <= len; i += 8) {
+    if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  }
+  for (; i < len; i++) {
+    if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  }
+  return true;
 }
 
 /** memcmp-style ordering of two byte strings, shorter first on a common prefix. */

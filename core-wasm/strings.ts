@@ -26,16 +26,9 @@ import {
   entryStringLength, ks_entry_set_encoding, LOOKUP_NOTOUCH,
 } from "./keyspace";
 import { TYPE_STRING, ENC_INT, ENC_RAW } from "./types";
+import { parseI64, parsedI64, stringIncrBy, incrResult, INCR_OK, INCR_NOT_INTEGER } from "./counter";
 
 // Status codes of str_incrby.
-// @ts-ignore: decorator
-@inline const INCR_OK: i32 = 0;
-// @ts-ignore: decorator
-@inline const INCR_WRONGTYPE: i32 = 1;
-// @ts-ignore: decorator
-@inline const INCR_NOT_INTEGER: i32 = 2;
-// @ts-ignore: decorator
-@inline const INCR_OVERFLOW: i32 = 3;
 // @ts-ignore: decorator
 @inline const INCR_DECREMENT_OVERFLOW: i32 = 4;
 
@@ -60,70 +53,6 @@ import { TYPE_STRING, ENC_INT, ENC_RAW } from "./types";
 // @ts-ignore: decorator
 @inline const F64_EXACT_MAX: i64 = 9007199254740992;
 
-// Room for the decimal text of any i64: 19 digits and a sign.
-const decimalBuffer: usize = alloc(24);
-
-// ---- integers -------------------------------------------------------------
-
-let parsedValue: i64 = 0;
-
-/**
- * Redis's string2ll: an optional '-', then "0" alone or a digit 1-9 followed
- * by digits, the whole within i64 and at most 20 bytes. Sets parsedValue.
- */
-function parseI64(p: usize, len: u32): bool {
-  if (len == 0 || len > 20) return false;
-  if (len == 1 && load<u8>(p) == 48) {
-    parsedValue = 0;
-    return true;
-  }
-  let i: u32 = 0;
-  let negative = false;
-  if (load<u8>(p) == 45) {
-    negative = true;
-    i = 1;
-    if (len == 1) return false;
-  }
-  const first = <u32>load<u8>(p + i) - 48;
-  if (first == 0 || first > 9) return false;
-  let v: u64 = 0;
-  for (; i < len; i++) {
-    const d = <u32>load<u8>(p + i) - 48;
-    if (d > 9) return false;
-    if (v > 1844674407370955161) return false; // v * 10 would overflow u64
-    v *= 10;
-    if (v > 0xffffffffffffffff - <u64>d) return false;
-    v += d;
-  }
-  if (negative) {
-    if (v > 9223372036854775808) return false;
-    parsedValue = <i64>(0 - v);
-  } else {
-    if (v > 9223372036854775807) return false;
-    parsedValue = <i64>v;
-  }
-  return true;
-}
-
-/** Writes the decimal text of v into decimalBuffer; returns its length. */
-function formatI64(v: i64): u32 {
-  let magnitude: u64 = v < 0 ? 0 - <u64>v : <u64>v;
-  const end = decimalBuffer + 24;
-  let at = end;
-  do {
-    at--;
-    store<u8>(at, <u8>(48 + <u32>(magnitude % 10)));
-    magnitude /= 10;
-  } while (magnitude != 0);
-  if (v < 0) {
-    at--;
-    store<u8>(at, 45);
-  }
-  const len = <u32>(end - at);
-  memory.copy(decimalBuffer, at, len);
-  return len;
-}
-
 /**
  * INCR, DECR, INCRBY, DECRBY. `mode` says which; INCRBY and DECRBY pass the
  * increment's text at iptr/ilen, parsed before the key is looked up (as
@@ -139,29 +68,16 @@ export function str_incrby(dbIndex: u32, kptr: usize, klen: u32, iptr: usize, il
     incr = -1;
   } else if (mode == MODE_INCRBY || mode == MODE_DECRBY) {
     if (!parseI64(iptr, ilen)) return INCR_NOT_INTEGER;
-    incr = parsedValue;
+    incr = parsedI64;
     if (mode == MODE_DECRBY) {
       if (incr == i64.MIN_VALUE) return INCR_DECREMENT_OVERFLOW;
       incr = -incr;
     }
   }
-  let e = ks_find(dbIndex, kptr, klen, 0);
-  let value: i64 = 0;
-  if (e != 0) {
-    if (entryType(e) != TYPE_STRING) return INCR_WRONGTYPE;
-    if (!parseI64(entryStringPtr(e), entryStringLength(e))) return INCR_NOT_INTEGER;
-    value = parsedValue;
-  }
-  if ((incr < 0 && value < 0 && incr < i64.MIN_VALUE - value) ||
-      (incr > 0 && value > 0 && incr > i64.MAX_VALUE - value)) {
-    return INCR_OVERFLOW;
-  }
-  value += incr;
-  const len = formatI64(value);
-  e = setStringRaw(dbIndex, kptr, klen, len, true, true);
-  memory.copy(entryStringPtr(e), decimalBuffer, len);
-  ks_entry_set_encoding(e, ENC_INT);
-  ctlSetI32(0, <i32>e);
+  const status = stringIncrBy(dbIndex, kptr, klen, incr);
+  if (status != INCR_OK) return status;
+  const value = incrResult;
+  ctlSetI32(0, <i32>ks_find(dbIndex, kptr, klen, LOOKUP_NOTOUCH));
   const exact = value <= F64_EXACT_MAX && value >= -F64_EXACT_MAX;
   ctlSetI32(1, exact ? 1 : 0);
   ctlSetF64(0, <f64>value);

@@ -77,5 +77,16 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 export type Arg = Uint8Array | string;
 
 export function toBytes(arg: Arg): Uint8Array {
-  return typeof arg === "string" ? encoder.encode(arg) : arg;
+  if (typeof arg !== "string") return arg;
+  // TextEncoder.encode costs several hundred ns even for a short key (it
+  // leaves JS to allocate); short ASCII strings are copied by a plain loop.
+  const n = arg.length;
+  if (n > 64) return encoder.encode(arg);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = arg.charCodeAt(i);
+    if (c >= 0x80) return encoder.encode(arg);
+    out[i] = c;
+  }
+  return out;
 }

@@ -74,6 +74,15 @@ export class Client {
     return this.channels.size + this.patterns.size;
   }
 
+  /**
+   * No transaction, subscription or block in progress: a command may then
+   * run straight in the core (the native batch path) with the same result
+   * as through execute().
+   */
+  get plain(): boolean {
+    return this.multi === null && this.subscriptionCount === 0 && this.blocked === null;
+  }
+
   get isBlocked(): boolean {
     return this.blocked !== null;
   }

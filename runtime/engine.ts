@@ -13,8 +13,9 @@ import type { EffectRecord } from "./effects.ts";
 import { commandTable } from "./commands/table.ts";
 import { findSubcommand, type CommandDef } from "./commands/spec.ts";
 import { ErrorReply, Errors, type Reply } from "./reply.ts";
-import { ascii, lowerAscii, utf8 } from "./bytes.ts";
+import { ascii, lowerAscii, utf8, type Arg } from "./bytes.ts";
 import { Hub } from "./hub.ts";
+import { BatchRunner, type BatchResult } from "./batch.ts";
 
 export const EVICTION_POLICIES = [
   "noeviction", "allkeys-lru", "allkeys-random", "volatile-lru", "volatile-random", "volatile-ttl",
@@ -41,8 +42,15 @@ export interface EngineOptions {
   onEffect?: (record: EffectRecord) => void;
 }
 
-/** Something that wants to see every effect after the log does (WATCH, blocked clients, notifications). */
-export type EffectObserver = (record: EffectRecord) => void;
+/**
+ * Something that wants to see effects after the log does (WATCH, blocked
+ * clients, notifications). `wantsEffects` lets the native batch path skip
+ * producing records nobody reads.
+ */
+export interface EffectObserver {
+  wantsEffects(): boolean;
+  observe(record: EffectRecord): void;
+}
 
 const DEFAULT_DATABASES = 16;
 const ACTIVE_EXPIRE_SAMPLES = 20;
@@ -71,6 +79,7 @@ export class Engine {
   private randomState: number;
   /** Where the random eviction policies look first next time. */
   private nextEvictionDb = 0;
+  private batchRunner: BatchRunner | undefined;
 
   readonly core: Core;
   /** Pub/sub, WATCH and blocked clients of this engine's connections. */
@@ -157,6 +166,29 @@ export class Engine {
     return this.run(session, def, args);
   }
 
+  /**
+   * Runs many commands in one call into the core (see batch.ts): the core
+   * runs the ones it knows natively and this engine the rest, in order.
+   * Replies come back as RESP bytes for the session's protocol.
+   */
+  executeBatch(session: Session, commands: readonly (readonly Arg[])[]): BatchResult {
+    return (this.batchRunner ??= new BatchRunner(this)).executeBatch(session, commands);
+  }
+
+  /**
+   * Runs one command in the core when the core runs it natively, returning
+   * its RESP reply (a view into core memory, valid until the next call), or
+   * null, having done nothing, when it must go through execute().
+   */
+  executeNative(session: Session, args: readonly Arg[]): Uint8Array | null {
+    return (this.batchRunner ??= new BatchRunner(this)).executeNative(session, args);
+  }
+
+  /** Runs every complete command in RESP bytes (arrays of bulk strings, as clients send them). */
+  executeResp(session: Session, input: Uint8Array): BatchResult {
+    return (this.batchRunner ??= new BatchRunner(this)).executeResp(session, input);
+  }
+
   /** Runs a resolved command. Hosts that resolve first (MULTI queues, ACL) call this. */
   run(session: Session, def: CommandDef, args: Uint8Array[]): Reply {
     this.stats.commands++;
@@ -173,9 +205,17 @@ export class Engine {
     return reply;
   }
 
-  private emit(record: EffectRecord): void {
+  /** Delivers one effect record to the log (onEffect) and the observers. @internal (batch.ts) */
+  emit(record: EffectRecord): void {
     this.onEffect?.(record);
-    for (const observe of this.observers) observe(record);
+    for (const o of this.observers) if (o.wantsEffects()) o.observe(record);
+  }
+
+  /** Whether anyone reads effect records right now. */
+  wantsEffects(): boolean {
+    if (this.onEffect !== undefined) return true;
+    for (const o of this.observers) if (o.wantsEffects()) return true;
+    return false;
   }
 
   /**
@@ -268,8 +308,8 @@ export class Engine {
     return x.mem_used() <= this.maxmemory;
   }
 
-  /** Turns keys the core deleted by itself into DEL effect records, and counts them by reason. */
-  private drainKeyLog(): void {
+  /** Turns keys the core deleted by itself into DEL effect records, and counts them by reason. @internal (batch.ts) */
+  drainKeyLog(): void {
     const x = this.core.x;
     const count = x.ks_keylog_count();
     if (count === 0) return;

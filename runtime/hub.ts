@@ -37,13 +37,12 @@ export class Hub {
 
   constructor(engine: Engine) {
     this.engine = engine;
-    engine.observers.push((record) => this.observe(record));
+    engine.observers.push({ wantsEffects: () => this.watchers.size > 0 || this.blocked.size > 0, observe: (record) => this.observe(record) });
   }
 
   // ---- touched keys ------------------------------------------------------
 
   private observe(record: EffectRecord): void {
-    if (this.watchers.size === 0 && this.blocked.size === 0) return;
     const args = record.args;
     const name = lowerAscii(args[0]!);
     switch (name) {

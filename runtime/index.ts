@@ -1,5 +1,7 @@
 // Public entry point of the platform-neutral runtime.
 export { openStore, Store, ReplyError, type StoreOptions, type Value } from "./store.ts";
+export { BatchReplies, Pipeline, type BatchValue } from "./store.ts";
+export { CommandEncoder, type BatchResult } from "./batch.ts";
 export { Engine, type EngineOptions, type EvictionPolicy, EVICTION_POLICIES } from "./engine.ts";
 export type { EffectRecord } from "./effects.ts";
 export type { Session } from "./context.ts";

@@ -106,6 +106,7 @@ export const Errors = {
   noSuchKey: new ErrorReply("ERR no such key"),
   outOfRange: new ErrorReply("ERR index out of range"),
   overflow: new ErrorReply("ERR increment or decrement would overflow"),
+  decrementOverflow: new ErrorReply("ERR decrement would overflow"),
   dbIndexOutOfRange: new ErrorReply("ERR DB index is out of range"),
   oom: new ErrorReply("OOM command not allowed when used memory > 'maxmemory'."),
   invalidExpire: (command: string) => new ErrorReply(`ERR invalid expire time in '${command}' command`),

@@ -13,11 +13,18 @@
 import { Engine, type EngineOptions } from "./engine.ts";
 import type { CoreSource } from "./core.ts";
 import { Client, BLOCKED, NO_REPLY } from "./client.ts";
+import type { Session } from "./context.ts";
 import { toBytes, text, type Arg } from "./bytes.ts";
 import {
   BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, PushReply, SetReply, SimpleString, VerbatimReply, type Reply,
 } from "./reply.ts";
 import { formatDouble } from "./numbers.ts";
+import { CommandEncoder, commandHead, NATIVE_COMMAND_HINT, type BatchResult } from "./batch.ts";
+
+const HEAD_GET = commandHead("GET", 1);
+const HEAD_SET = commandHead("SET", 2);
+const HEAD_INCR = commandHead("INCR", 1);
+const HEAD_INCRBY = commandHead("INCRBY", 2);
 
 export class ReplyError extends Error {
   override name = "ReplyError";
@@ -25,6 +32,9 @@ export class ReplyError extends Error {
 
 /** A reply as JavaScript values. */
 export type Value = string | number | bigint | boolean | Uint8Array | null | Value[] | Map<Value, Value> | Set<Value>;
+
+/** One reply of a batch: a value, or the error that command replied with. */
+export type BatchValue = Value | ReplyError;
 
 export interface StoreOptions extends EngineOptions {
   /** Return bulk strings as Uint8Array instead of UTF-8 decoded strings. */
@@ -68,6 +78,16 @@ export class Store {
 
   /** Runs a command and returns its reply as JS values; throws ReplyError on an error reply. */
   command(...args: Arg[]): Value {
+    // Commands the core runs natively skip the JS dispatcher and its reply objects.
+    const name = args[0];
+    if (typeof name === "string" && this.client.plain && NATIVE_COMMAND_HINT.has(name.toLowerCase())) {
+      const resp = this.engine.executeNative(this.client.session, args);
+      if (resp !== null) {
+        const value = new RespDecoder(resp, this.options.bytes === true).value();
+        if (value instanceof ReplyError) throw value;
+        return value;
+      }
+    }
     return this.toValue(this.reply(args.map(toBytes)));
   }
 
@@ -86,6 +106,30 @@ export class Store {
     } finally {
       this.collected = null;
     }
+  }
+
+  /**
+   * Runs many commands in one call into the core and returns their replies
+   * together, undecoded: see BatchReplies. Commands the core runs natively
+   * (GET, SET, INCR, MGET, EXISTS, DEL, ...) cost no JS objects per command.
+   *
+   *   const replies = store.batch([["SET", "a", "1"], ["INCR", "a"], ["GET", "a"]]);
+   *   replies.values();   // ["OK", 2, "2"]
+   */
+  batch(commands: readonly (readonly Arg[])[]): BatchReplies {
+    return new BatchReplies(this.engine.executeBatch(this.client.session, commands), this.options.bytes === true);
+  }
+
+  /**
+   * A reusable batch that encodes each command as it is added, without
+   * building an array of commands first:
+   *
+   *   const p = store.pipeline();
+   *   for (const id of ids) p.add("GET", `user:${id}`);
+   *   const replies = p.exec();   // runs them all, empties the pipeline
+   */
+  pipeline(): Pipeline {
+    return new Pipeline(this.engine, this.client.session, this.options.bytes === true);
   }
 
   /** The database this handle's commands use (SELECT changes it). */
@@ -124,4 +168,206 @@ export class Store {
 /** Opens an in-process store over a compiled or raw Trireme core (.wasm). */
 export async function openStore(core: CoreSource, options: StoreOptions = {}): Promise<Store> {
   return new Store(await Engine.create(core, options), options);
+}
+
+/**
+ * The replies of a batch, in command order. They are kept as the RESP bytes
+ * the core wrote (`resp`); nothing is decoded until `values()` or `value(i)`
+ * is called, so a caller that only checks `errors === 0`, or forwards `resp`
+ * somewhere, never pays for making JS strings. An error reply does not throw:
+ * it is a ReplyError in its place among the values.
+ */
+export class BatchReplies {
+  /** The replies as RESP (RESP2, or RESP3 for a protocol-3 store), concatenated. */
+  readonly resp: Uint8Array;
+  /** Number of replies. */
+  readonly length: number;
+  /** Number of error replies. */
+  readonly errors: number;
+  private readonly asBytes: boolean;
+  private decoded: BatchValue[] | undefined;
+
+  constructor(result: BatchResult, asBytes: boolean) {
+    this.resp = result.replies;
+    this.length = result.count;
+    this.errors = result.errors;
+    this.asBytes = asBytes;
+  }
+
+  /** Every reply as JS values, as Store.command returns them (errors as ReplyError objects). */
+  values(): BatchValue[] {
+    return (this.decoded ??= new RespDecoder(this.resp, this.asBytes).all(this.length));
+  }
+
+  value(index: number): BatchValue {
+    return this.values()[index] ?? null;
+  }
+}
+
+/** A batch built one command at a time; see Store.pipeline. */
+export class Pipeline {
+  private readonly encoder = new CommandEncoder();
+  private readonly engine: Engine;
+  private readonly session: Session;
+  private readonly asBytes: boolean;
+
+  constructor(engine: Engine, session: Session, asBytes: boolean) {
+    this.engine = engine;
+    this.session = session;
+    this.asBytes = asBytes;
+  }
+
+  /** Commands added since the last exec. */
+  get length(): number {
+    return this.encoder.count;
+  }
+
+  add(...args: Arg[]): this {
+    this.encoder.add(args);
+    return this;
+  }
+
+  // Shorthands for the commonest commands, which skip building an argument array.
+  get(key: Arg): this {
+    this.encoder.addWithHead(HEAD_GET, key);
+    return this;
+  }
+  set(key: Arg, value: Arg): this {
+    this.encoder.addWithHead(HEAD_SET, key, value);
+    return this;
+  }
+  incr(key: Arg): this {
+    this.encoder.addWithHead(HEAD_INCR, key);
+    return this;
+  }
+  incrby(key: Arg, increment: Arg): this {
+    this.encoder.addWithHead(HEAD_INCRBY, key, increment);
+    return this;
+  }
+
+  /** Runs the commands added so far and empties the pipeline. */
+  exec(): BatchReplies {
+    const result = this.engine.executeResp(this.session, this.encoder.view());
+    this.encoder.reset();
+    return new BatchReplies(result, this.asBytes);
+  }
+}
+
+const utf8Decoder = new TextDecoder();
+
+/** Turns RESP2/RESP3 replies into the JS values Store.command gives. */
+class RespDecoder {
+  private pos = 0;
+  private readonly buf: Uint8Array;
+  private readonly asBytes: boolean;
+
+  constructor(buf: Uint8Array, asBytes: boolean) {
+    this.buf = buf;
+    this.asBytes = asBytes;
+  }
+
+  all(count: number): BatchValue[] {
+    const out: BatchValue[] = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = this.value();
+    return out;
+  }
+
+  /** The text of the line at pos (after the type byte), moving past its CRLF. */
+  private line(): string {
+    const buf = this.buf;
+    let end = this.pos;
+    while (buf[end] !== 13) end++;
+    let s = "";
+    for (let i = this.pos; i < end; i++) s += String.fromCharCode(buf[i]!);
+    this.pos = end + 2;
+    return s;
+  }
+
+  private integerLine(): number {
+    const buf = this.buf;
+    let p = this.pos;
+    const negative = buf[p] === 45;
+    if (negative) p++;
+    let v = 0;
+    while (buf[p] !== 13) v = v * 10 + buf[p++]! - 48;
+    this.pos = p + 2;
+    return negative ? -v : v;
+  }
+
+  private bulkBytes(len: number): Uint8Array {
+    const v = this.buf.slice(this.pos, this.pos + len);
+    this.pos += len + 2;
+    return v;
+  }
+
+  private bulkText(len: number): string {
+    const buf = this.buf;
+    const start = this.pos;
+    this.pos += len + 2;
+    if (len <= 32) {
+      let s = "";
+      for (let i = start; i < start + len; i++) {
+        const c = buf[i]!;
+        if (c >= 0x80) return utf8Decoder.decode(buf.subarray(start, start + len));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return utf8Decoder.decode(buf.subarray(start, start + len));
+  }
+
+  value(): BatchValue {
+    const type = this.buf[this.pos++];
+    switch (type) {
+      case 36: { // $ bulk
+        const len = this.integerLine();
+        if (len < 0) return null;
+        return this.asBytes ? this.bulkBytes(len) : this.bulkText(len);
+      }
+      case 58: { // : integer
+        const start = this.pos;
+        const textValue = this.line();
+        if (textValue.length < 16) return Number(textValue);
+        this.pos = start;
+        return toSafe(BigInt(this.line()));
+      }
+      case 43: return this.line(); // + simple
+      case 45: return new ReplyError(this.line()); // - error
+      case 42: case 126: { // * array, ~ set
+        const n = this.integerLine();
+        if (n < 0) return null;
+        const items: Value[] = new Array(n);
+        for (let i = 0; i < n; i++) items[i] = this.value() as Value;
+        return type === 126 ? new Set(items) : items;
+      }
+      case 37: { // % map
+        const n = this.integerLine();
+        const map = new Map<Value, Value>();
+        for (let i = 0; i < n; i++) {
+          const k = this.value() as Value;
+          map.set(k, this.value() as Value);
+        }
+        return map;
+      }
+      case 95: this.pos += 2; return null; // _ null
+      case 44: { // , double
+        const textValue = this.line();
+        return textValue === "inf" ? Infinity : textValue === "-inf" ? -Infinity : Number(textValue);
+      }
+      case 35: return this.line() === "t"; // # boolean
+      case 40: return BigInt(this.line()); // ( big number
+      case 61: { // = verbatim: "fmt:" then the text
+        const len = this.integerLine();
+        const bytes = this.bulkBytes(len).subarray(4);
+        return this.asBytes ? bytes : utf8Decoder.decode(bytes);
+      }
+      default:
+        throw new Error(`unexpected RESP type byte ${type}`);
+    }
+  }
+}
+
+/** A bigint integer reply as a number when that is exact. */
+function toSafe(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }

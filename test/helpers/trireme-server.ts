@@ -23,7 +23,9 @@ function canConnect(port: number): Promise<boolean> {
 
 export async function startTrireme(extraArgs: string[] = []): Promise<RunningTrireme> {
   const port = 40000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [CLI, "--port", String(port), "--bind", "127.0.0.1", ...extraArgs], {
+  // The HTTP API stays off unless a test asks for it: its default port would clash between servers.
+  const http = extraArgs.includes("--http-port") ? [] : ["--http-port", "0"];
+  const child = spawn(process.execPath, [CLI, "--port", String(port), "--bind", "127.0.0.1", ...http, ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -1,0 +1,713 @@
+// The batched executor: RESP commands in, RESP replies out, in one call.
+//
+// The host writes commands into the input region (exec_in) as RESP arrays of
+// bulk strings, exactly what clients send over a socket, and calls exec_run.
+// The core parses each command, runs it if it is one it knows natively, and
+// appends its reply (RESP2, or RESP3 nulls when asked) to the output buffer.
+// It stops at the first command it cannot run by itself and hands it back:
+//
+//   STOP_END        every complete command was run; position = end.
+//   STOP_HOST       the command at `position`, and the `count` commands
+//                   from it that all need the host (a run of them, up to a
+//                   group), must go through the host's dispatcher. Their
+//                   group records (exec_host: [argBase u32][argc u32]
+//                   [start u32][end u32][cmd u32][hash u32] each) index the
+//                   argv table (exec_argv: [ptr u32][len u32] per argument,
+//                   pointing into the input region). The host runs them in
+//                   order, then calls exec_run from `next`.
+//   STOP_INCOMPLETE the command at `position` has not fully arrived.
+//   STOP_MALFORMED  the bytes at `position` are not an array of bulk strings
+//                   (an inline command, a protocol error): the host's own
+//                   parser takes over there.
+//
+// Results of a call, in the control block's i32 slots:
+//   0 stop reason, 1 position, 2 count of STOP_HOST commands, 3 next,
+//   4 keys deleted by lazy expiry, 5 error replies written.
+//
+// A native command must give the same reply, the same changes and the same
+// effect records as its handler in runtime/commands/. So the logic of each is
+// the keyspace's (keyspace.ts, counter.ts) and both paths call it; error
+// texts are registered by the host from its one table (exec_set_text).
+// The executor runs a command only when nothing about it needs the host:
+// a known name with its plain arity (SET with options goes to the host),
+// and, with maxmemory set, only reads while memory is under the limit
+// (writes always go to the host, which evicts or refuses them).
+//
+// Effect records of native writes, and DEL records for keys deleted by lazy
+// expiry, are appended in order to the effect region when the host asks for
+// them (FLAG_EFFECTS): [db u32][argc u32] then [len u32][bytes] per argument.
+//
+// Adding a native command: a NAME_ constant (its lower-case name as
+// little-endian bytes), a CMD_ id, a line in nativeCommand (arity) and in
+// isWrite, and a case in runCommand calling the type's module (the same
+// function its JS handler calls through its own export).
+
+import { alloc, realloc, mem_used } from "./mem";
+import { out_reset, out_reserve, ctlSetI32 } from "./io";
+import {
+  ks_find, findHashed, ks_set_string, ks_delete, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
+  entryType, entryStringPtr, entryStringLength, entryKeyLength, bucketSlot, LOOKUP_NOTOUCH, E_KEY,
+} from "./keyspace";
+import { TYPE_STRING } from "./types";
+import { hashBytes } from "./hashing";
+import {
+  parseI64, parsedI64, formatI64, stringIncrBy, incrResult,
+  INCR_OK, INCR_WRONGTYPE, INCR_NOT_INTEGER,
+} from "./counter";
+
+// ---- stop reasons, flags, texts ------------------------------------------
+
+// @ts-ignore: decorator
+@inline const STOP_END: i32 = 0;
+// @ts-ignore: decorator
+@inline const STOP_HOST: i32 = 1;
+// @ts-ignore: decorator
+@inline const STOP_INCOMPLETE: i32 = 2;
+// @ts-ignore: decorator
+@inline const STOP_MALFORMED: i32 = 3;
+
+// Flags of exec_run.
+// @ts-ignore: decorator
+@inline const FLAG_RESP3: u32 = 1;
+// @ts-ignore: decorator
+@inline const FLAG_EFFECTS: u32 = 2;
+
+// Reply texts the host registers (whole RESP lines, e.g. "-WRONGTYPE ...\r\n").
+// @ts-ignore: decorator
+@inline const TEXT_WRONGTYPE: u32 = 0;
+// @ts-ignore: decorator
+@inline const TEXT_NOT_INTEGER: u32 = 1;
+// @ts-ignore: decorator
+@inline const TEXT_OVERFLOW: u32 = 2;
+// @ts-ignore: decorator
+@inline const TEXT_DECREMENT_OVERFLOW: u32 = 3;
+// @ts-ignore: decorator
+@inline const TEXT_COUNT: u32 = 4;
+
+// Bounds on what the executor parses itself; anything larger goes to the host.
+// @ts-ignore: decorator
+@inline const ARGC_MAX: u32 = 1024 * 1024;
+// @ts-ignore: decorator
+@inline const BULK_BYTES_MAX: u32 = 512 * 1024 * 1024;
+
+// ---- native commands -------------------------------------------------------
+
+// Lower-case names as little-endian bytes (names of at most 8 bytes).
+// @ts-ignore: decorator
+@inline const NAME_GET: u64 = 0x746567;
+// @ts-ignore: decorator
+@inline const NAME_SET: u64 = 0x746573;
+// @ts-ignore: decorator
+@inline const NAME_INCR: u64 = 0x72636e69;
+// @ts-ignore: decorator
+@inline const NAME_DECR: u64 = 0x72636564;
+// @ts-ignore: decorator
+@inline const NAME_INCRBY: u64 = 0x796272636e69;
+// @ts-ignore: decorator
+@inline const NAME_DECRBY: u64 = 0x796272636564;
+// @ts-ignore: decorator
+@inline const NAME_MGET: u64 = 0x7465676d;
+// @ts-ignore: decorator
+@inline const NAME_EXISTS: u64 = 0x737473697865;
+// @ts-ignore: decorator
+@inline const NAME_DEL: u64 = 0x6c6564;
+
+// @ts-ignore: decorator
+@inline const CMD_NONE: u32 = 0;
+// @ts-ignore: decorator
+@inline const CMD_GET: u32 = 1;
+// @ts-ignore: decorator
+@inline const CMD_SET: u32 = 2;
+// @ts-ignore: decorator
+@inline const CMD_INCR: u32 = 3;
+// @ts-ignore: decorator
+@inline const CMD_DECR: u32 = 4;
+// @ts-ignore: decorator
+@inline const CMD_INCRBY: u32 = 5;
+// @ts-ignore: decorator
+@inline const CMD_DECRBY: u32 = 6;
+// @ts-ignore: decorator
+@inline const CMD_MGET: u32 = 7;
+// @ts-ignore: decorator
+@inline const CMD_EXISTS: u32 = 8;
+// @ts-ignore: decorator
+@inline const CMD_DEL: u32 = 9;
+
+/** The native command these arguments call, or CMD_NONE (unknown, other arity, options). */
+function nativeCommand(name: u64, argc: u32): u32 {
+  if (name == NAME_GET) return argc == 2 ? CMD_GET : CMD_NONE;
+  if (name == NAME_SET) return argc == 3 ? CMD_SET : CMD_NONE;
+  if (name == NAME_INCR) return argc == 2 ? CMD_INCR : CMD_NONE;
+  if (name == NAME_INCRBY) return argc == 3 ? CMD_INCRBY : CMD_NONE;
+  if (name == NAME_MGET) return argc >= 2 ? CMD_MGET : CMD_NONE;
+  if (name == NAME_DEL) return argc >= 2 ? CMD_DEL : CMD_NONE;
+  if (name == NAME_EXISTS) return argc >= 2 ? CMD_EXISTS : CMD_NONE;
+  if (name == NAME_DECR) return argc == 2 ? CMD_DECR : CMD_NONE;
+  if (name == NAME_DECRBY) return argc == 3 ? CMD_DECRBY : CMD_NONE;
+  return CMD_NONE;
+}
+
+function isWrite(cmd: u32): bool {
+  return cmd == CMD_SET || cmd == CMD_INCR || cmd == CMD_DECR || cmd == CMD_INCRBY ||
+    cmd == CMD_DECRBY || cmd == CMD_DEL;
+}
+
+// ---- regions -------------------------------------------------------------------
+
+let inPtr: usize = alloc(4096);
+let inCap: usize = 4096;
+
+let argvPtr: usize = alloc(64 * 8);
+let argvCap: u32 = 64;
+let argc: u32 = 0;
+
+let fxPtr: usize = alloc(4096);
+let fxCap: usize = 4096;
+let fxLen: usize = 0;
+let fxCount: u32 = 0;
+
+const texts: usize = alloc(<usize>TEXT_COUNT * 8);
+memory.fill(texts, 0, <usize>TEXT_COUNT * 8);
+
+/** The input region, with room for at least `size` bytes; its contents are kept when it grows. */
+export function exec_in(size: usize): usize {
+  if (size > inCap) {
+    let cap = inCap;
+    while (cap < size) cap <<= 1;
+    inPtr = realloc(inPtr, cap);
+    inCap = cap;
+  }
+  return inPtr;
+}
+
+/** The argument table: [ptr u32][len u32] per argument, indexed by the group records' argBase. */
+export function exec_argv(): usize {
+  return argvPtr;
+}
+
+/** The group record of the first command a STOP_HOST hands back; the others follow it. */
+export function exec_host(): usize {
+  return hostRecord;
+}
+
+/** Effect records written by the last exec_run (FLAG_EFFECTS). */
+export function exec_fx_ptr(): usize { return fxPtr; }
+export function exec_fx_len(): usize { return fxLen; }
+export function exec_fx_count(): u32 { return fxCount; }
+
+/** Registers reply text `id` (a whole RESP line); called once by the host. */
+export function exec_set_text(id: u32, ptr: usize, len: u32): void {
+  if (id >= TEXT_COUNT) return;
+  const copy = alloc(<usize>len);
+  memory.copy(copy, ptr, len);
+  store<u32>(texts + (<usize>id << 3), <u32>copy);
+  store<u32>(texts + (<usize>id << 3) + 4, len);
+}
+
+// ---- replies ---------------------------------------------------------------
+
+/**
+ * Copies bytes; short runs by 8-byte words in place of memory.copy, which V8
+ * compiles to a call out of Wasm that costs more than copying a key does.
+ */
+function copyBytes(dst: usize, src: usize, len: usize): void {
+  if (len > 64) {
+    memory.copy(dst, src, len);
+    return;
+  }
+  let i: usize = 0;
+  for (; i + 8 <= len; i += 8) store<u64>(dst + i, load<u64>(src + i));
+  for (; i < len; i++) store<u8>(dst + i, load<u8>(src + i));
+}
+
+let resp3 = false;
+let errorReplies: u32 = 0;
+
+function decimalLength(v: u64): u32 {
+  let len: u32 = 1;
+  while (v >= 10) {
+    v /= 10;
+    len++;
+  }
+  return len;
+}
+
+/** Writes prefix, decimal n, CRLF. */
+function replyLine(prefix: u8, n: i64): void {
+  const magnitude = n < 0 ? <u64>0 - <u64>n : <u64>n;
+  const len = decimalLength(magnitude) + (n < 0 ? 1 : 0);
+  const at = out_reserve(<usize>len + 3);
+  store<u8>(at, prefix);
+  formatI64(at + 1, n);
+  store<u16>(at + 1 + len, 0x0a0d);
+}
+
+function replyInteger(n: i64): void {
+  replyLine(58, n); // ':'
+}
+
+function replyNull(): void {
+  if (resp3) {
+    const at = out_reserve(3);
+    store<u16>(at, 0x0d5f); // "_\r"
+    store<u8>(at + 2, 10);
+  } else {
+    const at = out_reserve(5);
+    store<u32>(at, 0x0d312d24); // "$-1\r"
+    store<u8>(at + 4, 10);
+  }
+}
+
+function replyOk(): void {
+  const at = out_reserve(5);
+  store<u32>(at, 0x0d4b4f2b); // "+OK\r"
+  store<u8>(at + 4, 10);
+}
+
+/** Digits of a length: 32-bit arithmetic, and the common short cases first. */
+function lengthDigits(v: u32): u32 {
+  if (v < 10) return 1;
+  if (v < 100) return 2;
+  if (v < 1000) return 3;
+  let n: u32 = 4;
+  for (let x = v / 10000; x != 0; x /= 10) n++;
+  return n;
+}
+
+function writeLength(p: usize, v: u32, digits: u32): void {
+  let at = p + digits;
+  do {
+    at--;
+    store<u8>(at, <u8>(48 + v % 10));
+    v /= 10;
+  } while (v != 0);
+}
+
+function replyBulk(p: usize, len: u32): void {
+  const digits = lengthDigits(len);
+  const at = out_reserve(<usize>digits + 5 + <usize>len);
+  store<u8>(at, 36); // '$'
+  writeLength(at + 1, len, digits);
+  store<u16>(at + 1 + digits, 0x0a0d);
+  copyBytes(at + 3 + digits, p, len);
+  store<u16>(at + 3 + digits + len, 0x0a0d);
+}
+
+function replyText(id: u32): void {
+  const p = <usize>load<u32>(texts + (<usize>id << 3));
+  const len = <usize>load<u32>(texts + (<usize>id << 3) + 4);
+  memory.copy(out_reserve(len), p, len);
+  errorReplies++;
+}
+
+// ---- effect records -------------------------------------------------------------
+
+function fxReserve(n: usize): usize {
+  const need = fxLen + n;
+  if (need > fxCap) {
+    let cap = fxCap;
+    while (cap < need) cap <<= 1;
+    fxPtr = realloc(fxPtr, cap);
+    fxCap = cap;
+  }
+  const at = fxPtr + fxLen;
+  fxLen = need;
+  return at;
+}
+
+function fxBegin(dbIndex: u32, count: u32): void {
+  const at = fxReserve(8);
+  store<u32>(at, dbIndex);
+  store<u32>(at + 4, count);
+  fxCount++;
+}
+
+function fxArg(p: usize, len: u32): void {
+  const at = fxReserve(4 + <usize>len);
+  store<u32>(at, len);
+  copyBytes(at + 4, p, len);
+}
+
+/** An argument of three ASCII letters, packed little-endian ("SET", "DEL"). */
+function fxWord3(word: u32): void {
+  const at = fxReserve(7);
+  store<u32>(at, 3);
+  store<u16>(at + 4, <u16>word);
+  store<u8>(at + 6, <u8>(word >> 16));
+}
+
+// @ts-ignore: decorator
+@inline const WORD_SET: u32 = 0x544553;
+// @ts-ignore: decorator
+@inline const WORD_DEL: u32 = 0x4c4544;
+
+/** The command's own arguments as its effect. */
+function fxCommand(dbIndex: u32): void {
+  fxBegin(dbIndex, argc);
+  for (let i: u32 = 0; i < argc; i++) fxArg(argPtr(i), argLen(i));
+}
+
+let recordEffects = false;
+let expiredKeys: u32 = 0;
+
+/** Keys the keyspace deleted on its own during the command become DEL records, first. */
+function drainKeyLog(): void {
+  const count = ks_keylog_count();
+  if (count == 0) return;
+  expiredKeys += count;
+  if (recordEffects) {
+    let at = ks_keylog_ptr();
+    // Records are [db u32][reason u32][len u32][key] (keyspace.ts); only
+    // expiry deletes keys here, eviction runs in the host.
+    for (let i: u32 = 0; i < count; i++) {
+      const dbIndex = load<u32>(at);
+      const len = load<u32>(at + 8);
+      fxBegin(dbIndex, 2);
+      fxWord3(WORD_DEL);
+      fxArg(at + 12, len);
+      at += 12 + <usize>len;
+    }
+  }
+  ks_keylog_reset();
+}
+
+// ---- parsing --------------------------------------------------------------------
+
+// The argv table holds the arguments of every command of the current group,
+// one after another; `argBase` is where the running command's begin.
+let argBase: u32 = 0;
+
+function argPtr(i: u32): usize {
+  return <usize>load<u32>(argvPtr + (<usize>(argBase + i) << 3));
+}
+function argLen(i: u32): u32 {
+  return load<u32>(argvPtr + (<usize>(argBase + i) << 3) + 4);
+}
+
+let parseEnd: usize = 0;
+let lineValue: u32 = 0;
+
+/**
+ * Reads a non-negative decimal up to CRLF starting at p. Returns the position
+ * after the CRLF, 0 if the line has not fully arrived, or -1 (as usize max) if
+ * it is not a plain number.
+ */
+function readLength(p: usize, end: usize): usize {
+  let v: u64 = 0;
+  let digits: u32 = 0;
+  while (p < end) {
+    const c = <u32>load<u8>(p);
+    if (c == 13) {
+      if (p + 1 >= end) return 0;
+      if (load<u8>(p + 1) != 10 || digits == 0) return usize.MAX_VALUE;
+      lineValue = <u32>v;
+      return p + 2;
+    }
+    const d = c - 48;
+    if (d > 9 || digits >= 10) return usize.MAX_VALUE;
+    v = v * 10 + d;
+    if (v > 0xffffffff) return usize.MAX_VALUE;
+    digits++;
+    p++;
+  }
+  return 0;
+}
+
+/**
+ * Parses the command at p into the argv table from index `base`; returns a
+ * STOP_ code, or -1 when complete (then argc and parseEnd are set).
+ */
+function parseCommand(p: usize, end: usize, base: u32): i32 {
+  if (p >= end) return STOP_INCOMPLETE;
+  if (load<u8>(p) != 42) return STOP_MALFORMED; // '*'
+  let q = readLength(p + 1, end);
+  if (q == 0) return STOP_INCOMPLETE;
+  if (q == usize.MAX_VALUE || lineValue > ARGC_MAX) return STOP_MALFORMED;
+  const count = lineValue;
+  if (base + count > argvCap) {
+    let cap = argvCap;
+    while (cap < base + count) cap <<= 1;
+    argvPtr = realloc(argvPtr, <usize>cap << 3);
+    argvCap = cap;
+  }
+  for (let i: u32 = 0; i < count; i++) {
+    if (q >= end) return STOP_INCOMPLETE;
+    if (load<u8>(q) != 36) return STOP_MALFORMED; // '$'
+    const r = readLength(q + 1, end);
+    if (r == 0) return STOP_INCOMPLETE;
+    if (r == usize.MAX_VALUE || lineValue > BULK_BYTES_MAX) return STOP_MALFORMED;
+    const len = lineValue;
+    if (r + <usize>len + 2 > end) return STOP_INCOMPLETE;
+    if (load<u16>(r + len) != 0x0a0d) return STOP_MALFORMED;
+    store<u32>(argvPtr + (<usize>(base + i) << 3), <u32>r);
+    store<u32>(argvPtr + (<usize>(base + i) << 3) + 4, len);
+    q = r + <usize>len + 2;
+  }
+  argc = count;
+  parseEnd = q;
+  return -1;
+}
+
+function nameCode(p: usize, len: u32): u64 {
+  if (len == 0 || len > 8) return 0;
+  let code: u64 = 0;
+  for (let i: u32 = 0; i < len; i++) {
+    let c = <u32>load<u8>(p + i);
+    if (c - 65 < 26) c += 32;
+    code |= <u64>c << (<u64>i << 3);
+  }
+  return code;
+}
+
+// ---- running -------------------------------------------------------------------
+
+function replyIncr(status: i32): void {
+  if (status == INCR_OK) replyInteger(incrResult);
+  else if (status == INCR_WRONGTYPE) replyText(TEXT_WRONGTYPE);
+  else if (status == INCR_NOT_INTEGER) replyText(TEXT_NOT_INTEGER);
+  else replyText(TEXT_OVERFLOW);
+}
+
+/** Runs a native command on the parsed argv; returns whether it changed data (for its effect). */
+function runCommand(cmd: u32, dbIndex: u32): bool {
+  if (cmd == CMD_GET) {
+    const e = argHashKnown
+      ? findHashed(dbIndex, argPtr(1), argLen(1), argHash, 0)
+      : ks_find(dbIndex, argPtr(1), argLen(1), 0);
+    if (e == 0) replyNull();
+    else if (entryType(e) != TYPE_STRING) replyText(TEXT_WRONGTYPE);
+    else replyBulk(entryStringPtr(e), entryStringLength(e));
+    return false;
+  }
+  if (cmd == CMD_SET) {
+    ks_set_string(dbIndex, argPtr(1), argLen(1), argPtr(2), argLen(2), false);
+    replyOk();
+    return true;
+  }
+  if (cmd == CMD_INCR || cmd == CMD_DECR) {
+    const status = stringIncrBy(dbIndex, argPtr(1), argLen(1), cmd == CMD_INCR ? 1 : -1);
+    replyIncr(status);
+    return status == INCR_OK;
+  }
+  if (cmd == CMD_INCRBY || cmd == CMD_DECRBY) {
+    if (!parseI64(argPtr(2), argLen(2))) {
+      replyText(TEXT_NOT_INTEGER);
+      return false;
+    }
+    let delta = parsedI64;
+    if (cmd == CMD_DECRBY) {
+      if (delta == i64.MIN_VALUE) {
+        replyText(TEXT_DECREMENT_OVERFLOW);
+        return false;
+      }
+      delta = -delta;
+    }
+    const status = stringIncrBy(dbIndex, argPtr(1), argLen(1), delta);
+    replyIncr(status);
+    return status == INCR_OK;
+  }
+  if (cmd == CMD_MGET) {
+    replyLine(42, <i64>(argc - 1)); // '*'
+    for (let i: u32 = 1; i < argc; i++) {
+      const e = ks_find(dbIndex, argPtr(i), argLen(i), 0);
+      if (e == 0 || entryType(e) != TYPE_STRING) replyNull();
+      else replyBulk(entryStringPtr(e), entryStringLength(e));
+    }
+    return false;
+  }
+  if (cmd == CMD_EXISTS) {
+    let n: i64 = 0;
+    for (let i: u32 = 1; i < argc; i++) {
+      if (ks_find(dbIndex, argPtr(i), argLen(i), LOOKUP_NOTOUCH) != 0) n++;
+    }
+    replyInteger(n);
+    return false;
+  }
+  if (cmd == CMD_DEL) {
+    let n: i64 = 0;
+    for (let i: u32 = 1; i < argc; i++) n += ks_delete(dbIndex, argPtr(i), argLen(i));
+    replyInteger(n);
+    return n > 0;
+  }
+  unreachable();
+  return false;
+}
+
+// ---- groups ------------------------------------------------------------------
+
+// Commands are parsed GROUP at a time. Before running a group, the executor
+// warms the cache for its keys in separate tight loops: it computes every
+// key's hash and bucket slot, then reads all the slots, then the first word
+// of each bucket's first entry; where that entry's hash is not the key's, it
+// steps once along the chain and reads the next entry; last it reads the
+// final byte of each string entry found (entries often straddle two cache
+// lines). Each loop's loads are independent and few instructions apart, so
+// the CPU keeps many misses in flight at once, and the lookups that follow
+// mostly hit the cache. (One loop doing all of it per key would fit only a
+// few keys in the CPU's window of outstanding work.)
+// @ts-ignore: decorator
+@inline const GROUP: u32 = 16;
+// At most this many keys per group are warmed (multi-key commands included).
+// @ts-ignore: decorator
+@inline const WARM_KEYS_MAX: u32 = 64;
+
+// Per command of the group: [argBase u32][argc u32][start u32][end u32][cmd u32][hash of argument 1 u32]
+// @ts-ignore: decorator
+@inline const GROUP_RECORD_BYTES: usize = 24;
+const group: usize = alloc(<usize>GROUP * GROUP_RECORD_BYTES);
+let hostRecord: usize = 0;
+// Per warmed key: [slot, then entry u32][hash u32]
+const warmSlots: usize = alloc(<usize>WARM_KEYS_MAX * 8);
+
+// Whether the running command's group record holds the hash of its argument 1.
+let argHashKnown = false;
+let argHash: u32 = 0;
+
+// How many commands of the group warmGroup reached (their argument-1 hash is recorded).
+let warmedCommands: u32 = 0;
+
+function warmGroup(dbIndex: u32, count: u32): void {
+  let n: u32 = 0;
+  warmedCommands = 0;
+  for (let g: u32 = 0; g < count && n < WARM_KEYS_MAX; g++) {
+    const rec = group + <usize>g * GROUP_RECORD_BYTES;
+    const cmd = load<u32>(rec + 16);
+    if (cmd == CMD_NONE) break;
+    warmedCommands = g + 1;
+    const base = load<u32>(rec);
+    const argCount = load<u32>(rec + 4);
+    for (let i: u32 = 1; i < argCount && n < WARM_KEYS_MAX; i++) {
+      const at = argvPtr + (<usize>(base + i) << 3);
+      const hash = hashBytes(<usize>load<u32>(at), load<u32>(at + 4));
+      if (i == 1) store<u32>(rec + 20, hash);
+      const slot = bucketSlot(dbIndex, hash);
+      if (slot != 0) {
+        store<u32>(warmSlots + (<usize>n << 3), <u32>slot);
+        store<u32>(warmSlots + (<usize>n << 3) + 4, hash);
+        n++;
+      }
+      // Single-key commands: only argument 1 is a key.
+      if (cmd != CMD_MGET && cmd != CMD_EXISTS && cmd != CMD_DEL) break;
+    }
+  }
+  // Slots -> first entries (kept in place of the slots).
+  for (let i: u32 = 0; i < n; i++) {
+    const at = warmSlots + (<usize>i << 3);
+    store<u32>(at, load<u32>(<usize>load<u32>(at)));
+  }
+  // First entries' hashes; one step along the chain where it is not the key's.
+  for (let i: u32 = 0; i < n; i++) {
+    const at = warmSlots + (<usize>i << 3);
+    const e = <usize>load<u32>(at);
+    if (e != 0 && load<u32>(e + 4) != load<u32>(at + 4)) store<u32>(at, load<u32>(e));
+  }
+  let sink: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const e = <usize>load<u32>(warmSlots + (<usize>i << 3));
+    if (e != 0) sink += load<u32>(e + 4);
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    const e = <usize>load<u32>(warmSlots + (<usize>i << 3));
+    if (e != 0 && entryType(e) == TYPE_STRING) {
+      const bytes = <usize>entryKeyLength(e) + <usize>entryStringLength(e);
+      if (bytes > 0) sink += <u32>load<u8>(e + E_KEY + bytes - 1);
+    }
+  }
+  // A store keeps the warm-up loads from being optimised away.
+  store<u32>(warmSlots, sink);
+}
+
+/**
+ * Runs the commands in input[start, end) in database `dbIndex` until one
+ * needs the host or the input ends; returns how many it ran. `maxmemory` > 0
+ * sends every write, and every command once memory is over it, to the host.
+ */
+export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemory: f64): u32 {
+  out_reset();
+  fxLen = 0;
+  fxCount = 0;
+  expiredKeys = 0;
+  errorReplies = 0;
+  resp3 = (flags & FLAG_RESP3) != 0;
+  recordEffects = (flags & FLAG_EFFECTS) != 0;
+  const limit = inPtr + <usize>end;
+  let p = inPtr + <usize>start;
+  let ran: u32 = 0;
+  let reason = STOP_END;
+  let hostNext: usize = 0;
+  let hostCount: u32 = 0;
+  while (p < limit && reason == STOP_END) {
+    // Parse up to GROUP commands. A command the host must run ends the group,
+    // together with the host commands right after it (handed back at once);
+    // a native command after them waits for the next call.
+    let count: u32 = 0;
+    let base: u32 = 0;
+    let q = p;
+    let parseStop = STOP_END;
+    let hostRun = false;
+    while (count < GROUP && q < limit) {
+      const parsed = parseCommand(q, limit, base);
+      if (parsed >= 0) {
+        if (!hostRun) parseStop = parsed;
+        break;
+      }
+      argBase = base;
+      const cmd = argc == 0 ? CMD_NONE : nativeCommand(nameCode(argPtr(0), argLen(0)), argc);
+      if (hostRun && cmd != CMD_NONE) break;
+      const rec = group + <usize>count * GROUP_RECORD_BYTES;
+      store<u32>(rec, base);
+      store<u32>(rec + 4, argc);
+      store<u32>(rec + 8, <u32>(q - inPtr));
+      store<u32>(rec + 12, <u32>(parseEnd - inPtr));
+      store<u32>(rec + 16, cmd);
+      base += argc;
+      count++;
+      q = parseEnd;
+      if (cmd == CMD_NONE) hostRun = true;
+    }
+    const warmed = count > 1;
+    if (warmed) warmGroup(dbIndex, count);
+    for (let g: u32 = 0; g < count; g++) {
+      const rec = group + <usize>g * GROUP_RECORD_BYTES;
+      const cmd = load<u32>(rec + 16);
+      argBase = load<u32>(rec);
+      argc = load<u32>(rec + 4);
+      argHash = load<u32>(rec + 20);
+      // warmGroup hashed argument 1 of the commands it reached (it stops at a host command or WARM_KEYS_MAX keys).
+      argHashKnown = warmed && g < warmedCommands;
+      if (cmd == CMD_NONE || (maxmemory > 0 && (isWrite(cmd) || mem_used() > maxmemory))) {
+        // Every command after a CMD_NONE in the group is one too; a native
+        // command stopped by maxmemory goes alone (the next one is checked again).
+        reason = STOP_HOST;
+        hostRecord = rec;
+        hostCount = cmd == CMD_NONE ? count - g : 1;
+        hostNext = inPtr + <usize>load<u32>(group + <usize>(g + hostCount - 1) * GROUP_RECORD_BYTES + 12);
+        break;
+      }
+      const changed = runCommand(cmd, dbIndex);
+      drainKeyLog();
+      if (changed && recordEffects) {
+        if (cmd == CMD_SET) {
+          // The SET handler propagates a canonical upper-case SET.
+          fxBegin(dbIndex, 3);
+          fxWord3(WORD_SET);
+          fxArg(argPtr(1), argLen(1));
+          fxArg(argPtr(2), argLen(2));
+        } else {
+          fxCommand(dbIndex);
+        }
+      }
+      ran++;
+      p = inPtr + <usize>load<u32>(rec + 12);
+    }
+    if (reason == STOP_END && parseStop != STOP_END) reason = parseStop;
+  }
+  drainKeyLog();
+  ctlSetI32(0, reason);
+  ctlSetI32(1, <i32>(p - inPtr));
+  ctlSetI32(2, reason == STOP_HOST ? <i32>hostCount : 0);
+  ctlSetI32(3, reason == STOP_HOST ? <i32>(hostNext - inPtr) : <i32>(p - inPtr));
+  ctlSetI32(4, <i32>expiredKeys);
+  ctlSetI32(5, <i32>errorReplies);
+  return ran;
+}
