@@ -16,12 +16,17 @@ import type { Session } from "./context.ts";
 import type { CommandDef } from "./commands/spec.ts";
 import { ErrorReply, NullArray, PushReply, QUEUED, type Reply } from "./reply.ts";
 import { lowerAscii } from "./bytes.ts";
+import { checkCommand, latin1, NOAUTH, DENIED_CMD, DENIED_KEY, DENIED_CHANNEL, type AclUser, type AclRefusal } from "./acl.ts";
 
 export interface ClientHost {
   /** Writes a reply produced outside `execute`: a pub/sub message, or the reply of a blocked command. */
   deliver(reply: Reply): void;
   /** The client was blocked and is free again: go on with the commands that arrived meanwhile. */
   resumed(): void;
+  /** Closes the connection once the replies already produced are written (ACL DELUSER of its user). */
+  disconnect?(): void;
+  /** The connection as one CLIENT LIST line (ACL LOG's client-info). */
+  describe?(): string;
 }
 
 /** What `execute` produced: a reply, nothing (the command wrote its replies itself), or a block. */
@@ -61,6 +66,14 @@ export class Client {
   readonly patterns = new Set<string>();
   private blocked: BlockedCommand | null = null;
   private replied = true;
+  /** The ACL user this connection runs as (the default user until AUTH/HELLO AUTH). */
+  user: AclUser;
+  /**
+   * Whether the connection has authenticated. A connection opened while the
+   * default user needs no password starts authenticated and stays so, as in
+   * Redis; otherwise only AUTH, HELLO, QUIT and RESET run until it logs in.
+   */
+  authenticated: boolean;
 
   constructor(engine: Engine, host: ClientHost) {
     this.engine = engine;
@@ -68,6 +81,8 @@ export class Client {
     this.host = host;
     this.session = engine.newSession();
     this.session.client = this;
+    this.user = engine.acl.defaultUser;
+    this.authenticated = engine.acl.defaultAuthenticated;
   }
 
   get subscriptionCount(): number {
@@ -91,10 +106,9 @@ export class Client {
   execute(args: Uint8Array[]): Outcome {
     if (this.blocked !== null) throw new Error("a blocked client was given a command; the host must wait for resumed()");
     const def = this.engine.resolve(args);
-    if (def instanceof ErrorReply) {
-      if (this.multi !== null) this.multi.failed = true;
-      return def;
-    }
+    if (def instanceof ErrorReply) return this.reject(args, def);
+    const refusal = this.admit(def, args);
+    if (refusal !== null) return this.reject(args, refusal);
     const name = def.name.split("|")[0]!;
     if (this.session.protocol === 2 && this.subscriptionCount > 0 && !ALLOWED_WHEN_SUBSCRIBED.has(name)) {
       return new ErrorReply(`ERR Can't execute '${def.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
@@ -112,6 +126,89 @@ export class Client {
     this.hub.serveReady();
     if (this.blocked !== null) return BLOCKED;
     return this.replied ? reply : NO_REPLY;
+  }
+
+  /**
+   * Redis's rejectCommand: a command refused before it runs fails the
+   * transaction it was meant for; an EXEC refused so discards it at once.
+   */
+  private reject(args: Uint8Array[], error: ErrorReply): ErrorReply {
+    if (this.multi === null) return error;
+    this.multi.failed = true;
+    if (lowerAscii(args[0]!) !== "exec") return error;
+    this.discardMulti();
+    const reason = error.message.startsWith("ERR ") ? error.message.slice(4) : error.message;
+    return new ErrorReply(`EXECABORT Transaction discarded because of: ${reason}`);
+  }
+
+  // ---- authentication and ACL ------------------------------------------------
+
+  /** Whether the connection must still log in (Redis's authRequired). */
+  get needsAuth(): boolean {
+    return !this.authenticated && this.engine.acl.authRequired;
+  }
+
+  /** NOAUTH for a connection that has not logged in, for any command other than those flagged no_auth. */
+  refuseUnauthenticated(def?: CommandDef): ErrorReply | null {
+    if (!this.needsAuth) return null;
+    if (def !== undefined && def.flags.includes("no_auth")) return null;
+    return new ErrorReply(NOAUTH);
+  }
+
+  /**
+   * The checks Redis makes before running or queueing a command: login,
+   * then the user's permissions (command, keys, channels). A refusal is
+   * recorded in ACL LOG.
+   */
+  private admit(def: CommandDef, args: Uint8Array[]): ErrorReply | null {
+    const noAuth = this.refuseUnauthenticated(def);
+    if (noAuth !== null) return noAuth;
+    if (this.user.unrestricted) return null;
+    const refusal = checkCommand(this.user, def, args);
+    if (refusal === null) return null;
+    this.logRefusal(refusal, def, args, this.multi !== null ? "multi" : "toplevel");
+    switch (refusal.reason) {
+      case DENIED_CMD: return new ErrorReply(`NOPERM this user has no permissions to run the '${def.name}' command`);
+      case DENIED_KEY: return new ErrorReply("NOPERM this user has no permissions to access one of the keys used as arguments");
+      default: return new ErrorReply("NOPERM this user has no permissions to access one of the channels used as arguments");
+    }
+  }
+
+  /**
+   * EXEC checks each queued command again, in case the user's permissions
+   * changed after it was queued; the command is then answered with this error.
+   */
+  refusedAtExec(def: CommandDef, args: Uint8Array[]): ErrorReply | null {
+    if (this.user.unrestricted) return null;
+    const refusal = checkCommand(this.user, def, args);
+    if (refusal === null) return null;
+    this.logRefusal(refusal, def, args, "multi");
+    const reason = refusal.reason === DENIED_CMD ? "no permission to execute the command or subcommand"
+      : refusal.reason === DENIED_KEY ? "no permission to touch the specified keys"
+      : "no permission to access one of the channels used as arguments";
+    return new ErrorReply(`NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: ${reason}`);
+  }
+
+  private logRefusal(refusal: AclRefusal, def: CommandDef, args: Uint8Array[], context: "toplevel" | "multi"): void {
+    const object = refusal.reason === DENIED_KEY || refusal.reason === DENIED_CHANNEL ? latin1(args[refusal.position]!) : def.name;
+    this.engine.acl.addLogEntry({ reason: refusal.reason, context, object, username: this.user.name, clientInfo: this.describe() });
+  }
+
+  /** Logs in as a user (AUTH, HELLO AUTH). */
+  authenticateAs(user: AclUser): void {
+    this.engine.acl.track(this, this.user, user);
+    this.user = user;
+    this.authenticated = true;
+  }
+
+  /** The connection as one CLIENT LIST line, as far as the host can tell. */
+  describe(): string {
+    return this.host.describe?.() ?? `id=${this.id} addr=? laddr=? fd=-1 name=${this.name} db=${this.session.db} user=${this.user.name} resp=${this.session.protocol}`;
+  }
+
+  /** Closes the connection (its user was deleted, or lost a channel it listens to). */
+  disconnect(): void {
+    this.host.disconnect?.();
   }
 
   // ---- for command handlers ----------------------------------------------
@@ -210,7 +307,7 @@ export class Client {
     return new PushReply([new TextEncoder().encode(kind), name, this.subscriptionCount]);
   }
 
-  /** RESET: back to a fresh connection's state (db 0, RESP2, no transaction, no subscriptions). */
+  /** RESET: back to a fresh connection's state (db 0, RESP2, no transaction, no subscriptions, logged out to the default user). */
   reset(): void {
     this.discardMulti();
     for (const c of this.channels) this.hub.unsubscribe(this, c);
@@ -220,6 +317,9 @@ export class Client {
     this.session.db = 0;
     this.session.protocol = 2;
     this.name = "";
+    this.engine.acl.track(this, this.user, this.engine.acl.defaultUser);
+    this.user = this.engine.acl.defaultUser;
+    this.authenticated = this.engine.acl.defaultAuthenticated;
   }
 
   /** The connection is gone: drop everything it held. */

@@ -16,6 +16,7 @@ import { ErrorReply, Errors, type Reply } from "./reply.ts";
 import { ascii, lowerAscii, utf8, type Arg } from "./bytes.ts";
 import { Hub } from "./hub.ts";
 import { BatchRunner, type BatchResult } from "./batch.ts";
+import { Acl } from "./acl.ts";
 
 export const EVICTION_POLICIES = [
   "noeviction", "allkeys-lru", "allkeys-random", "volatile-lru", "volatile-random", "volatile-ttl",
@@ -84,6 +85,8 @@ export class Engine {
   readonly core: Core;
   /** Pub/sub, WATCH and blocked clients of this engine's connections. */
   readonly hub: Hub;
+  /** Users, passwords and permissions of this engine's connections. */
+  readonly acl: Acl;
 
   private constructor(core: Core, options: EngineOptions) {
     this.core = core;
@@ -97,6 +100,7 @@ export class Engine {
     this.randomState = seed >>> 0 || 1;
     core.x.ks_init(this.databases, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
     this.hub = new Hub(this);
+    this.acl = new Acl(this.hub, this.clock);
   }
 
   static async create(source: CoreSource, options: EngineOptions = {}): Promise<Engine> {

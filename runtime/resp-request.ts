@@ -29,6 +29,10 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
 const CR = 13;
 const LF = 10;
 
+/** What a connection that has not logged in may send (Redis's processMultibulkBuffer). */
+const UNAUTHENTICATED_ARGS_MAX = 10;
+const UNAUTHENTICATED_BULK_BYTES_MAX = 16384;
+
 export class RequestParser {
   private buf: Uint8Array = new Uint8Array(0);
   private start = 0;
@@ -37,6 +41,13 @@ export class RequestParser {
   private pendingArgs: Uint8Array[] | null = null;
   private pendingCount = 0;
   private readonly limits: RequestLimits;
+  /**
+   * Whether the connection still has to log in: Redis then accepts at most
+   * 10 arguments of at most 16 KiB each, so that a stranger cannot make the
+   * server buffer much before it has a password. Asked as each request is
+   * parsed, after the requests before it have run (AUTH first, then a big SET).
+   */
+  authRequired: () => boolean = () => false;
 
   constructor(limits: RequestLimits = DEFAULT_REQUEST_LIMITS) {
     this.limits = limits;
@@ -100,6 +111,7 @@ export class RequestParser {
     if (line === null) return null;
     const count = line.value;
     if (count === null || count > this.limits.maxArgs) throw new RespProtocolError("Protocol error: invalid multibulk length");
+    if (count > UNAUTHENTICATED_ARGS_MAX && this.authRequired()) throw new RespProtocolError("Protocol error: unauthenticated multibulk length");
     this.start = line.next;
     if (count <= 0) return [];
     this.pendingArgs = [];
@@ -118,6 +130,7 @@ export class RequestParser {
       if (line === null) return null;
       const len = line.value;
       if (len === null || len < 0 || len > this.limits.maxBulkBytes) throw new RespProtocolError("Protocol error: invalid bulk length");
+      if (len > UNAUTHENTICATED_BULK_BYTES_MAX && this.authRequired()) throw new RespProtocolError("Protocol error: unauthenticated bulk length");
       if (line.next + len + 2 > this.end) {
         if (this.end - this.start + (line.next + len + 2 - this.end) > this.limits.maxQueryBufferBytes) {
           throw new RespProtocolError("Protocol error: query buffer limit exceeded");

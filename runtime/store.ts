@@ -67,6 +67,8 @@ export class Store {
     });
     // A synchronous API cannot wait: blocking commands answer at once, as inside MULTI.
     this.client.mayBlock = false;
+    // The embedding program is its own client: it does not log in.
+    this.client.authenticated = true;
     this.client.session.protocol = options.protocol ?? 2;
     const interval = options.activeExpireIntervalMs ?? 100;
     if (interval > 0) {

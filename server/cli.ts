@@ -10,6 +10,7 @@ import { Engine } from "../runtime/engine.ts";
 import { RespServer } from "./resp-server.ts";
 import { loadConfig, ConfigError, DEFAULT_CONFIG } from "./config.ts";
 import { startHttpApi } from "./http-server.ts";
+import { nodeAclFiles } from "./acl-file.ts";
 
 const HELP = `Usage: trireme [server] [config-file] [options]
 
@@ -29,6 +30,12 @@ same settings can come from a config file or from TRIREME_<NAME> variables
   --dir PATH                    data folder (default ${DEFAULT_CONFIG.dir})
   --http-port N                 HTTP API port, Upstash REST compatible (default ${DEFAULT_CONFIG.httpPort}; 0 = off)
   --http-token TOKEN            bearer token the HTTP API requires (required when bound beyond loopback)
+  --requirepass PASSWORD        password of the default user (AUTH PASSWORD); default none
+  --aclfile PATH                ACL file of users (loaded at start; ACL LOAD, ACL SAVE)
+  --user NAME RULES...          a user, as ACL SETUSER takes it (config file: user alice on >pw ~* +@all)
+  --protected-mode yes|no       refuse non-loopback clients while the default user has
+                                no password (default yes)
+  --acllog-max-len N            entries kept by ACL LOG (default ${DEFAULT_CONFIG.acllogMaxLen})
   --help                        this text
 `;
 
@@ -45,6 +52,12 @@ async function main(argv: string[]): Promise<void> {
     maxmemory: config.maxmemory,
     maxmemoryPolicy: config.maxmemoryPolicy,
   });
+  engine.acl.files = nodeAclFiles;
+  engine.acl.aclFile = config.aclfile;
+  engine.acl.logMaxLength = config.acllogMaxLen;
+  engine.acl.setRequirePass(config.requirepass);
+  const aclError = engine.acl.loadAtStartup(config.users);
+  if (aclError !== null) throw new ConfigError(aclError);
   const server = new RespServer(engine, config);
   const addresses = await server.listen();
   log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);

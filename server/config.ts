@@ -18,6 +18,16 @@ export interface ServerConfig {
   httpPort: number;
   /** Bearer token the HTTP API requires; unset means none (allowed only on loopback). */
   httpToken: string | undefined;
+  /** The default user's password ("" = none: the default user is `nopass`). */
+  requirepass: string;
+  /** Path of the ACL file (ACL LOAD/SAVE, loaded at start); "" = none. */
+  aclfile: string;
+  /** `user <name> <rules...>` lines of the config file, each as [name, ...rules]. */
+  users: string[][];
+  /** Refuse non-loopback clients while the default user has no password. */
+  protectedMode: boolean;
+  /** Entries kept by ACL LOG. */
+  acllogMaxLen: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -32,6 +42,11 @@ export const DEFAULT_CONFIG: ServerConfig = {
   dir: "./data",
   httpPort: 7379,
   httpToken: undefined,
+  requirepass: "",
+  aclfile: "",
+  users: [],
+  protectedMode: true,
+  acllogMaxLen: 128,
 };
 
 export class ConfigError extends Error {}
@@ -72,6 +87,17 @@ export function applyDirective(config: ServerConfig, name: string, values: strin
     case "dir": config.dir = value; break;
     case "http-port": config.httpPort = parseInteger(name, value, 0, 65535); break;
     case "http-token": config.httpToken = value === "" ? undefined : value; break;
+    case "requirepass": config.requirepass = value; break;
+    case "aclfile": config.aclfile = value; break;
+    case "user":
+      if (values.length === 0) throw new ConfigError("'user' needs a user name and rules");
+      config.users = [...config.users, values];
+      break;
+    case "protected-mode":
+      if (value !== "yes" && value !== "no") throw new ConfigError(`'protected-mode' must be yes or no, got '${value}'`);
+      config.protectedMode = value === "yes";
+      break;
+    case "acllog-max-len": config.acllogMaxLen = parseInteger(name, value, 0, 2147483647); break;
     default: throw new ConfigError(`unknown setting '${name}'`);
   }
 }
@@ -91,7 +117,7 @@ export function parseConfigFile(text: string, config: ServerConfig): void {
  * an optional config file path first, then `--name value...` flags.
  */
 export function loadConfig(argv: string[], env: Record<string, string | undefined>): ServerConfig {
-  const config: ServerConfig = { ...DEFAULT_CONFIG, bind: [...DEFAULT_CONFIG.bind] };
+  const config: ServerConfig = { ...DEFAULT_CONFIG, bind: [...DEFAULT_CONFIG.bind], users: [] };
   let i = 0;
   if (argv[0] !== undefined && !argv[0].startsWith("--")) {
     parseConfigFile(readFileSync(argv[0], "utf8"), config);

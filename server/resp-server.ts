@@ -12,13 +12,15 @@ import { createServer, type Server, type Socket } from "node:net";
 import { Engine } from "../runtime/engine.ts";
 import { RequestParser } from "../runtime/resp-request.ts";
 import { RespWriter, RespProtocolError } from "../runtime/resp.ts";
-import { ErrorReply, MapReply, OK, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
+import { ErrorReply, OK, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
 import { lowerAscii, ascii, utf8 } from "../runtime/bytes.ts";
 import { Client, BLOCKED, NO_REPLY, type Outcome } from "../runtime/client.ts";
 import type { ServerConfig } from "./config.ts";
 import { renderInfo } from "./info.ts";
+import { REDIS_VERSION } from "../runtime/commands/security.ts";
+import { PROTECTED_MODE_DENIED, protectedModeRefuses } from "./protected-mode.ts";
 
-export const SERVER_VERSION = "7.0.15";
+export const SERVER_VERSION = REDIS_VERSION;
 const ACTIVE_EXPIRE_INTERVAL_MS = 100;
 
 class Connection {
@@ -31,6 +33,8 @@ class Connection {
   readonly writer = new RespWriter(16 * 1024);
   readonly socket: Socket;
   readonly createdAt = Date.now();
+  /** This connection as a CLIENT LIST line (set by the server). */
+  describeLine: () => string = () => "";
 
   constructor(engine: Engine, socket: Socket, config: ServerConfig, process: (c: Connection) => void) {
     this.socket = socket;
@@ -40,6 +44,12 @@ class Connection {
         this.scheduleFlush();
       },
       resumed: () => queueMicrotask(() => process(this)),
+      disconnect: () => {
+        this.closing = true;
+        // A command of this very connection finishes first: its reply is written, then the socket ends.
+        if (!this.processing) this.flush();
+      },
+      describe: () => this.describeLine(),
     });
     this.parser = new RequestParser({
       maxBulkBytes: config.protoMaxBulkLen,
@@ -47,6 +57,7 @@ class Connection {
       maxInlineBytes: 64 * 1024,
       maxQueryBufferBytes: config.clientQueryBufferLimit,
     });
+    this.parser.authRequired = () => this.client.needsAuth;
   }
 
   get id(): number {
@@ -123,9 +134,19 @@ export class RespServer {
       socket.end("-ERR max number of clients reached\r\n");
       return;
     }
+    if (protectedModeRefuses({
+      protectedMode: this.config.protectedMode,
+      defaultUserNoPassword: this.engine.acl.defaultUser.nopass,
+      remoteAddress: socket.remoteAddress,
+    })) {
+      socket.on("error", () => socket.destroy());
+      socket.end(PROTECTED_MODE_DENIED);
+      return;
+    }
     socket.setNoDelay(true);
     this.totalConnections++;
     const conn = new Connection(this.engine, socket, this.config, (c) => this.process(c));
+    conn.describeLine = () => this.clientLine(conn);
     this.connections.set(conn.id, conn);
     socket.on("data", (chunk: Buffer) => this.onData(conn, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     socket.on("drain", () => socket.resume());
@@ -179,48 +200,19 @@ export class RespServer {
       case "quit":
         conn.closing = true;
         return OK;
-      case "hello":
-        return this.hello(conn, args);
       case "client":
-        return this.client(conn, args);
+        return conn.client.refuseUnauthenticated() ?? this.client(conn, args);
       case "reset":
         conn.client.reset();
         return new SimpleString("RESET");
       case "info":
-        return utf8(renderInfo({
+        return conn.client.refuseUnauthenticated() ?? utf8(renderInfo({
           engine: this.engine, version: SERVER_VERSION, port: this.config.port, startedAt: this.startedAt,
           connectedClients: this.connections.size, maxclients: this.config.maxclients, totalConnections: this.totalConnections,
         }, args.slice(1).map((a) => lowerAscii(a))));
       default:
         return conn.client.execute(args);
     }
-  }
-
-  // HELLO [protover [AUTH username password] [SETNAME clientname]]
-  private hello(conn: Connection, args: Uint8Array[]): Reply {
-    let protocol = conn.client.session.protocol;
-    if (args.length >= 2) {
-      const v = Number(ascii(args[1]!));
-      if (!Number.isInteger(v)) return new ErrorReply("ERR Protocol version is not an integer or out of range");
-      if (v < 2 || v > 3) return new ErrorReply("NOPROTO unsupported protocol version");
-      protocol = v as 2 | 3;
-    }
-    for (let i = 2; i < args.length; i++) {
-      const opt = lowerAscii(args[i]!);
-      if (opt === "setname" && i + 1 < args.length) conn.client.name = ascii(args[++i]!);
-      else if (opt === "auth" && i + 2 < args.length) i += 2; // no passwords yet: any credentials are accepted
-      else return new ErrorReply(`ERR Syntax error in HELLO option '${ascii(args[i]!)}'`);
-    }
-    conn.client.session.protocol = protocol;
-    return new MapReply([
-      [utf8("server"), utf8("redis")],
-      [utf8("version"), utf8(SERVER_VERSION)],
-      [utf8("proto"), protocol],
-      [utf8("id"), conn.id],
-      [utf8("mode"), utf8("standalone")],
-      [utf8("role"), utf8("master")],
-      [utf8("modules"), []],
-    ]);
   }
 
   // CLIENT ID | SETNAME name | GETNAME | LIST | INFO

@@ -3,6 +3,209 @@
 import type { RedisCommandDocs } from "./spec.ts";
 
 export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
+ "acl": {
+  "summary": "A container for Access List Control commands ",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "Depends on subcommand.",
+  "keySpecs": []
+ },
+ "acl|cat": {
+  "summary": "List the ACL categories or the commands inside a category",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(1) since the categories and commands are a fixed set.",
+  "arguments": [
+   {
+    "name": "categoryname",
+    "type": "string",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "acl|deluser": {
+  "summary": "Remove the specified ACL users and the associated rules",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(1) amortized time considering the typical user.",
+  "arguments": [
+   {
+    "name": "username",
+    "type": "string",
+    "flags": [
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "acl|dryrun": {
+  "summary": "Returns whether the user can execute the given command without executing the command.",
+  "since": "7.0.0",
+  "group": "server",
+  "complexity": "O(1).",
+  "arguments": [
+   {
+    "name": "username",
+    "type": "string"
+   },
+   {
+    "name": "command",
+    "type": "string"
+   },
+   {
+    "name": "arg",
+    "type": "string",
+    "flags": [
+     "optional",
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "acl|genpass": {
+  "summary": "Generate a pseudorandom secure password to use for ACL users",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "bits",
+    "type": "integer",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "acl|getuser": {
+  "summary": "Get the rules for a specific ACL user",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(N). Where N is the number of password, command and pattern rules that the user has.",
+  "history": [
+   [
+    "6.2.0",
+    "Added Pub/Sub channel patterns."
+   ],
+   [
+    "7.0.0",
+    "Added selectors and changed the format of key and channel patterns from a list to their rule representation."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "username",
+    "type": "string"
+   }
+  ],
+  "keySpecs": []
+ },
+ "acl|help": {
+  "summary": "Show helpful text about the different subcommands",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "acl|list": {
+  "summary": "List the current ACL rules in ACL config file format",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(N). Where N is the number of configured users.",
+  "keySpecs": []
+ },
+ "acl|load": {
+  "summary": "Reload the ACLs from the configured ACL file",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(N). Where N is the number of configured users.",
+  "keySpecs": []
+ },
+ "acl|log": {
+  "summary": "List latest events denied because of ACLs in place",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(N) with N being the number of entries shown.",
+  "arguments": [
+   {
+    "name": "operation",
+    "type": "oneof",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "count",
+      "type": "integer"
+     },
+     {
+      "name": "reset",
+      "type": "pure-token",
+      "token": "RESET"
+     }
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "acl|save": {
+  "summary": "Save the current ACL rules in the configured ACL file",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(N). Where N is the number of configured users.",
+  "keySpecs": []
+ },
+ "acl|setuser": {
+  "summary": "Modify or create the rules for a specific ACL user",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(N). Where N is the number of rules provided.",
+  "history": [
+   [
+    "6.2.0",
+    "Added Pub/Sub channel patterns."
+   ],
+   [
+    "7.0.0",
+    "Added selectors and key based permissions."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "username",
+    "type": "string"
+   },
+   {
+    "name": "rule",
+    "type": "string",
+    "flags": [
+     "optional",
+     "multiple"
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "acl|users": {
+  "summary": "List the username of all the configured ACL rules",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(N). Where N is the number of configured users.",
+  "keySpecs": []
+ },
+ "acl|whoami": {
+  "summary": "Return the name of the user associated to the current connection",
+  "since": "6.0.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
  "append": {
   "summary": "Append a value to a key",
   "since": "2.0.0",
@@ -27,6 +230,33 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
     ]
    }
   ]
+ },
+ "auth": {
+  "summary": "Authenticate to the server",
+  "since": "1.0.0",
+  "group": "connection",
+  "complexity": "O(N) where N is the number of passwords defined for the user",
+  "history": [
+   [
+    "6.0.0",
+    "Added ACL style (username and password)."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "username",
+    "type": "string",
+    "since": "6.0.0",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "password",
+    "type": "string"
+   }
+  ],
+  "keySpecs": []
  },
  "bitcount": {
   "summary": "Count set bits in a string",
@@ -1344,6 +1574,60 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
     ]
    }
   ]
+ },
+ "hello": {
+  "summary": "Handshake with Redis",
+  "since": "6.0.0",
+  "group": "connection",
+  "complexity": "O(1)",
+  "history": [
+   [
+    "6.2.0",
+    "`protover` made optional; when called without arguments the command reports the current connection's context."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "arguments",
+    "type": "block",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "protover",
+      "type": "integer"
+     },
+     {
+      "name": "username_password",
+      "type": "block",
+      "token": "AUTH",
+      "flags": [
+       "optional"
+      ],
+      "arguments": [
+       {
+        "name": "username",
+        "type": "string"
+       },
+       {
+        "name": "password",
+        "type": "string"
+       }
+      ]
+     },
+     {
+      "name": "clientname",
+      "type": "string",
+      "token": "SETNAME",
+      "flags": [
+       "optional"
+      ]
+     }
+    ]
+   }
+  ],
+  "keySpecs": []
  },
  "hexists": {
   "summary": "Determine if a hash field exists",

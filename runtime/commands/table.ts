@@ -13,6 +13,7 @@ import { commandCommands } from "./command.ts";
 import { zsetCommands } from "./zsets.ts";
 import { hashCommands } from "./hashes.ts";
 import { setCommands } from "./sets.ts";
+import { securityCommands } from "./security.ts";
 
 const familyCommands: readonly CommandDef[] = [
   ...connectionCommands,
@@ -27,6 +28,7 @@ const familyCommands: readonly CommandDef[] = [
   ...zsetCommands,
   ...hashCommands,
   ...setCommands,
+  ...securityCommands,
 ];
 
 /**

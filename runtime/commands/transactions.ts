@@ -46,7 +46,7 @@ function exec(ctx: CommandContext): Reply {
   client.inExec = true;
   const replies: Reply[] = [];
   try {
-    for (const { def, args } of transaction.queue) replies.push(ctx.engine.run(ctx.session, def, args));
+    for (const { def, args } of transaction.queue) replies.push(client.refusedAtExec(def, args) ?? ctx.engine.run(ctx.session, def, args));
   } finally {
     client.inExec = false;
     client.unwatchAll();
