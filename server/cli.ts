@@ -29,6 +29,12 @@ same settings can come from a config file or from TRIREME_<NAME> variables
   --dir PATH                    data folder (default ${DEFAULT_CONFIG.dir})
   --http-port N                 HTTP API port, Upstash REST compatible (default ${DEFAULT_CONFIG.httpPort}; 0 = off)
   --http-token TOKEN            bearer token the HTTP API requires (required when bound beyond loopback)
+  --notify-keyspace-events CLASSES   keyspace notifications to publish, e.g. KEA (default "" = none)
+  --tls-port N                  port for RESP over TLS (default 0 = no TLS); --port 0 turns plain TCP off
+  --tls-cert-file FILE          the server's certificate (PEM)
+  --tls-key-file FILE           the server's private key (PEM)
+  --tls-ca-cert-file FILE       CA certificate(s) (PEM) that client certificates must chain to
+  --tls-auth-clients yes|no|optional   require client certificates (default yes)
   --help                        this text
 `;
 
@@ -44,6 +50,7 @@ async function main(argv: string[]): Promise<void> {
     databases: config.databases,
     maxmemory: config.maxmemory,
     maxmemoryPolicy: config.maxmemoryPolicy,
+    notifyKeyspaceEvents: config.notifyKeyspaceEvents,
   });
   const server = new RespServer(engine, config);
   const addresses = await server.listen();
