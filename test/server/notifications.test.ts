@@ -41,7 +41,7 @@ class EventDiff {
   static async open(flags: string): Promise<EventDiff> {
     const d = new EventDiff();
     d.engine = await Engine.create(coreModule(), { notifyKeyspaceEvents: flags });
-    d.sub = new Client(d.engine, { deliver: (r) => d.events.push(text(encodeReply(r, 2))), resumed: () => {} });
+    d.sub = new Client(d.engine, { deliver: (r) => d.events.push(latin1(encodeReply(r, 2))), resumed: () => {} });
     d.cmd = new Client(d.engine, { deliver: (r) => d.delivered.shift()?.(r), resumed: () => {} });
     d.oracleSub = await RespClient.connect(oracle.port);
     d.oracleCmd = await RespClient.connect(oracle.port);
@@ -57,16 +57,16 @@ class EventDiff {
   private async execute(args: Uint8Array[]): Promise<string> {
     const outcome = this.cmd.execute(args);
     if (outcome === NO_REPLY) return "";
-    if (outcome === BLOCKED) return text(encodeReply(await new Promise<Reply>((r) => this.delivered.push(r)), 2));
-    return text(encodeReply(outcome, 2));
+    if (outcome === BLOCKED) return latin1(encodeReply(await new Promise<Reply>((r) => this.delivered.push(r)), 2));
+    return latin1(encodeReply(outcome, 2));
   }
 
   /** Everything the oracle's subscriber received until the PING sent now comes back. */
   private async oracleEvents(): Promise<string[]> {
     const out: string[] = [];
     let reply = await this.oracleSub.send("PING");
-    while (!text(reply.bytes).startsWith("*2\r\n$4\r\npong")) {
-      out.push(text(reply.bytes));
+    while (!latin1(reply.bytes).startsWith("*2\r\n$4\r\npong")) {
+      out.push(latin1(reply.bytes));
       reply = await this.oracleSub.next();
     }
     return out;
@@ -76,7 +76,7 @@ class EventDiff {
   async run(...command: string[]): Promise<void> {
     const args = command.map(toBytes);
     this.log.push(command.map((a) => JSON.stringify(a)).join(" "));
-    const expected = text((await this.oracleCmd.send(...args)).bytes);
+    const expected = latin1((await this.oracleCmd.send(...args)).bytes);
     const actual = await this.execute(args);
     const expectedEvents = await this.oracleEvents();
     const actualEvents = this.events.splice(0);
@@ -97,9 +97,14 @@ class EventDiff {
 
 /** A pub/sub message as "channel message" (the bytes are compared through it: it keeps every byte). */
 function readable(resp: string): string {
-  const parsed = parseValue(utf8(resp));
+  const parsed = parseValue(Buffer.from(resp, "latin1"));
   if (parsed === "incomplete" || parsed.value.type !== "array" || parsed.value.value === null) return resp;
-  return parsed.value.value.map((v) => (v.type === "bulk" && v.value !== null ? text(v.value) : JSON.stringify(v))).slice(1).join(" ");
+  return parsed.value.value.map((v) => (v.type === "bulk" && v.value !== null ? latin1(v.value) : JSON.stringify(v))).slice(1).join(" ");
+}
+
+/** Bytes as a string one character per byte, so that comparing strings compares bytes. */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
 }
 
 /** Commands that between them make every event Redis 7.0 has for the families the engine has. */
