@@ -24,7 +24,7 @@ import { commandSequence, type Command } from "../helpers/command-generators.ts"
 // This file changes notify-keyspace-events, so it has its own oracle rather
 // than the project's shared one (other files' subscribers would see events).
 let oracle: RunningRedis;
-beforeAll(async () => { oracle = await startRedis(20000 + Math.floor(Math.random() * 20000)); });
+beforeAll(async () => { oracle = await startRedis(20000 + Math.floor(Math.random() * 12000)); });
 afterAll(async () => { await oracle.stop(); });
 
 /** An engine with two connections (a subscriber and a writer) and the same pair on redis-server. */

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { createConnection } from "node:net";
 import { Redis } from "ioredis";
-import { startTrireme, type RunningTrireme } from "../helpers/trireme-server.ts";
+import { freePortGuess, startTrireme, type RunningTrireme } from "../helpers/trireme-server.ts";
 
 let dir: string;
 const file = (name: string) => join(dir, name);
@@ -44,12 +44,32 @@ beforeAll(() => {
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
 async function startTls(auth: "yes" | "no" | "optional"): Promise<{ server: RunningTrireme; tlsPort: number }> {
-  const tlsPort = 40000 + Math.floor(Math.random() * 20000);
-  const server = await startTrireme([
-    "--tls-port", String(tlsPort), "--tls-cert-file", file("server.crt"), "--tls-key-file", file("server.key"),
-    "--tls-ca-cert-file", file("ca.crt"), "--tls-auth-clients", auth,
-  ]);
-  return { server, tlsPort };
+  for (let attempt = 1; ; attempt++) {
+    const tlsPort = freePortGuess();
+    try {
+      const server = await startTrireme([
+        "--tls-port", String(tlsPort), "--tls-cert-file", file("server.crt"), "--tls-key-file", file("server.key"),
+        "--tls-ca-cert-file", file("ca.crt"), "--tls-auth-clients", auth,
+      ], 1);
+      // The helper waits for the plain port; the TLS listener comes up just after it.
+      const deadline = Date.now() + 10_000;
+      while (!(await accepts(tlsPort))) {
+        if (Date.now() > deadline) throw new Error(`TLS port ${tlsPort} not listening:\n${server.output()}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return { server, tlsPort };
+    } catch (error) {
+      if (attempt >= 5 || !/EADDRINUSE/.test(String(error))) throw error;
+    }
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.once("connect", () => { socket.destroy(); resolve(true); });
+    socket.once("error", () => resolve(false));
+  });
 }
 
 /** redis-cli over TLS; `client` names the certificate to show, if any. Returns stdout, or the failure. */

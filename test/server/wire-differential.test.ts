@@ -17,7 +17,7 @@ import { text } from "../../runtime/bytes.ts";
 let server: RunningTrireme;
 let oracle: RunningRedis;
 beforeAll(async () => {
-  [server, oracle] = await Promise.all([startTrireme(), startRedis(20000 + Math.floor(Math.random() * 20000))]);
+  [server, oracle] = await Promise.all([startTrireme(), startRedis(20000 + Math.floor(Math.random() * 12000))]);
 });
 afterAll(async () => { await Promise.all([server.stop(), oracle.stop()]); });
 
