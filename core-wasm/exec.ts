@@ -45,7 +45,7 @@
 import { alloc, realloc, mem_used } from "./mem";
 import { out_reset, out_reserve, ctlSetI32 } from "./io";
 import {
-  ks_find, findHashed, ks_set_string, ks_delete, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
+  KEYLOG_NEW, ks_find, findHashed, ks_set_string, ks_delete, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
   entryType, entryStringPtr, entryStringLength, entryKeyLength, bucketSlot, LOOKUP_NOTOUCH, E_KEY,
 } from "./keyspace";
 import { TYPE_STRING } from "./types";
@@ -361,10 +361,15 @@ function drainKeyLog(): void {
     // expiry deletes keys here, eviction runs in the host.
     for (let i: u32 = 0; i < count; i++) {
       const dbIndex = load<u32>(at);
+      const reason = load<u32>(at + 4);
       const len = load<u32>(at + 8);
-      fxBegin(dbIndex, 2);
-      fxWord3(WORD_DEL);
-      fxArg(at + 12, len);
+      // "New key" entries exist only while keyspace notifications are on,
+      // and then the host runs every command itself.
+      if (reason != KEYLOG_NEW) {
+        fxBegin(dbIndex, 2);
+        fxWord3(WORD_DEL);
+        fxArg(at + 12, len);
+      }
       at += 12 + <usize>len;
     }
   }

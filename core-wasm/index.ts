@@ -49,6 +49,7 @@ export {
   ks_move_entry,
   ks_copy_entry,
   ks_peek,
+  ks_set_log_new_keys,
 } from "./keyspace";
 export {
   hll_set_sparse_max_bytes,

@@ -183,12 +183,23 @@ export function ks_entry_set_encoding(e: usize, enc: u32): void {
 @inline export const KEYLOG_EXPIRED: u32 = 0;
 // @ts-ignore: decorator
 @inline export const KEYLOG_EVICTED: u32 = 1;
+// Not a deletion: a key was added to a database (logged only while
+// ks_set_log_new_keys is on, for the "new" keyspace notification).
+// @ts-ignore: decorator
+@inline export const KEYLOG_NEW: u32 = 2;
 
 let keyLogPtr: usize = alloc(1024);
 let keyLogCap: usize = 1024;
 let keyLogLen: usize = 0;
 let keyLogCount: u32 = 0;
+let logNewKeys = false;
 
+/** Turns the logging of added keys on (1) or off (0). */
+export function ks_set_log_new_keys(on: i32): void {
+  logNewKeys = on != 0;
+}
+
+// Also records added keys (reason KEYLOG_NEW), which share the log's format.
 function logDeletedKey(dbIndex: u32, e: usize, reason: u32 = KEYLOG_EXPIRED): void {
   const klen = <usize>entryKeyLength(e);
   const need = keyLogLen + 12 + klen;
@@ -207,7 +218,10 @@ function logDeletedKey(dbIndex: u32, e: usize, reason: u32 = KEYLOG_EXPIRED): vo
   keyLogCount++;
 }
 
-/** Keys the core deleted by itself since the last reset: [db u32][reason u32][len u32][key]... */
+/**
+ * Keys the core deleted by itself (and, when asked, keys added) since the
+ * last reset: [db u32][reason u32][len u32][key]...
+ */
 export function ks_keylog_ptr(): usize { return keyLogPtr; }
 export function ks_keylog_len(): usize { return keyLogLen; }
 export function ks_keylog_count(): u32 { return keyLogCount; }
@@ -325,6 +339,7 @@ export function ks_add_object(dbIndex: u32, kptr: usize, klen: u32, type: u32, e
   store<u32>(e + E_VALUE, <u32>obj);
   memory.copy(e + E_KEY, kptr, klen);
   dictInsert(d.dict, e);
+  if (logNewKeys) logDeletedKey(dbIndex, e, KEYLOG_NEW);
   return e;
 }
 
@@ -391,6 +406,7 @@ export function setStringRaw(dbIndex: u32, kptr: usize, klen: u32, vlen: u32, ke
     store<u32>(e + E_VALUE, vlen);
     memory.copy(e + E_KEY, kptr, klen);
     dictInsert(d.dict, e);
+    if (logNewKeys) logDeletedKey(dbIndex, e, KEYLOG_NEW);
     return e;
   }
   if (entryType(e) != TYPE_STRING) {
@@ -741,6 +757,7 @@ export function ks_move_entry(srcDb: u32, e: usize, dstDb: u32, kptr: usize, kle
   if (isString) memory.copy(moved + E_KEY + <usize>klen, e + E_KEY + oldKeyLen, valueLen);
   free(e);
   dictInsert(t.dict, moved);
+  if (logNewKeys) logDeletedKey(dstDb, moved, KEYLOG_NEW);
   if (at >= 0) volatileAdd(t, moved, at);
   return moved;
 }

@@ -290,7 +290,7 @@ export class BatchRunner {
    * core. Returns null, having done nothing, when the host must run it.
    */
   executeNative(session: Session, args: readonly Arg[]): Uint8Array | null {
-    if (this.running || !plainSession(session)) return null;
+    if (this.running || !this.nativeAllowed(session)) return null;
     const engine = this.engine;
     const core = this.core;
     const x = this.x;
@@ -313,11 +313,21 @@ export class BatchRunner {
     return core.u8().subarray(outPtr, outPtr + x.io_out_len());
   }
 
+  /**
+   * Whether the core may run this session's commands itself: not while its
+   * client has a transaction or subscription open (the client must see each
+   * command), nor while keyspace notifications are on (the handlers publish
+   * them).
+   */
+  private nativeAllowed(session: Session): boolean {
+    return plainSession(session) && this.engine.notifyFlags === 0;
+  }
+
   /** Runs every complete command in `input` (RESP arrays of bulk strings). */
   executeResp(session: Session, input: Uint8Array): BatchResult {
     // Inside a transaction or a subscription every command must pass through
     // the client; nested calls run in JS too.
-    if (this.running || !plainSession(session)) return this.executeNested(session, input);
+    if (this.running || !this.nativeAllowed(session)) return this.executeNested(session, input);
     this.running = true;
     try {
       return this.run(session, input);
@@ -393,7 +403,7 @@ export class BatchRunner {
       }
       pos = next;
       if (pos >= end) return { replies: writer.take(), count, errors, consumed: end };
-      if (!plainSession(session)) {
+      if (!this.nativeAllowed(session)) {
         // A host command opened a transaction or a subscription: the rest
         // must be queued or refused by the client, so it goes through JS.
         const rest = this.executeNested(session, input.subarray(pos));

@@ -8,6 +8,7 @@ import type { EffectRecord } from "./effects.ts";
 import type { Client } from "./client.ts";
 import { Errors, type ErrorReply } from "./reply.ts";
 import { toBytes, type Arg } from "./bytes.ts";
+import { NotifyClass } from "./notify.ts";
 
 /** Per-connection (or per embedded handle) state. */
 export interface Session {
@@ -58,6 +59,44 @@ export class CommandContext {
     const e = this.find(key, flags);
     if (e === 0) return 0;
     return this.core.x.ks_entry_type(e) === type ? e : Errors.wrongType;
+  }
+
+  /**
+   * Reports a keyspace event, where Redis calls notifyKeyspaceEvent: `type`
+   * is its class (NotifyClass.string, .list, .generic...), `event` Redis's
+   * name for it ("set", "lpush", "del"...). Published at once if
+   * notify-keyspace-events asks for that class; otherwise free.
+   */
+  notify(type: number, event: string, key: Uint8Array, db: number = this.session.db): void {
+    if ((this.engine.notifyFlags & type) !== 0) this.engine.notify(type, { db, event, key });
+  }
+
+  /**
+   * Reports a "keymiss" (class m) for a key a write command looked up to
+   * read and did not find, where Redis's lookupKeyRead would (SET ... GET,
+   * GETDEL, COPY's source, a STORE's sources...). Read-only commands need
+   * not call it: the engine reports their missing keys itself.
+   */
+  keyMiss(key: Uint8Array): void {
+    if ((this.engine.notifyFlags & NotifyClass.keyMiss) !== 0) this.engine.notify(NotifyClass.keyMiss, { db: this.session.db, event: "keymiss", key });
+  }
+
+  /**
+   * Runs `write` without "new" events for the keys it adds, when `replacing`:
+   * a command that deletes a key and adds it again (a STORE over an existing
+   * destination) overwrites it, as Redis's setKey does, and adds nothing.
+   */
+  withoutNewKeyEvents(replacing: boolean, write: () => void): void {
+    if (!replacing || (this.engine.notifyFlags & NotifyClass.newKey) === 0) {
+      write();
+      return;
+    }
+    this.core.x.ks_set_log_new_keys(0);
+    try {
+      write();
+    } finally {
+      this.core.x.ks_set_log_new_keys(1);
+    }
   }
 
   /** Replaces what this command propagates with one command in the current db. */

@@ -38,6 +38,7 @@ export interface CoreExports {
   ks_keylog_len(): number;
   ks_keylog_count(): number;
   ks_keylog_reset(): void;
+  ks_set_log_new_keys(on: number): void;
   ks_find(db: number, kptr: number, klen: number, flags: number): number;
   ks_peek(db: number, kptr: number, klen: number): number;
   ks_add_object(db: number, kptr: number, klen: number, type: number, enc: number, obj: number): number;

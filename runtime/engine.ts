@@ -17,6 +17,8 @@ import { ascii, lowerAscii, utf8, type Arg } from "./bytes.ts";
 import { Hub } from "./hub.ts";
 import { BatchRunner, type BatchResult } from "./batch.ts";
 import { Acl } from "./acl.ts";
+import { NotifyClass, formatNotifyFlags, parseNotifyFlags, type KeyspaceEvent } from "./notify.ts";
+import { keyPositions } from "./commands/spec.ts";
 
 export const EVICTION_POLICIES = [
   "noeviction", "allkeys-lru", "allkeys-random", "volatile-lru", "volatile-random", "volatile-ttl",
@@ -41,6 +43,8 @@ export interface EngineOptions {
   maxmemorySamples?: number;
   /** Called with every effect record, in order. */
   onEffect?: (record: EffectRecord) => void;
+  /** Which keyspace events to publish, as Redis's notify-keyspace-events ("KEA", ...). Default "" (none). */
+  notifyKeyspaceEvents?: string;
 }
 
 /**
@@ -61,6 +65,11 @@ const ACTIVE_EXPIRE_REPEAT_THRESHOLD = ACTIVE_EXPIRE_SAMPLES / 10;
 const EVICTION_ROUNDS_MAX = 10_000;
 /** Reasons in the core's key log (core-wasm/keyspace.ts). */
 const KEYLOG_EVICTED = 1;
+const KEYLOG_NEW = 2;
+const NOTIFY_CHANNELS = NotifyClass.keyspace | NotifyClass.keyevent;
+const LCS_TYPES_ERROR = "ERR The specified keys must contain string values";
+/** The ACL category of the commands of each value type (core type numbers, runtime/core.ts TYPE_NAMES). */
+const ACL_CATEGORY_OF_TYPE = ["string", "list", "set", "sortedset", "hash"];
 
 export class Engine {
   readonly databases: number;
@@ -77,6 +86,12 @@ export class Engine {
    * apart, as Redis's expired_keys and evicted_keys.
    */
   readonly stats = { expiredKeys: 0, evictedKeys: 0, commands: 0 };
+  /**
+   * The notify-keyspace-events classes (runtime/notify.ts), as bits; 0 when
+   * no event can be published (no class, or neither K nor E).
+   */
+  private notifyFlagsValue = 0;
+  private notifyActive = 0;
   private randomState: number;
   /** Where the random eviction policies look first next time. */
   private nextEvictionDb = 0;
@@ -101,6 +116,46 @@ export class Engine {
     core.x.ks_init(this.databases, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
     this.hub = new Hub(this);
     this.acl = new Acl(this.hub, this.clock);
+    if (options.notifyKeyspaceEvents !== undefined) this.notifyKeyspaceEvents = options.notifyKeyspaceEvents;
+  }
+
+  /** notify-keyspace-events as CONFIG GET shows it. */
+  get notifyKeyspaceEvents(): string {
+    return formatNotifyFlags(this.notifyFlagsValue);
+  }
+
+  /**
+   * Sets notify-keyspace-events (CONFIG SET); throws a RangeError naming the
+   * accepted characters if one is not an event class.
+   */
+  set notifyKeyspaceEvents(value: string) {
+    const flags = parseNotifyFlags(value);
+    if (flags === null) throw new RangeError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+    this.notifyFlagsValue = flags;
+    this.notifyActive = (flags & NOTIFY_CHANNELS) === 0 ? 0 : flags;
+    this.core.x.ks_set_log_new_keys(this.notifyActive & NotifyClass.newKey ? 1 : 0);
+  }
+
+  /** The classes whose events are published now (0: none); handlers check it through ctx.notify. */
+  get notifyFlags(): number {
+    return this.notifyActive;
+  }
+
+  /**
+   * Publishes one keyspace event of class `type`, if the setting asks for
+   * it (ctx.notify calls this). What the core logged before it (keys it
+   * expired, evicted or added during this command) is published first, so
+   * events leave in the order things happened.
+   */
+  notify(type: number, event: KeyspaceEvent): void {
+    if ((this.notifyActive & type) === 0) return;
+    this.drainKeyLog();
+    this.hub.publishKeyspaceEvent(this.notifyActive, event);
+  }
+
+  /** A key-log event: published as it is read from the log. */
+  private notifyLogged(type: number, event: KeyspaceEvent): void {
+    if ((this.notifyActive & type) !== 0) this.hub.publishKeyspaceEvent(this.notifyActive, event);
   }
 
   static async create(source: CoreSource, options: EngineOptions = {}): Promise<Engine> {
@@ -205,8 +260,35 @@ export class Engine {
     const ctx = new CommandContext(this, this.core, session, now, def.name);
     const reply = def.handler(ctx, args);
     this.drainKeyLog();
+    if ((this.notifyActive & NotifyClass.keyMiss) !== 0) this.publishKeyMisses(ctx, def, args, reply);
     for (const record of ctx.effects(args)) this.emit(record);
     return reply;
+  }
+
+  /**
+   * A keymiss for every key of a read-only command that is not there
+   * (Redis reports a miss from each failed read lookup; a read-only command
+   * looks up each of its keys). Published after the command, so after any
+   * "expired" of the same key.
+   */
+  private publishKeyMisses(ctx: CommandContext, def: CommandDef, args: Uint8Array[], reply: Reply): void {
+    if (!def.flags.includes("readonly") || def.name.startsWith("object|")) return;
+    // An error other than WRONGTYPE came before any lookup. WRONGTYPE came
+    // at the first key of another type: the keys after it were not looked up.
+    // LCS looks both keys up before it checks their types.
+    const afterLookups = reply instanceof ErrorReply && reply.message === LCS_TYPES_ERROR;
+    const wrongType = reply instanceof ErrorReply && reply.message.startsWith("WRONGTYPE");
+    if (reply instanceof ErrorReply && !wrongType && !afterLookups) return;
+    const x = this.core.x;
+    for (const i of keyPositions(def, args.length, args)) {
+      const key = args[i]!;
+      const e = x.ks_peek(ctx.db, this.core.stage1(key), key.length);
+      if (e === 0) {
+        this.hub.publishKeyspaceEvent(this.notifyActive, { db: ctx.db, event: "keymiss", key });
+      } else if (wrongType && !def.acl.includes(ACL_CATEGORY_OF_TYPE[x.ks_entry_type(e)]!)) {
+        return;
+      }
+    }
   }
 
   /** Delivers one effect record to the log (onEffect) and the observers. @internal (batch.ts) */
@@ -312,7 +394,11 @@ export class Engine {
     return x.mem_used() <= this.maxmemory;
   }
 
-  /** Turns keys the core deleted by itself into DEL effect records, and counts them by reason. @internal (batch.ts) */
+  /**
+   * Turns keys the core deleted by itself into DEL effect records, counts
+   * them by reason and publishes their events ("expired", "evicted"), and
+   * publishes "new" for keys it added while the n class is on. @internal (batch.ts)
+   */
   drainKeyLog(): void {
     const x = this.core.x;
     const count = x.ks_keylog_count();
@@ -326,8 +412,17 @@ export class Engine {
       const len = view.getUint32(at + 8, true);
       const key = this.core.bytes(at + 12, len);
       at += 12 + len;
-      if (reason === KEYLOG_EVICTED) this.stats.evictedKeys++;
-      else this.stats.expiredKeys++;
+      if (reason === KEYLOG_NEW) {
+        this.notifyLogged(NotifyClass.newKey, { db, event: "new", key });
+        continue;
+      }
+      if (reason === KEYLOG_EVICTED) {
+        this.stats.evictedKeys++;
+        this.notifyLogged(NotifyClass.evicted, { db, event: "evicted", key });
+      } else {
+        this.stats.expiredKeys++;
+        this.notifyLogged(NotifyClass.expired, { db, event: "expired", key });
+      }
       this.emit({ db, args: [del, key] });
     }
     x.ks_keylog_reset();

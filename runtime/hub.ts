@@ -16,6 +16,7 @@ import { ascii, lowerAscii } from "./bytes.ts";
 import { parseLong } from "./numbers.ts";
 import { globMatch } from "./glob.ts";
 import { PushReply, type Reply } from "./reply.ts";
+import { NotifyClass, type KeyspaceEvent } from "./notify.ts";
 
 /** A map key for (db, key): the key's bytes as a latin1 string, so equal bytes give equal strings. */
 export function slotName(db: number, key: Uint8Array): string {
@@ -170,6 +171,24 @@ export class Hub {
     if (entry === undefined || !entry.clients.delete(client)) return false;
     if (entry.clients.size === 0) this.patterns.delete(pattern);
     return true;
+  }
+
+  /**
+   * Publishes a keyspace event as Redis does: the event name on
+   * `__keyspace@<db>__:<key>` (class K), then the key on
+   * `__keyevent@<db>__:<event>` (class E).
+   */
+  publishKeyspaceEvent(flags: number, event: KeyspaceEvent): void {
+    if (this.channels.size === 0 && this.patterns.size === 0) return;
+    const name = bulk(event.event);
+    if (flags & NotifyClass.keyspace) {
+      const prefix = bulk(`__keyspace@${event.db}__:`);
+      const channel = new Uint8Array(prefix.length + event.key.length);
+      channel.set(prefix);
+      channel.set(event.key, prefix.length);
+      this.publish(channel, name);
+    }
+    if (flags & NotifyClass.keyevent) this.publish(bulk(`__keyevent@${event.db}__:${event.event}`), event.key);
   }
 
   /** Delivers a message to channel subscribers, then to matching patterns; returns the receiver count. */

@@ -36,6 +36,12 @@ same settings can come from a config file or from TRIREME_<NAME> variables
   --protected-mode yes|no       refuse non-loopback clients while the default user has
                                 no password (default yes)
   --acllog-max-len N            entries kept by ACL LOG (default ${DEFAULT_CONFIG.acllogMaxLen})
+  --notify-keyspace-events CLASSES   keyspace notifications to publish, e.g. KEA (default "" = none)
+  --tls-port N                  port for RESP over TLS (default 0 = no TLS); --port 0 turns plain TCP off
+  --tls-cert-file FILE          the server's certificate (PEM)
+  --tls-key-file FILE           the server's private key (PEM)
+  --tls-ca-cert-file FILE       CA certificate(s) (PEM) that client certificates must chain to
+  --tls-auth-clients yes|no|optional   require client certificates (default yes)
   --help                        this text
 `;
 
@@ -51,6 +57,7 @@ async function main(argv: string[]): Promise<void> {
     databases: config.databases,
     maxmemory: config.maxmemory,
     maxmemoryPolicy: config.maxmemoryPolicy,
+    notifyKeyspaceEvents: config.notifyKeyspaceEvents,
   });
   engine.acl.files = nodeAclFiles;
   engine.acl.aclFile = config.aclfile;

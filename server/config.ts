@@ -3,6 +3,7 @@
 // command-line flags (`--port 6380`), the way redis-server takes them.
 import { readFileSync } from "node:fs";
 import { EVICTION_POLICIES, type EvictionPolicy } from "../runtime/engine.ts";
+import { NOTIFY_CLASS_CHARS, parseNotifyFlags } from "../runtime/notify.ts";
 
 export interface ServerConfig {
   port: number;
@@ -28,7 +29,19 @@ export interface ServerConfig {
   protectedMode: boolean;
   /** Entries kept by ACL LOG. */
   acllogMaxLen: number;
+  /** Keyspace events to publish, as Redis's notify-keyspace-events ("KEA"); "" publishes none. */
+  notifyKeyspaceEvents: string;
+  /** Port of RESP over TLS; 0 (default) serves no TLS. */
+  tlsPort: number;
+  /** PEM files: the server's certificate chain, its private key, and the CA that signs client certificates. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  tlsCaCertFile: string | undefined;
+  /** Whether TLS clients must present a certificate signed by the CA: yes (Redis's default), no, optional. */
+  tlsAuthClients: TlsAuthClients;
 }
+
+export type TlsAuthClients = "yes" | "no" | "optional";
 
 export const DEFAULT_CONFIG: ServerConfig = {
   port: 6379,
@@ -47,6 +60,12 @@ export const DEFAULT_CONFIG: ServerConfig = {
   users: [],
   protectedMode: true,
   acllogMaxLen: 128,
+  notifyKeyspaceEvents: "",
+  tlsPort: 0,
+  tlsCertFile: undefined,
+  tlsKeyFile: undefined,
+  tlsCaCertFile: undefined,
+  tlsAuthClients: "yes",
 };
 
 export class ConfigError extends Error {}
@@ -98,6 +117,22 @@ export function applyDirective(config: ServerConfig, name: string, values: strin
       config.protectedMode = value === "yes";
       break;
     case "acllog-max-len": config.acllogMaxLen = parseInteger(name, value, 0, 2147483647); break;
+    case "notify-keyspace-events":
+      if (parseNotifyFlags(value) === null) {
+        throw new ConfigError(`'notify-keyspace-events' takes event class characters from '${NOTIFY_CLASS_CHARS}', got '${value}'`);
+      }
+      config.notifyKeyspaceEvents = value;
+      break;
+    case "tls-port": config.tlsPort = parseInteger(name, value, 0, 65535); break;
+    case "tls-cert-file": config.tlsCertFile = value === "" ? undefined : value; break;
+    case "tls-key-file": config.tlsKeyFile = value === "" ? undefined : value; break;
+    case "tls-ca-cert-file": config.tlsCaCertFile = value === "" ? undefined : value; break;
+    case "tls-auth-clients": {
+      const v = value.toLowerCase();
+      if (v !== "yes" && v !== "no" && v !== "optional") throw new ConfigError(`'tls-auth-clients' must be yes, no or optional, got '${value}'`);
+      config.tlsAuthClients = v;
+      break;
+    }
     default: throw new ConfigError(`unknown setting '${name}'`);
   }
 }

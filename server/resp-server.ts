@@ -8,14 +8,21 @@
 // the data are untouched. Reading pauses while the socket's send buffer is
 // full, so a client that does not read its replies cannot make us buffer
 // without bound.
+//
+// TLS (--tls-port) serves the same protocol over node:tls: a TLS socket is a
+// net.Socket to everything below the handshake, so both listeners hand their
+// sockets to the same `accept`. Client certificates are checked by the
+// handshake (tls-auth-clients yes), or only when given (optional).
 import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from "node:tls";
+import { readFileSync } from "node:fs";
 import { Engine } from "../runtime/engine.ts";
 import { RequestParser } from "../runtime/resp-request.ts";
 import { RespWriter, RespProtocolError } from "../runtime/resp.ts";
 import { ErrorReply, OK, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
 import { lowerAscii, ascii, utf8 } from "../runtime/bytes.ts";
 import { Client, BLOCKED, NO_REPLY, type Outcome } from "../runtime/client.ts";
-import type { ServerConfig } from "./config.ts";
+import { ConfigError, type ServerConfig } from "./config.ts";
 import { renderInfo } from "./info.ts";
 import { REDIS_VERSION } from "../runtime/commands/security.ts";
 import { PROTECTED_MODE_DENIED, protectedModeRefuses } from "./protected-mode.ts";
@@ -100,27 +107,87 @@ export class RespServer {
     this.config = config;
   }
 
-  /** Listens on every bind address; returns the addresses it got. */
+  /**
+   * Listens on every bind address, for plain TCP on `port` and for TLS on
+   * `tls-port` if set; returns the addresses it got (TLS ones marked "tls").
+   * As in Redis, port 0 with a TLS port serves TLS only; port 0 without one
+   * takes an ephemeral port (for tests that embed the server).
+   */
   async listen(): Promise<string[]> {
     const bound: string[] = [];
-    for (const host of this.config.bind) {
-      const server = createServer((socket) => this.accept(socket));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          server.once("error", reject);
-          server.listen({ host, port: this.config.port }, () => resolve());
-        });
-        this.servers.push(server);
-        const addr = server.address();
-        bound.push(typeof addr === "object" && addr !== null ? `${addr.address}:${addr.port}` : String(addr));
-      } catch (error) {
-        // An IPv6 loopback that the machine lacks is not fatal, as in Redis.
-        if (host === "::1" && bound.length > 0) continue;
-        throw error;
-      }
+    const tls = this.config.tlsPort !== 0 ? this.tlsOptions() : undefined;
+    if (this.config.port !== 0 || tls === undefined) {
+      await this.listenOnAll(bound, this.config.port, "", () => createServer((socket) => this.accept(socket)));
+    }
+    if (tls !== undefined) {
+      await this.listenOnAll(bound, this.config.tlsPort, " (tls)", () => {
+        const server = createTlsServer(tls, (socket) => this.acceptTls(socket));
+        // A failed handshake (no or a bad client certificate, not TLS at
+        // all) only ends that socket.
+        server.on("tlsClientError", (_error, socket) => socket.destroy());
+        return server;
+      });
     }
     this.expireTimer = setInterval(() => this.engine.activeExpire(1), ACTIVE_EXPIRE_INTERVAL_MS);
     return bound;
+  }
+
+  private async listenOnAll(bound: string[], port: number, label: string, make: () => Server): Promise<void> {
+    const before = bound.length;
+    for (const host of this.config.bind) {
+      const server = make();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once("error", reject);
+          server.listen({ host, port }, () => resolve());
+        });
+        this.servers.push(server);
+        const addr = server.address();
+        bound.push((typeof addr === "object" && addr !== null ? `${addr.address}:${addr.port}` : String(addr)) + label);
+      } catch (error) {
+        // An IPv6 loopback that the machine lacks is not fatal, as in Redis.
+        if (host === "::1" && bound.length > before) continue;
+        throw error;
+      }
+    }
+  }
+
+  /** The TLS settings from tls-* directives, with Redis's start-up checks. */
+  private tlsOptions(): TlsOptions {
+    const { tlsCertFile, tlsKeyFile, tlsCaCertFile, tlsAuthClients } = this.config;
+    if (tlsCertFile === undefined || tlsKeyFile === undefined) {
+      throw new ConfigError("tls-port needs tls-cert-file and tls-key-file");
+    }
+    if (tlsAuthClients !== "no" && tlsCaCertFile === undefined) {
+      throw new ConfigError("tls-ca-cert-file must be given when tls-auth-clients is yes or optional");
+    }
+    const read = (file: string) => {
+      try {
+        return readFileSync(file);
+      } catch (error) {
+        throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+      }
+    };
+    return {
+      cert: read(tlsCertFile),
+      key: read(tlsKeyFile),
+      ...(tlsCaCertFile === undefined ? {} : { ca: read(tlsCaCertFile) }),
+      requestCert: tlsAuthClients !== "no",
+      rejectUnauthorized: tlsAuthClients === "yes",
+      minVersion: "TLSv1.2",
+    };
+  }
+
+  private acceptTls(socket: TLSSocket): void {
+    // optional: a client may come without a certificate, but one it gives must be valid.
+    if (this.config.tlsAuthClients === "optional" && !socket.authorized) {
+      const peer = socket.getPeerCertificate();
+      if (peer !== null && Object.keys(peer).length > 0) {
+        socket.destroy();
+        return;
+      }
+    }
+    this.accept(socket);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,7 @@ import { range, type CommandDef } from "./spec.ts";
 import { ErrorReply, Errors, OK, SimpleString, type Reply } from "../reply.ts";
 import { ValueType } from "../core.ts";
 import { ascii, isWord } from "../bytes.ts";
+import { NotifyClass } from "../notify.ts";
 
 /** The core's HyperLogLog exports (core-wasm/hll.ts). */
 interface HllExports {
@@ -98,6 +99,7 @@ function pfadd(ctx: CommandContext, args: Uint8Array[]): Reply {
   }
   const updated = created + result;
   ctx.dirty += updated;
+  if (updated > 0) ctx.notify(NotifyClass.string, "pfadd", key);
   return updated > 0 ? 1 : 0;
 }
 
@@ -138,7 +140,10 @@ function pfmerge(ctx: CommandContext, args: Uint8Array[]): Reply {
   // The destination is also a source (Redis merges from argument 1 on).
   for (let i = 1; i < args.length; i++) {
     const e = ctx.find(args[i]!);
-    if (e === 0) continue;
+    if (e === 0) {
+      ctx.keyMiss(args[i]!);
+      continue;
+    }
     if (ctx.core.x.ks_entry_type(e) !== ValueType.string) return Errors.wrongType;
     const error = resultError(x.hll_merge_from(e));
     if (error !== null) return error;
@@ -149,6 +154,8 @@ function pfmerge(ctx: CommandContext, args: Uint8Array[]): Reply {
   const error = resultError(x.hll_merge_store(ctx.db, dest, kptr, key.length));
   if (error !== null) return error;
   ctx.dirty++;
+  // Redis 7.0 reports a merge as "pfadd".
+  ctx.notify(NotifyClass.string, "pfadd", key);
   return OK;
 }
 

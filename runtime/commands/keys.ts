@@ -17,6 +17,7 @@ import { isWord, bytesEqual, ascii, lowerAscii } from "../bytes.ts";
 import { parseI64, parseLong } from "../numbers.ts";
 import { globMatch, matchesAll } from "../glob.ts";
 import { encodingName } from "../encodings.ts";
+import { NotifyClass } from "../notify.ts";
 
 const I64_MAX = (1n << 63n) - 1n;
 const I64_MIN = -(1n << 63n);
@@ -71,7 +72,9 @@ function del(ctx: CommandContext, args: Uint8Array[]): Reply {
   let deleted = 0;
   for (let i = 1; i < args.length; i++) {
     const key = args[i]!;
-    deleted += core.x.ks_delete(ctx.db, core.stage1(key), key.length);
+    if (core.x.ks_delete(ctx.db, core.stage1(key), key.length) === 0) continue;
+    deleted++;
+    ctx.notify(NotifyClass.generic, "del", key);
   }
   ctx.dirty += deleted;
   return deleted;
@@ -155,6 +158,8 @@ function renameGeneric(ctx: CommandContext, args: Uint8Array[], nx: boolean): Re
   }
   x.ks_move_entry(ctx.db, e, ctx.db, ctx.core.stage1(dst), dst.length);
   ctx.dirty++;
+  ctx.notify(NotifyClass.generic, "rename_from", src);
+  ctx.notify(NotifyClass.generic, "rename_to", dst);
   return nx ? 1 : OK;
 }
 
@@ -177,6 +182,8 @@ function move(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (findIn(ctx, dst, key) !== 0) return 0;
   ctx.core.x.ks_move_entry(ctx.db, e, dst, ctx.core.stage1(key), key.length);
   ctx.dirty++;
+  ctx.notify(NotifyClass.generic, "move_from", key);
+  ctx.notify(NotifyClass.generic, "move_to", key, dst);
   return 1;
 }
 
@@ -201,7 +208,10 @@ function copy(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (dstDb === ctx.db && bytesEqual(src, dst)) return sameObject;
   const x = ctx.core.x;
   const e = ctx.find(src);
-  if (e === 0) return 0;
+  if (e === 0) {
+    ctx.keyMiss(src);
+    return 0;
+  }
   const old = findIn(ctx, dstDb, dst);
   if (old !== 0) {
     if (!replace) return 0;
@@ -209,6 +219,7 @@ function copy(ctx: CommandContext, args: Uint8Array[]): Reply {
   }
   x.ks_copy_entry(ctx.db, e, dstDb, ctx.core.stage1(dst), dst.length);
   ctx.dirty++;
+  ctx.notify(NotifyClass.generic, "copy_to", dst, dstDb);
   return 1;
 }
 
@@ -393,10 +404,12 @@ function expireGeneric(ctx: CommandContext, args: Uint8Array[], relative: boolea
   ctx.dirty++;
   if (when <= BigInt(Math.floor(ctx.now))) {
     x.ks_delete_entry(ctx.db, e);
+    ctx.notify(NotifyClass.generic, "del", key);
     ctx.rewrite("DEL", key);
     return 1;
   }
   x.ks_set_expire_i64(ctx.db, e, when);
+  ctx.notify(NotifyClass.generic, "expire", key);
   ctx.rewrite("PEXPIREAT", key, String(when), ...args.slice(3));
   return 1;
 }
@@ -445,6 +458,7 @@ function persist(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (e === 0) return 0;
   if (ctx.core.x.ks_persist(ctx.db, e) === 0) return 0;
   ctx.dirty++;
+  ctx.notify(NotifyClass.generic, "persist", args[1]!);
   return 1;
 }
 

@@ -22,6 +22,7 @@ import { Errors, ErrorReply, NullArray, OK, type Reply } from "../reply.ts";
 import { ValueType } from "../core.ts";
 import { isWord } from "../bytes.ts";
 import { parseI64, parseLong } from "../numbers.ts";
+import { NotifyClass } from "../notify.ts";
 
 /** The list functions of the core (core-wasm/list.ts). */
 export interface ListCore {
@@ -120,12 +121,15 @@ export function pushElements(
   let length = x.list_len(l);
   for (const element of elements) length = x.list_push(l, end, core.stage1(element), element.length);
   ctx.dirty += elements.length;
+  ctx.notify(NotifyClass.list, end === HEAD ? "lpush" : "rpush", key);
   return length;
 }
 
-/** Deletes the key of a list that has become empty. */
-function deleteIfEmpty(ctx: CommandContext, entry: number): void {
-  if (lists(ctx).list_len(listOf(ctx, entry)) === 0) ctx.core.x.ks_delete_entry(ctx.db, entry);
+/** Deletes the key of a list that has become empty (a "del" event). */
+function deleteIfEmpty(ctx: CommandContext, key: Uint8Array, entry: number): void {
+  if (lists(ctx).list_len(listOf(ctx, entry)) !== 0) return;
+  ctx.core.x.ks_delete_entry(ctx.db, entry);
+  ctx.notify(NotifyClass.generic, "del", key);
 }
 
 /**
@@ -133,12 +137,13 @@ function deleteIfEmpty(ctx: CommandContext, entry: number): void {
  * with findList, not empty), deletes the key if it empties, and returns the
  * elements in the order they came off.
  */
-export function popElements(ctx: CommandContext, entry: number, end: End, count: number): Uint8Array[] {
+export function popElements(ctx: CommandContext, key: Uint8Array, entry: number, end: End, count: number): Uint8Array[] {
   const l = listOf(ctx, entry);
   const x = lists(ctx);
   const n = x.list_pop(l, end, Math.min(count, x.list_len(l)));
   const items = readElements(ctx, n);
-  deleteIfEmpty(ctx, entry);
+  ctx.notify(NotifyClass.list, end === HEAD ? "lpop" : "rpop", key);
+  deleteIfEmpty(ctx, key, entry);
   ctx.dirty += n;
   return items;
 }
@@ -162,7 +167,10 @@ export function moveElement(
   const srcList = listOf(ctx, src);
   x.list_move(srcList, from, listOf(ctx, dst), to);
   const element = readElements(ctx, 1)[0]!;
-  deleteIfEmpty(ctx, src);
+  // Redis reports the push before the pop (lmoveHandlePush runs first).
+  ctx.notify(NotifyClass.list, to === HEAD ? "lpush" : "rpush", dstKey);
+  ctx.notify(NotifyClass.list, from === HEAD ? "lpop" : "rpop", srcKey);
+  deleteIfEmpty(ctx, srcKey, src);
   ctx.dirty++;
   return element;
 }
@@ -179,7 +187,7 @@ export function popFirstNonEmpty(
     const entry = findList(ctx, key);
     if (entry instanceof ErrorReply) return entry;
     if (entry === 0) continue;
-    const items = popElements(ctx, entry, end, count);
+    const items = popElements(ctx, key, entry, end, count);
     ctx.rewrite(end === HEAD ? "LPOP" : "RPOP", key, String(items.length));
     return [key, items];
   }
@@ -206,7 +214,7 @@ function popCommand(end: End) {
     if (entry instanceof ErrorReply) return entry;
     if (entry === 0) return hasCount ? NullArray.instance : null;
     if (count === 0) return [];
-    const items = popElements(ctx, entry, end, count);
+    const items = popElements(ctx, args[1]!, entry, end, count);
     return hasCount ? items : items[0]!;
   };
 }
@@ -276,6 +284,7 @@ function lset(ctx: CommandContext, args: Uint8Array[]): Reply {
   const element = args[3]!;
   x.list_set(l, index, ctx.core.stage1(element), element.length);
   ctx.dirty++;
+  ctx.notify(NotifyClass.list, "lset", args[1]!);
   return OK;
 }
 
@@ -293,7 +302,10 @@ function linsert(ctx: CommandContext, args: Uint8Array[]): Reply {
   const core = ctx.core;
   core.stage(pivot, element);
   const length = lists(ctx).list_insert(listOf(ctx, entry), core.at[0]!, pivot.length, core.at[1]!, element.length, after);
-  if (length > 0) ctx.dirty++;
+  if (length > 0) {
+    ctx.dirty++;
+    ctx.notify(NotifyClass.list, "linsert", args[1]!);
+  }
   return length;
 }
 
@@ -310,7 +322,8 @@ function lrem(ctx: CommandContext, args: Uint8Array[]): Reply {
   const element = args[3]!;
   const removed = x.list_remove(l, ctx.core.stage1(element), element.length, limit, count < 0 ? 1 : 0);
   if (removed > 0) {
-    deleteIfEmpty(ctx, entry);
+    ctx.notify(NotifyClass.list, "lrem", args[1]!);
+    deleteIfEmpty(ctx, args[1]!, entry);
     ctx.dirty += removed;
   }
   return removed;
@@ -332,7 +345,8 @@ function ltrim(ctx: CommandContext, args: Uint8Array[]): Reply {
   const right = span === null ? 0 : length - span[1] - 1;
   x.list_delete_range(l, 0, left);
   x.list_delete_range(l, length - left - right, right);
-  deleteIfEmpty(ctx, entry);
+  ctx.notify(NotifyClass.list, "ltrim", args[1]!);
+  deleteIfEmpty(ctx, args[1]!, entry);
   ctx.dirty += left + right;
   return OK;
 }

@@ -12,6 +12,7 @@ import { Errors, OK, type Reply, ErrorReply, MapReply } from "../reply.ts";
 import { ValueType } from "../core.ts";
 import { ascii, isWord, utf8 } from "../bytes.ts";
 import { addDecimalTexts, parseI64, parseLong } from "../numbers.ts";
+import { NotifyClass } from "../notify.ts";
 
 const I64_MAX = (1n << 63n) - 1n;
 
@@ -150,6 +151,7 @@ function set(ctx: CommandContext, args: Uint8Array[]): Reply {
   const value = args[2]!;
   let old: Uint8Array | null = null;
   const existing = ctx.find(key);
+  if (o.get && existing === 0) ctx.keyMiss(key);
   if (o.get && existing !== 0) {
     if (ctx.core.x.ks_entry_type(existing) !== ValueType.string) return Errors.wrongType;
     old = ctx.core.entryString(existing);
@@ -158,6 +160,8 @@ function set(ctx: CommandContext, args: Uint8Array[]): Reply {
   const e = setString(ctx, key, value, o.keepTtl);
   if (expireAt >= 0) ctx.core.x.ks_set_expire(ctx.db, e, expireAt);
   ctx.dirty++;
+  ctx.notify(NotifyClass.string, "set", key);
+  if (expireAt >= 0) ctx.notify(NotifyClass.generic, "expire", key);
   if (expireAt >= 0) ctx.rewrite("SET", key, value, "PXAT", String(expireAt));
   else if (o.keepTtl) ctx.rewrite("SET", key, value, "KEEPTTL");
   else ctx.rewrite("SET", key, value);
@@ -169,6 +173,7 @@ function setnx(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (ctx.find(args[1]!) !== 0) return 0;
   setString(ctx, args[1]!, args[2]!);
   ctx.dirty++;
+  ctx.notify(NotifyClass.string, "set", args[1]!);
   return 1;
 }
 
@@ -181,6 +186,8 @@ function setWithExpiry(ctx: CommandContext, args: Uint8Array[], unit: ExpiryUnit
   const e = setString(ctx, key, value);
   ctx.core.x.ks_set_expire(ctx.db, e, at);
   ctx.dirty++;
+  ctx.notify(NotifyClass.string, "set", key);
+  ctx.notify(NotifyClass.generic, "expire", key);
   ctx.rewrite("SET", key, value, "PXAT", String(at));
   return OK;
 }
@@ -204,8 +211,10 @@ function get(ctx: CommandContext, args: Uint8Array[]): Reply {
 function getset(ctx: CommandContext, args: Uint8Array[]): Reply {
   const old = getString(ctx, args[1]!);
   if (old instanceof ErrorReply) return old;
+  if (old === null) ctx.keyMiss(args[1]!);
   setString(ctx, args[1]!, args[2]!);
   ctx.dirty++;
+  ctx.notify(NotifyClass.string, "set", args[1]!);
   ctx.rewrite("SET", args[1]!, args[2]!);
   return old;
 }
@@ -214,10 +223,12 @@ function getset(ctx: CommandContext, args: Uint8Array[]): Reply {
 function getdel(ctx: CommandContext, args: Uint8Array[]): Reply {
   const key = args[1]!;
   const e = ctx.findTyped(key, ValueType.string);
+  if (e === 0) ctx.keyMiss(key);
   if (e instanceof ErrorReply || e === 0) return e === 0 ? null : e;
   const value = ctx.core.entryString(e);
   ctx.core.x.ks_delete_entry(ctx.db, e);
   ctx.dirty++;
+  ctx.notify(NotifyClass.generic, "del", key);
   ctx.rewrite("DEL", key);
   return value;
 }
@@ -228,6 +239,7 @@ function getex(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (o instanceof ErrorReply) return o;
   const key = args[1]!;
   const e = ctx.findTyped(key, ValueType.string);
+  if (e === 0) ctx.keyMiss(key);
   if (e instanceof ErrorReply || e === 0) return e === 0 ? null : e;
   let at = -1;
   if (o.expireArg !== null) {
@@ -241,13 +253,16 @@ function getex(ctx: CommandContext, args: Uint8Array[]): Reply {
     // An absolute time already past deletes the key, as Redis does.
     x.ks_delete_entry(ctx.db, e);
     ctx.dirty++;
+    ctx.notify(NotifyClass.generic, "del", key);
     ctx.rewrite("DEL", key);
   } else if (o.expireArg !== null) {
     x.ks_set_expire(ctx.db, e, at);
     ctx.dirty++;
+    ctx.notify(NotifyClass.generic, "expire", key);
     ctx.rewrite("PEXPIREAT", key, String(at));
   } else if (o.persist && x.ks_persist(ctx.db, e) === 1) {
     ctx.dirty++;
+    ctx.notify(NotifyClass.generic, "persist", key);
     ctx.rewrite("PERSIST", key);
   }
   return value;
@@ -266,7 +281,10 @@ function mget(ctx: CommandContext, args: Uint8Array[]): Reply {
 // MSET key value [key value ...]
 function mset(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (args.length % 2 === 0) return Errors.wrongArity(ctx.name);
-  for (let i = 1; i < args.length; i += 2) setString(ctx, args[i]!, args[i + 1]!);
+  for (let i = 1; i < args.length; i += 2) {
+    setString(ctx, args[i]!, args[i + 1]!);
+    ctx.notify(NotifyClass.string, "set", args[i]!);
+  }
   ctx.dirty += (args.length - 1) / 2;
   return OK;
 }
@@ -275,7 +293,10 @@ function mset(ctx: CommandContext, args: Uint8Array[]): Reply {
 function msetnx(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (args.length % 2 === 0) return Errors.wrongArity(ctx.name);
   for (let i = 1; i < args.length; i += 2) if (ctx.find(args[i]!) !== 0) return 0;
-  for (let i = 1; i < args.length; i += 2) setString(ctx, args[i]!, args[i + 1]!);
+  for (let i = 1; i < args.length; i += 2) {
+    setString(ctx, args[i]!, args[i + 1]!);
+    ctx.notify(NotifyClass.string, "set", args[i]!);
+  }
   ctx.dirty += (args.length - 1) / 2;
   return 1;
 }
@@ -292,6 +313,7 @@ function append(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (len === -1) return Errors.wrongType;
   if (len === -2) return StringErrors.tooLarge;
   ctx.dirty++;
+  ctx.notify(NotifyClass.string, "append", key);
   return len;
 }
 
@@ -368,7 +390,10 @@ function setrange(ctx: CommandContext, args: Uint8Array[]): Reply {
   const len = stringCore(ctx).str_setrange(ctx.db, core.at[0]!, key.length, offset, core.at[1]!, value.length, STRING_MAX_BYTES);
   if (len === -1) return Errors.wrongType;
   if (len === -2) return StringErrors.tooLarge;
-  if (value.length > 0) ctx.dirty++;
+  if (value.length > 0) {
+    ctx.dirty++;
+    ctx.notify(NotifyClass.string, "setrange", key);
+  }
   return len;
 }
 
@@ -387,6 +412,7 @@ function incrDecr(ctx: CommandContext, key: Uint8Array, increment: Uint8Array, m
   const status = stringCore(ctx).str_incrby(ctx.db, core.at[0]!, key.length, core.at[1]!, increment.length, mode);
   if (status !== 0) return INCR_STATUS_ERRORS[status]!;
   ctx.dirty++;
+  ctx.notify(NotifyClass.string, "incrby", key);
   if (core.ctlI32(1) === 1) return core.ctlF64(0);
   // Beyond 2^53 a double is not exact: reply from the stored text.
   return BigInt(ascii(core.entryString(core.ctlI32(0) >>> 0)));
@@ -426,6 +452,7 @@ function incrbyfloat(ctx: CommandContext, args: Uint8Array[]): Reply {
   // Redis stores the printed result as a plain string, never as "int".
   ctx.core.x.ks_entry_set_encoding(entry, bytes.length <= EMBSTR_MAX_BYTES ? ENC_EMBSTR : ENC_RAW);
   ctx.dirty++;
+  ctx.notify(NotifyClass.string, "incrbyfloat", key);
   ctx.rewrite("SET", key, bytes, "KEEPTTL");
   return bytes;
 }
@@ -500,7 +527,10 @@ function setbit(ctx: CommandContext, args: Uint8Array[]): Reply {
   const core = ctx.core;
   const old = stringCore(ctx).str_setbit(ctx.db, core.stage1(key), key.length, offset, on);
   if (old === -1) return Errors.wrongType;
-  if (core.ctlI32(0) === 1) ctx.dirty++;
+  if (core.ctlI32(0) === 1) {
+    ctx.dirty++;
+    ctx.notify(NotifyClass.string, "setbit", key);
+  }
   return old;
 }
 
@@ -589,11 +619,18 @@ function bitop(ctx: CommandContext, args: Uint8Array[]): Reply {
     packed.set(key, at + 4);
     at += 4 + key.length;
   }
+  // The core looks the sources up; Redis reports each missing one (lookupKeyRead).
+  if ((ctx.engine.notifyFlags & NotifyClass.keyMiss) !== 0) {
+    for (let i = 3; i < args.length; i++) if (ctx.findNoTouch(args[i]!) === 0) ctx.keyMiss(args[i]!);
+  }
   const core = ctx.core;
   core.stage(dest, packed);
   const len = stringCore(ctx).str_bitop(ctx.db, op, core.at[0]!, dest.length, core.at[1]!, args.length - 3);
   if (len === -1) return Errors.wrongType;
-  if (core.ctlI32(0) === 1) ctx.dirty++;
+  if (core.ctlI32(0) === 1) {
+    ctx.dirty++;
+    ctx.notify(len > 0 ? NotifyClass.string : NotifyClass.generic, len > 0 ? "set" : "del", dest);
+  }
   return len;
 }
 

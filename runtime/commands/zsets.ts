@@ -21,6 +21,7 @@ import { isWord } from "../bytes.ts";
 import { parseI64, parseLong, formatDouble } from "../numbers.ts";
 import { parseScore, strtod } from "../strtod.ts";
 import { globMatch } from "../glob.ts";
+import { NotifyClass } from "../notify.ts";
 
 /** The core's sorted-set exports (core-wasm/zset.ts). */
 interface ZsetExports {
@@ -91,16 +92,32 @@ function lookup(ctx: CommandContext, key: Uint8Array): { entry: number; zs: numb
   return { entry: e, zs: ctx.core.x.ks_entry_object(e) };
 }
 
-/** Deletes the key if its set became empty. */
+/** Deletes the key if its set became empty (a "del" event). */
 function deleteIfEmpty(ctx: CommandContext, key: Uint8Array, zs: number): void {
-  if (z(ctx).zs_len(zs) === 0) ctx.core.x.ks_delete(ctx.db, ctx.core.stage1(key), key.length);
+  if (z(ctx).zs_len(zs) !== 0) return;
+  ctx.core.x.ks_delete(ctx.db, ctx.core.stage1(key), key.length);
+  ctx.notify(NotifyClass.generic, "del", key);
 }
 
-/** Replaces whatever `key` holds with a new sorted set object (no TTL), as setKey does. */
-function storeObject(ctx: CommandContext, key: Uint8Array, zs: number): void {
+/**
+ * Replaces whatever `key` holds with a new sorted set object (no TTL), as
+ * setKey does; `event` is reported on it. Replacing is not adding: no
+ * "new" event when the key was there.
+ */
+function storeObject(ctx: CommandContext, key: Uint8Array, zs: number, event: string): void {
   const x = ctx.core.x;
-  x.ks_delete(ctx.db, ctx.core.stage1(key), key.length);
-  x.ks_add_object(ctx.db, ctx.core.stage1(key), key.length, ValueType.zset, ENC_SKIPLIST, zs);
+  const existed = x.ks_delete(ctx.db, ctx.core.stage1(key), key.length) === 1;
+  ctx.withoutNewKeyEvents(existed, () => {
+    x.ks_add_object(ctx.db, ctx.core.stage1(key), key.length, ValueType.zset, ENC_SKIPLIST, zs);
+  });
+  ctx.notify(NotifyClass.zset, event, key);
+}
+
+/** A STORE command's empty result: the destination is deleted, if it was there ("del"). */
+function deleteDestination(ctx: CommandContext, dst: Uint8Array): void {
+  if (ctx.core.x.ks_delete(ctx.db, ctx.core.stage1(dst), dst.length) !== 1) return;
+  ctx.dirty++;
+  ctx.notify(NotifyClass.generic, "del", dst);
 }
 
 interface Element {
@@ -279,6 +296,7 @@ function zaddGeneric(ctx: CommandContext, args: Uint8Array[], initialFlags: numb
     }
   }
   ctx.dirty += added + updated;
+  if (added + updated > 0) ctx.notify(NotifyClass.zset, incr ? "zincr" : "zadd", key);
   if (incr) {
     if (added + updated > 0) {
       ctx.rewrite("ZADD", key, formatDouble(score), args[scoreIndex + 1]!);
@@ -299,10 +317,11 @@ function zrem(ctx: CommandContext, args: Uint8Array[]): Reply {
   for (let j = 2; j < args.length; j++) {
     const member = args[j]!;
     deleted += zx.zs_rem(found.zs, ctx.core.stage1(member), member.length);
-    if (zx.zs_len(found.zs) === 0) {
-      deleteIfEmpty(ctx, key, found.zs);
-      break;
-    }
+    if (zx.zs_len(found.zs) === 0) break;
+  }
+  if (deleted > 0) {
+    ctx.notify(NotifyClass.zset, "zrem", key);
+    deleteIfEmpty(ctx, key, found.zs);
   }
   ctx.dirty += deleted;
   return deleted;
@@ -461,6 +480,7 @@ function zrangeGeneric(
   }
 
   const found = lookup(ctx, args[srcIndex]!);
+  if (found === null && store !== null) ctx.keyMiss(args[srcIndex]!);
   if (found === null) return store === null ? [] : storeRange(ctx, store, 0);
   if (found instanceof ErrorReply) return found;
   const zx = z(ctx);
@@ -484,11 +504,11 @@ function storeRange(ctx: CommandContext, dst: Uint8Array, count: number): Reply 
   const x = ctx.core.x;
   if (count > 0) {
     const zs = z(ctx).zs_from_records(x.io_out_ptr(), count);
-    storeObject(ctx, dst, zs);
+    storeObject(ctx, dst, zs, "zrangestore");
     ctx.dirty++;
     return count;
   }
-  if (x.ks_delete(ctx.db, ctx.core.stage1(dst), dst.length) === 1) ctx.dirty++;
+  deleteDestination(ctx, dst);
   return 0;
 }
 
@@ -558,7 +578,10 @@ function zremrangeGeneric(ctx: CommandContext, args: Uint8Array[], rangeType: "r
     const [a, b, c, d, e, f] = stageLex(ctx, lexRange!);
     deleted = zx.zs_remrange_lex(found.zs, a, b, c, d, e, f);
   }
-  deleteIfEmpty(ctx, key, found.zs);
+  if (deleted > 0) {
+    ctx.notify(NotifyClass.zset, `zremrangeby${rangeType}`, key);
+    deleteIfEmpty(ctx, key, found.zs);
+  }
   ctx.dirty += deleted;
   return deleted;
 }
@@ -589,6 +612,7 @@ function popFrom(ctx: CommandContext, keys: readonly Uint8Array[], count: number
     const zx = z(ctx);
     const n = zx.zs_pop(found.zs, Math.min(count, zx.zs_len(found.zs)), max ? 1 : 0);
     const items = readElements(ctx, n);
+    ctx.notify(NotifyClass.zset, max ? "zpopmax" : "zpopmin", key);
     deleteIfEmpty(ctx, key, found.zs);
     ctx.dirty += n;
     return { key, items };
@@ -773,6 +797,7 @@ function zsetOperation(
   let j = numkeysIndex + 1;
   for (let i = 0; i < setnum; i++, j++) {
     const e = ctx.find(args[j]!);
+    if (e === 0 && dst !== null) ctx.keyMiss(args[j]!);
     if (e !== 0) {
       const type = ctx.core.x.ks_entry_type(e);
       if (type !== ValueType.zset && (type !== ValueType.set || !sourceReaders.has(type))) return Errors.wrongType;
@@ -848,12 +873,12 @@ function zsetOperation(
     if (dst !== null) {
       if (size > 0) {
         zx.zs_store_compact(result);
-        storeObject(ctx, dst, result);
+        storeObject(ctx, dst, result, ctx.name);
         ctx.dirty++;
         return size;
       }
       zx.zs_free(result);
-      if (ctx.core.x.ks_delete(ctx.db, ctx.core.stage1(dst), dst.length) === 1) ctx.dirty++;
+      deleteDestination(ctx, dst);
       return 0;
     }
     const n = size === 0 ? 0 : zx.zs_range_rank(result, 0, size - 1, 0);

@@ -21,8 +21,27 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startTrireme(extraArgs: string[] = []): Promise<RunningTrireme> {
-  const port = 40000 + Math.floor(Math.random() * 20000);
+/**
+ * A random port above Linux's ephemeral range (32768-60999), so that no
+ * outgoing connection of the machine holds it; a port another test took
+ * meanwhile is retried (EADDRINUSE).
+ */
+export function freePortGuess(): number {
+  return 61000 + Math.floor(Math.random() * 4500);
+}
+
+export async function startTrireme(extraArgs: string[] = [], attempts = 5): Promise<RunningTrireme> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTriremeOnce(extraArgs);
+    } catch (error) {
+      if (attempt >= attempts || !/EADDRINUSE/.test(String(error))) throw error;
+    }
+  }
+}
+
+async function startTriremeOnce(extraArgs: string[]): Promise<RunningTrireme> {
+  const port = freePortGuess();
   // The HTTP API stays off unless a test asks for it: its default port would clash between servers.
   const http = extraArgs.includes("--http-port") ? [] : ["--http-port", "0"];
   const child = spawn(process.execPath, [CLI, "--port", String(port), "--bind", "127.0.0.1", ...http, ...extraArgs], {
