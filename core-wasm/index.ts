@@ -149,3 +149,6 @@ export {
   set_union,
   set_diff,
 } from "./set";
+export { state_ptr, state_bytes, snapshot_prepare, snapshot_restored } from "./state";
+export { crc32c } from "./crc32c";
+export { random_f64 } from "./hashing";

@@ -26,6 +26,7 @@ import {
   entryStringLength, ks_entry_set_encoding, LOOKUP_NOTOUCH,
 } from "./keyspace";
 import { TYPE_STRING, ENC_INT, ENC_RAW } from "./types";
+import { state } from "./state";
 
 // Status codes of str_incrby.
 // @ts-ignore: decorator
@@ -61,20 +62,18 @@ import { TYPE_STRING, ENC_INT, ENC_RAW } from "./types";
 @inline const F64_EXACT_MAX: i64 = 9007199254740992;
 
 // Room for the decimal text of any i64: 19 digits and a sign.
-const decimalBuffer: usize = alloc(24);
+const decimalBuffer: usize = memory.data(24, 8);
 
 // ---- integers -------------------------------------------------------------
 
-let parsedValue: i64 = 0;
-
 /**
  * Redis's string2ll: an optional '-', then "0" alone or a digit 1-9 followed
- * by digits, the whole within i64 and at most 20 bytes. Sets parsedValue.
+ * by digits, the whole within i64 and at most 20 bytes. Sets state.parsedValue.
  */
 function parseI64(p: usize, len: u32): bool {
   if (len == 0 || len > 20) return false;
   if (len == 1 && load<u8>(p) == 48) {
-    parsedValue = 0;
+    state.parsedValue = 0;
     return true;
   }
   let i: u32 = 0;
@@ -97,10 +96,10 @@ function parseI64(p: usize, len: u32): bool {
   }
   if (negative) {
     if (v > 9223372036854775808) return false;
-    parsedValue = <i64>(0 - v);
+    state.parsedValue = <i64>(0 - v);
   } else {
     if (v > 9223372036854775807) return false;
-    parsedValue = <i64>v;
+    state.parsedValue = <i64>v;
   }
   return true;
 }
@@ -139,7 +138,7 @@ export function str_incrby(dbIndex: u32, kptr: usize, klen: u32, iptr: usize, il
     incr = -1;
   } else if (mode == MODE_INCRBY || mode == MODE_DECRBY) {
     if (!parseI64(iptr, ilen)) return INCR_NOT_INTEGER;
-    incr = parsedValue;
+    incr = state.parsedValue;
     if (mode == MODE_DECRBY) {
       if (incr == i64.MIN_VALUE) return INCR_DECREMENT_OVERFLOW;
       incr = -incr;
@@ -150,7 +149,7 @@ export function str_incrby(dbIndex: u32, kptr: usize, klen: u32, iptr: usize, il
   if (e != 0) {
     if (entryType(e) != TYPE_STRING) return INCR_WRONGTYPE;
     if (!parseI64(entryStringPtr(e), entryStringLength(e))) return INCR_NOT_INTEGER;
-    value = parsedValue;
+    value = state.parsedValue;
   }
   if ((incr < 0 && value < 0 && incr < i64.MIN_VALUE - value) ||
       (incr > 0 && value > 0 && incr > i64.MAX_VALUE - value)) {
@@ -256,9 +255,8 @@ function popcount(p: usize, n: usize): u64 {
   return count;
 }
 
-// Resolved range of the last resolveRange call, in bits [rangeStart, rangeEnd].
-let rangeStart: i64 = 0;
-let rangeEnd: i64 = 0;
+// Resolved range of the last resolveRange call, in bits:
+// [state.rangeStart, state.rangeEnd].
 
 /**
  * Redis's range rules for BITCOUNT and BITPOS: negative indexes count from
@@ -275,11 +273,11 @@ function resolveRange(strlen: i64, start: i64, end: i64, isBit: bool): bool {
   if (end >= total) end = total - 1;
   if (start > end) return false;
   if (isBit) {
-    rangeStart = start;
-    rangeEnd = end;
+    state.rangeStart = start;
+    state.rangeEnd = end;
   } else {
-    rangeStart = start << 3;
-    rangeEnd = (end << 3) + 7;
+    state.rangeStart = start << 3;
+    state.rangeEnd = (end << 3) + 7;
   }
   return true;
 }
@@ -297,7 +295,7 @@ export function str_bitcount(e: usize, start: f64, end: f64, hasRange: i32, isBi
   const t = <i64>end;
   if (s < 0 && t < 0 && s > t) return 0;
   if (!resolveRange(strlen, s, t, isBit != 0)) return 0;
-  return <f64>countBits(p, rangeStart, rangeEnd);
+  return <f64>countBits(p, state.rangeStart, state.rangeEnd);
 }
 
 /** Set bits among bit positions [first, last] of the bytes at p. */
@@ -359,10 +357,10 @@ export function str_bitpos(e: usize, bit: i32, start: f64, end: f64, hasStart: i
     else t = bits ? (strlen << 3) + 7 : strlen - 1;
   }
   if (!resolveRange(strlen, s, t, bits)) return -1;
-  const found = findBit(p, rangeStart, rangeEnd, bit);
+  const found = findBit(p, state.rangeStart, state.rangeEnd, bit);
   if (found >= 0) return <f64>found;
   if (bit != 0 || endGiven != 0) return -1;
-  return <f64>(((rangeEnd >> 3) + 1) << 3);
+  return <f64>(((state.rangeEnd >> 3) + 1) << 3);
 }
 
 // BITOP operations, as the host numbers them.

@@ -88,6 +88,11 @@ export class Store {
     }
   }
 
+  /** A snapshot image of the store's engine covering the log up to `lsn` (see runtime/snapshot.ts). */
+  snapshot(lsn: number): Uint8Array {
+    return this.engine.snapshot(lsn);
+  }
+
   /** The database this handle's commands use (SELECT changes it). */
   get db(): number {
     return this.client.session.db;
@@ -124,4 +129,9 @@ export class Store {
 /** Opens an in-process store over a compiled or raw Trireme core (.wasm). */
 export async function openStore(core: CoreSource, options: StoreOptions = {}): Promise<Store> {
   return new Store(await Engine.create(core, options), options);
+}
+
+/** Opens a store holding a snapshot image's data, over the core build that took it. */
+export async function openStoreFromSnapshot(core: CoreSource, image: Uint8Array, options: StoreOptions = {}): Promise<Store> {
+  return new Store(await Engine.fromSnapshot(core, image, options), options);
 }
