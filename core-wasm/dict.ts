@@ -1,5 +1,9 @@
 // A chained hash table of byte-string keys with incremental rehashing.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the last find's
+// link and the entry vector are state.foundLink and state.vec*. A snapshot is a
+// copy of memory, so nothing may live in a Wasm global.
+//
 // The design is Redis's dict: a power-of-two array of buckets, each the head
 // of a singly linked chain of entries. Growing or shrinking allocates a second
 // table and moves buckets over a few at a time, on every operation, so no

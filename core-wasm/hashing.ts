@@ -1,5 +1,9 @@
 // Hashing of byte strings for the hash tables, and a small PRNG.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the hash seed
+// and the RNG position are state.hashSeed and state.rngState. A snapshot is a
+// copy of memory, so nothing may live in a Wasm global.
+//
 // The hash reads the input 8 bytes at a time (never past its end), mixes each
 // word with a multiply-rotate-multiply step and finishes with MurmurHash3's
 // 64-bit finalizer; the table index uses the low bits. The seed is set once

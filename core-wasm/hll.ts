@@ -1,5 +1,9 @@
 // HyperLogLog, stored in Redis's own byte format inside a string value.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the sparse size
+// limit, the last register index and the work buffers are fields of the state
+// block. A snapshot is a copy of memory, so nothing may live in a Wasm global.
+//
 // An HLL is an ordinary string key (TYPE_STRING), so GET returns its bytes
 // and SET can bring them back; those bytes are exactly what Redis 7.0 keeps,
 // so a value copied between Redis and Trireme works on both sides.

@@ -1,5 +1,10 @@
 // The boundary between the core and its host.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the scratch
+// region's and output buffer's pointers, capacities and lengths are
+// state.scratch*/state.out*; the control block is static memory. A snapshot is
+// a copy of memory, so nothing may live in a Wasm global.
+//
 // The host never passes JavaScript values into the core, only numbers: it
 // encodes arguments into the scratch region (io_scratch) and passes pointers
 // and lengths. Results that do not fit one return value go into the control

@@ -1,5 +1,10 @@
 // The keyspace: numbered databases of keys, each key an entry in a Dict.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the databases,
+// the clock, the replay flag, the key log and the eviction score are fields of
+// the state block. A snapshot is a copy of memory, so nothing may live in a
+// Wasm global.
+//
 // A keyspace entry:
 //
 //   0  next   u32   chain link (dict)

@@ -1,5 +1,10 @@
 // The list value type: a deque of chunks of packed elements (a "quicklist").
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the last entry
+// header size and located position are
+// state.entryHeaderBytes/locChunk/locOffset; the offsets scratch is static
+// memory. A snapshot is a copy of memory, so nothing may live in a Wasm global.
+//
 // A list is a small header, a ring of chunk pointers, and the chunks:
 //
 //   List (20 bytes)              ring (u32 x slotCap, power of two)

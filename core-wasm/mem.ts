@@ -1,5 +1,9 @@
 // Memory: every allocation of the core goes through here.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the bytes-in-use
+// counter is state.usedBytes, and TLSF keeps its free lists in memory too. A
+// snapshot is a copy of memory, so nothing may live in a Wasm global.
+//
 // The allocator is AssemblyScript's TLSF (two-level segregated fit) from the
 // standard runtime, reached through heap.alloc/heap.free only; the core never
 // creates a managed object, so no garbage collector ever runs over our data.

@@ -1,5 +1,9 @@
 // Random choice of entries from a Dict, shared by the hash and the set.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the chosen
+// entries are state.sampleBuf/sampleCap/sampleCount. A snapshot is a copy of
+// memory, so nothing may live in a Wasm global.
+//
 // Redis's rules for "count" in SRANDMEMBER, HRANDFIELD and SPOP:
 //   - with repetition (a negative count): `count` independent draws;
 //   - without repetition, count >= size: every entry once;

@@ -1,5 +1,10 @@
 // String and bitmap commands that work on the bytes of a string value.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the last parsed
+// integer and resolved bit range are state.parsedValue/rangeStart/rangeEnd; the
+// decimal buffer is static memory. A snapshot is a copy of memory, so nothing
+// may live in a Wasm global.
+//
 // Strings live inline in their keyspace entry (keyspace.ts); the functions
 // here read and change those bytes in place, so a value never crosses into
 // JavaScript unless a reply needs it:

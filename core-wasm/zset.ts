@@ -1,5 +1,10 @@
 // Sorted sets: a skiplist with spans, indexed by a hash table of members.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the lex range in
+// use is state.lexMin*/lexMax*; the search scratch arrays (update, rankAt) are
+// static memory. A snapshot is a copy of memory, so nothing may live in a Wasm
+// global.
+//
 // This is Redis's zset (t_zset.c): elements are ordered by score (an f64),
 // then by member bytes in memcmp order, in a skiplist whose links carry
 // spans (how many level-0 steps a link jumps), so that the rank of an element
