@@ -15,7 +15,7 @@ import { findSubcommand, type CommandDef } from "./commands/spec.ts";
 import { ErrorReply, Errors, type Reply } from "./reply.ts";
 import { ascii, lowerAscii, utf8 } from "./bytes.ts";
 import { Hub } from "./hub.ts";
-import { restoreSnapshot, takeSnapshot, SnapshotError, type SnapshotHeader } from "./snapshot.ts";
+import { restoreSnapshot, takeSnapshot, takeSnapshotInBackground, SnapshotError, type SnapshotHeader } from "./snapshot.ts";
 
 export const EVICTION_POLICIES = [
   "noeviction", "allkeys-lru", "allkeys-random", "volatile-lru", "volatile-random", "volatile-ttl",
@@ -119,6 +119,15 @@ export class Engine {
    */
   snapshot(lsn: number): Uint8Array {
     return takeSnapshot(this.core, lsn, { databases: this.databases, evictionDb: this.nextEvictionDb });
+  }
+
+  /**
+   * The same image, pausing the engine only for the copy of its memory: the
+   * checksum is computed over the copy afterwards, a piece per event-loop turn,
+   * while commands go on. The image is the state at the call.
+   */
+  snapshotInBackground(lsn: number): Promise<Uint8Array> {
+    return takeSnapshotInBackground(this.core, lsn, { databases: this.databases, evictionDb: this.nextEvictionDb });
   }
 
   newSession(): Session {

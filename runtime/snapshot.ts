@@ -30,8 +30,10 @@
 // database count other than the one asked for.
 //
 // Taking a snapshot stops the engine for one copy of memory plus one CRC32C
-// pass over it (docs/BENCHMARKS.md has the numbers); nothing else runs in the
-// meantime, so the image is exactly the state after the last command.
+// pass over it; nothing else runs in the meantime, so the image is exactly
+// the state after the last command. In the background variant the engine
+// stops for the copy only, and the checksum is computed over the copy while
+// it serves (docs/BENCHMARKS.md has the numbers for both).
 //
 // The memory's checksum is computed by the core's crc32c (core-wasm/crc32c.ts)
 // in place, with no second copy; the header's, over 76 bytes, by a bytewise
@@ -50,6 +52,9 @@ const WASM_PAGE_BYTES = 65536;
 const MEMORY_BYTES_MAX = 65536 * WASM_PAGE_BYTES;
 // The core's crc32c takes an i32 length: checksum memory in pieces of 1 GiB.
 const CRC_CHUNK_BYTES = 1 << 30;
+// Background checksumming stages this much per turn of the event loop into
+// its own core instance: about a millisecond of work.
+const BACKGROUND_CRC_CHUNK_BYTES = 1 << 20;
 
 const OFFSET_VERSION = 8;
 const OFFSET_HEADER_BYTES = 12;
@@ -103,11 +108,36 @@ export interface EngineFields {
 }
 
 /**
- * Copies the core's memory into a new image covering the log up to `lsn`.
- * Call it between commands (the engine is synchronous, so any time it is
- * not inside one).
+ * Copies the core's memory into a new image covering the log up to `lsn`,
+ * checksums included. Call it between commands (the engine is synchronous,
+ * so any time it is not inside one); the engine is stopped for the copy and
+ * one CRC32C pass over its memory.
  */
 export function takeSnapshot(core: Core, lsn: number, fields: EngineFields): Uint8Array {
+  const image = copyMemory(core, lsn, fields);
+  return seal(image, memoryChecksum(core, image.length - SNAPSHOT_HEADER_BYTES));
+}
+
+/**
+ * The same image, stopping the engine only for the copy of its memory: the
+ * checksum is then computed over the copy, a piece at a time between turns
+ * of the event loop (setTimeout), by a separate instance of the core, while
+ * the engine goes on serving.
+ */
+export async function takeSnapshotInBackground(core: Core, lsn: number, fields: EngineFields): Promise<Uint8Array> {
+  const image = copyMemory(core, lsn, fields);
+  const checksummer = await loadCore(core.module);
+  let crc = 0;
+  for (let at = SNAPSHOT_HEADER_BYTES; at < image.length; at += BACKGROUND_CRC_CHUNK_BYTES) {
+    const piece = image.subarray(at, Math.min(at + BACKGROUND_CRC_CHUNK_BYTES, image.length));
+    crc = checksummer.x.crc32c(crc, checksummer.stage1(piece), piece.length) >>> 0;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return seal(image, crc);
+}
+
+/** The image with its header filled in but for the two checksums. */
+function copyMemory(core: Core, lsn: number, fields: EngineFields): Uint8Array {
   if (!Number.isSafeInteger(lsn) || lsn < 0) throw new RangeError(`snapshot LSN must be a non-negative integer, got ${lsn}`);
   const x = core.x;
   if (x.ks_keylog_count() !== 0) throw new Error("snapshot inside a command: the key log is not drained");
@@ -115,7 +145,6 @@ export function takeSnapshot(core: Core, lsn: number, fields: EngineFields): Uin
   const memoryBytes = x.snapshot_prepare();
   const image = new Uint8Array(SNAPSHOT_HEADER_BYTES + memoryBytes);
   image.set(new Uint8Array(x.memory.buffer, 0, memoryBytes), SNAPSHOT_HEADER_BYTES);
-  const memoryCrc = memoryChecksum(core, memoryBytes);
 
   const view = new DataView(image.buffer);
   for (let i = 0; i < SNAPSHOT_MAGIC.length; i++) image[i] = SNAPSHOT_MAGIC.charCodeAt(i);
@@ -126,6 +155,12 @@ export function takeSnapshot(core: Core, lsn: number, fields: EngineFields): Uin
   view.setUint32(OFFSET_DATABASES, fields.databases, true);
   view.setUint32(OFFSET_EVICTION_DB, fields.evictionDb, true);
   view.setBigUint64(OFFSET_MEMORY_BYTES, BigInt(memoryBytes), true);
+  return image;
+}
+
+/** Writes the memory checksum, then the header's own. */
+function seal(image: Uint8Array, memoryCrc: number): Uint8Array {
+  const view = new DataView(image.buffer);
   view.setUint32(OFFSET_MEMORY_CRC, memoryCrc, true);
   view.setUint32(OFFSET_HEADER_CRC, crc32cBytes(image.subarray(0, OFFSET_HEADER_CRC)), true);
   return image;

@@ -162,6 +162,27 @@ describe("snapshot and restore", () => {
     expect(sameBytes(image.subarray(SNAPSHOT_HEADER_BYTES), memoryOf(engine))).toBe(true);
   });
 
+  it("a background snapshot is the image of the moment it was asked for, though the engine goes on writing", async () => {
+    const engine = await sampleEngine();
+    const s = engine.newSession();
+    for (let i = 0; i < 20_000; i++) engine.execute(s, [utf8("SET"), utf8(`big:${i}`), utf8("x".repeat(i % 100))]);
+    const expected = engine.snapshot(9);
+    const pending = engine.snapshotInBackground(9);
+    let writes = 0;
+    let sealed = false;
+    void pending.then(() => { sealed = true; });
+    while (!sealed) {
+      engine.execute(s, [utf8("SET"), utf8(`during:${writes++}`), utf8("y")]);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const image = await pending;
+    expect(writes).toBeGreaterThan(1);
+    expect(sameBytes(image, expected)).toBe(true);
+    const restored = await Engine.fromSnapshot(coreModule(), image);
+    expect(restored.execute(s, [utf8("EXISTS"), utf8("during:0")])).toBe(0);
+    expect(restored.execute(s, [utf8("DBSIZE")])).toBe(engine.execute(s, [utf8("DBSIZE")]) as number - writes);
+  });
+
   it("a restored engine keeps the image's databases and seeds, and takes the host's clock and limits", async () => {
     const engine = await sampleEngine();
     const image = engine.snapshot(1);
