@@ -8,8 +8,8 @@
 // prints a Markdown report: the whole pause, and its two parts measured
 // apart (the copy, the checksum).
 //
-//   node bench/snapshot.ts                          (after npm run build)
-//   BENCH_SNAPSHOT_KEYS=100000 node bench/snapshot.ts
+//   npx node bench/snapshot.ts                      (after npm run build)
+//   BENCH_SNAPSHOT_KEYS=100000 npx node bench/snapshot.ts
 
 import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
