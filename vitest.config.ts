@@ -73,6 +73,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["test/helpers/snapshot-fixture-setup.ts"],
           testTimeout: 60_000,
         },
       },

@@ -10,7 +10,7 @@
 
 import { ks_find, ks_set_string, entryType, entryStringPtr, entryStringLength } from "./keyspace";
 import { TYPE_STRING } from "./types";
-import { alloc } from "./mem";
+import { state } from "./state";
 
 // Results of stringIncrBy.
 // @ts-ignore: decorator
@@ -22,12 +22,11 @@ import { alloc } from "./mem";
 // @ts-ignore: decorator
 @inline export const INCR_OVERFLOW: i32 = 3;
 
-/** The value of the last successful parseI64, and the result of the last successful stringIncrBy. */
-export let parsedI64: i64 = 0;
-export let incrResult: i64 = 0;
+// The value of the last successful parseI64 is state.parsedI64, and the
+// result of the last successful stringIncrBy is state.incrResult.
 
 // Room for the digits of any i64 ("-9223372036854775808" is 20 bytes).
-const digits: usize = alloc(24);
+const digits: usize = memory.data(24, 8);
 
 /** Parses a canonical i64 (string2ll); on success sets parsedI64. */
 export function parseI64(p: usize, len: u32): bool {
@@ -42,7 +41,7 @@ export function parseI64(p: usize, len: u32): bool {
   const first = load<u8>(p + i);
   if (first == 48) { // '0' is canonical only alone
     if (len != 1) return false;
-    parsedI64 = 0;
+    state.parsedI64 = 0;
     return true;
   }
   let value: u64 = 0;
@@ -54,10 +53,10 @@ export function parseI64(p: usize, len: u32): bool {
   }
   if (negative) {
     if (value > 9223372036854775808) return false;
-    parsedI64 = -(<i64>value);
+    state.parsedI64 = -(<i64>value);
   } else {
     if (value > 9223372036854775807) return false;
-    parsedI64 = <i64>value;
+    state.parsedI64 = <i64>value;
   }
   return true;
 }
@@ -92,13 +91,13 @@ export function stringIncrBy(dbIndex: u32, kptr: usize, klen: u32, delta: i64): 
   if (e != 0) {
     if (entryType(e) != TYPE_STRING) return INCR_WRONGTYPE;
     if (!parseI64(entryStringPtr(e), entryStringLength(e))) return INCR_NOT_INTEGER;
-    current = parsedI64;
+    current = state.parsedI64;
   }
   if ((delta < 0 && current < 0 && delta < i64.MIN_VALUE - current) ||
       (delta > 0 && current > 0 && delta > i64.MAX_VALUE - current)) return INCR_OVERFLOW;
   const result = current + delta;
   const len = formatI64(digits, result);
   ks_set_string(dbIndex, kptr, klen, digits, len, true);
-  incrResult = result;
+  state.incrResult = result;
   return INCR_OK;
 }

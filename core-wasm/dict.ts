@@ -1,5 +1,9 @@
 // A chained hash table of byte-string keys with incremental rehashing.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the last find's
+// link and the entry vector are state.foundLink and state.vec*. A snapshot is a
+// copy of memory, so nothing may live in a Wasm global.
+//
 // The design is Redis's dict: a power-of-two array of buckets, each the head
 // of a singly linked chain of entries. Growing or shrinking allocates a second
 // table and moves buckets over a few at a time, on every operation, so no
@@ -21,6 +25,7 @@
 
 import { alloc, allocZeroed, free, bytesEqual } from "./mem";
 import { randomBelow } from "./hashing";
+import { state } from "./state";
 
 // @ts-ignore: decorator
 @inline export const ENTRY_NEXT: usize = 0;
@@ -56,11 +61,10 @@ export class Dict {
 
 // Where the last successful find found its entry: the address of the link that
 // points at it (a bucket slot or a predecessor's next field). Valid until the
-// next call that changes this dict.
-let foundLink: usize = 0;
+// next call that changes this dict (state.foundLink).
 
 export function lastFoundLink(): usize {
-  return foundLink;
+  return state.foundLink;
 }
 
 export function dictNew(keyOffset: u32): Dict {
@@ -181,7 +185,7 @@ function findIn(table: usize, size: u32, keyOffset: u32, hash: u32, kptr: usize,
   let e = <usize>load<u32>(link);
   while (e != 0) {
     if (entryHash(e) == hash && entryKeyLen(e) == klen && bytesEqual(e + keyOffset, kptr, klen)) {
-      foundLink = link;
+      state.foundLink = link;
       return e;
     }
     link = e + ENTRY_NEXT;
@@ -225,7 +229,7 @@ export function dictInsert(d: Dict, e: usize): void {
 
 /** Points the link found by the last dictFind at a moved (reallocated) entry. */
 export function dictRelinkFound(newEntry: usize): void {
-  store<u32>(foundLink, <u32>newEntry);
+  store<u32>(state.foundLink, <u32>newEntry);
 }
 
 function unlinkIn(table: usize, size: u32, keyOffset: u32, hash: u32, kptr: usize, klen: u32): usize {
@@ -279,29 +283,28 @@ export function dictClear(d: Dict): void {
 }
 
 // A reusable vector of entry pointers that scans and iterations fill.
-let vecPtr: usize = alloc(1024 * 4);
-let vecCap: u32 = 1024;
-let vecLen: u32 = 0;
+state.vecPtr = alloc(1024 * 4);
+state.vecCap = 1024;
 
 export function entryVecReset(): void {
-  vecLen = 0;
+  state.vecLen = 0;
 }
 export function entryVecPush(e: usize): void {
-  if (vecLen == vecCap) {
-    const bigger = alloc(<usize>vecCap << 3);
-    memory.copy(bigger, vecPtr, <usize>vecCap << 2);
-    free(vecPtr);
-    vecPtr = bigger;
-    vecCap <<= 1;
+  if (state.vecLen == state.vecCap) {
+    const bigger = alloc(<usize>state.vecCap << 3);
+    memory.copy(bigger, state.vecPtr, <usize>state.vecCap << 2);
+    free(state.vecPtr);
+    state.vecPtr = bigger;
+    state.vecCap <<= 1;
   }
-  store<u32>(vecPtr + (<usize>vecLen << 2), <u32>e);
-  vecLen++;
+  store<u32>(state.vecPtr + (<usize>state.vecLen << 2), <u32>e);
+  state.vecLen++;
 }
 export function entryVecLen(): u32 {
-  return vecLen;
+  return state.vecLen;
 }
 export function entryVecGet(i: u32): usize {
-  return <usize>load<u32>(vecPtr + (<usize>i << 2));
+  return <usize>load<u32>(state.vecPtr + (<usize>i << 2));
 }
 
 function pushChain(table: usize, index: u32): void {

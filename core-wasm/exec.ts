@@ -42,7 +42,8 @@
 // isWrite, and a case in runCommand calling the type's module (the same
 // function its JS handler calls through its own export).
 
-import { alloc, realloc, mem_used } from "./mem";
+import { alloc, realloc, free, mem_used } from "./mem";
+import { state } from "./state";
 import { out_reset, out_reserve, ctlSetI32 } from "./io";
 import {
   KEYLOG_NEW, ks_find, findHashed, ks_set_string, ks_delete, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
@@ -51,7 +52,7 @@ import {
 import { TYPE_STRING } from "./types";
 import { hashBytes } from "./hashing";
 import {
-  parseI64, parsedI64, formatI64, stringIncrBy, incrResult,
+  parseI64, formatI64, stringIncrBy,
   INCR_OK, INCR_WRONGTYPE, INCR_NOT_INTEGER,
 } from "./counter";
 
@@ -134,16 +135,16 @@ import {
 @inline const CMD_DEL: u32 = 9;
 
 /** The native command these arguments call, or CMD_NONE (unknown, other arity, options). */
-function nativeCommand(name: u64, argc: u32): u32 {
-  if (name == NAME_GET) return argc == 2 ? CMD_GET : CMD_NONE;
-  if (name == NAME_SET) return argc == 3 ? CMD_SET : CMD_NONE;
-  if (name == NAME_INCR) return argc == 2 ? CMD_INCR : CMD_NONE;
-  if (name == NAME_INCRBY) return argc == 3 ? CMD_INCRBY : CMD_NONE;
-  if (name == NAME_MGET) return argc >= 2 ? CMD_MGET : CMD_NONE;
-  if (name == NAME_DEL) return argc >= 2 ? CMD_DEL : CMD_NONE;
-  if (name == NAME_EXISTS) return argc >= 2 ? CMD_EXISTS : CMD_NONE;
-  if (name == NAME_DECR) return argc == 2 ? CMD_DECR : CMD_NONE;
-  if (name == NAME_DECRBY) return argc == 3 ? CMD_DECRBY : CMD_NONE;
+function nativeCommand(name: u64, count: u32): u32 {
+  if (name == NAME_GET) return count == 2 ? CMD_GET : CMD_NONE;
+  if (name == NAME_SET) return count == 3 ? CMD_SET : CMD_NONE;
+  if (name == NAME_INCR) return count == 2 ? CMD_INCR : CMD_NONE;
+  if (name == NAME_INCRBY) return count == 3 ? CMD_INCRBY : CMD_NONE;
+  if (name == NAME_MGET) return count >= 2 ? CMD_MGET : CMD_NONE;
+  if (name == NAME_DEL) return count >= 2 ? CMD_DEL : CMD_NONE;
+  if (name == NAME_EXISTS) return count >= 2 ? CMD_EXISTS : CMD_NONE;
+  if (name == NAME_DECR) return count == 2 ? CMD_DECR : CMD_NONE;
+  if (name == NAME_DECRBY) return count == 3 ? CMD_DECRBY : CMD_NONE;
   return CMD_NONE;
 }
 
@@ -154,50 +155,53 @@ function isWrite(cmd: u32): bool {
 
 // ---- regions -------------------------------------------------------------------
 
-let inPtr: usize = alloc(4096);
-let inCap: usize = 4096;
+// The executor's variables are fields of the core's state block (state.ts),
+// so that a memory image carries them; these are their initial values.
+state.exec_inPtr = alloc(4096);
+state.exec_inCap = 4096;
+state.exec_argvPtr = alloc(64 * 8);
+state.exec_argvCap = 64;
+state.exec_fxPtr = alloc(4096);
+state.exec_fxCap = 4096;
 
-let argvPtr: usize = alloc(64 * 8);
-let argvCap: u32 = 64;
-let argc: u32 = 0;
 
-let fxPtr: usize = alloc(4096);
-let fxCap: usize = 4096;
-let fxLen: usize = 0;
-let fxCount: u32 = 0;
 
-const texts: usize = alloc(<usize>TEXT_COUNT * 8);
-memory.fill(texts, 0, <usize>TEXT_COUNT * 8);
+
+const texts: usize = memory.data(<i32>TEXT_COUNT * 8, 8);
 
 /** The input region, with room for at least `size` bytes; its contents are kept when it grows. */
 export function exec_in(size: usize): usize {
-  if (size > inCap) {
-    let cap = inCap;
+  if (size > state.exec_inCap) {
+    let cap = state.exec_inCap;
     while (cap < size) cap <<= 1;
-    inPtr = realloc(inPtr, cap);
-    inCap = cap;
+    state.exec_inPtr = realloc(state.exec_inPtr, cap);
+    state.exec_inCap = cap;
   }
-  return inPtr;
+  return state.exec_inPtr;
 }
 
 /** The argument table: [ptr u32][len u32] per argument, indexed by the group records' argBase. */
 export function exec_argv(): usize {
-  return argvPtr;
+  return state.exec_argvPtr;
 }
 
 /** The group record of the first command a STOP_HOST hands back; the others follow it. */
 export function exec_host(): usize {
-  return hostRecord;
+  return state.exec_hostRecord;
 }
 
 /** Effect records written by the last exec_run (FLAG_EFFECTS). */
-export function exec_fx_ptr(): usize { return fxPtr; }
-export function exec_fx_len(): usize { return fxLen; }
-export function exec_fx_count(): u32 { return fxCount; }
+export function exec_fx_ptr(): usize { return state.exec_fxPtr; }
+export function exec_fx_len(): usize { return state.exec_fxLen; }
+export function exec_fx_count(): u32 { return state.exec_fxCount; }
 
 /** Registers reply text `id` (a whole RESP line); called once by the host. */
 export function exec_set_text(id: u32, ptr: usize, len: u32): void {
   if (id >= TEXT_COUNT) return;
+  // A restored image already holds the texts: a second registration (each
+  // host's runner registers them) replaces the copy instead of leaking one.
+  const previous = <usize>load<u32>(texts + (<usize>id << 3));
+  if (previous != 0) free(previous);
   const copy = alloc(<usize>len);
   memory.copy(copy, ptr, len);
   store<u32>(texts + (<usize>id << 3), <u32>copy);
@@ -220,8 +224,6 @@ function copyBytes(dst: usize, src: usize, len: usize): void {
   for (; i < len; i++) store<u8>(dst + i, load<u8>(src + i));
 }
 
-let resp3 = false;
-let errorReplies: u32 = 0;
 
 function decimalLength(v: u64): u32 {
   let len: u32 = 1;
@@ -247,7 +249,7 @@ function replyInteger(n: i64): void {
 }
 
 function replyNull(): void {
-  if (resp3) {
+  if (state.exec_resp3) {
     const at = out_reserve(3);
     store<u16>(at, 0x0d5f); // "_\r"
     store<u8>(at + 2, 10);
@@ -297,21 +299,21 @@ function replyText(id: u32): void {
   const p = <usize>load<u32>(texts + (<usize>id << 3));
   const len = <usize>load<u32>(texts + (<usize>id << 3) + 4);
   memory.copy(out_reserve(len), p, len);
-  errorReplies++;
+  state.exec_errorReplies++;
 }
 
 // ---- effect records -------------------------------------------------------------
 
 function fxReserve(n: usize): usize {
-  const need = fxLen + n;
-  if (need > fxCap) {
-    let cap = fxCap;
+  const need = state.exec_fxLen + n;
+  if (need > state.exec_fxCap) {
+    let cap = state.exec_fxCap;
     while (cap < need) cap <<= 1;
-    fxPtr = realloc(fxPtr, cap);
-    fxCap = cap;
+    state.exec_fxPtr = realloc(state.exec_fxPtr, cap);
+    state.exec_fxCap = cap;
   }
-  const at = fxPtr + fxLen;
-  fxLen = need;
+  const at = state.exec_fxPtr + state.exec_fxLen;
+  state.exec_fxLen = need;
   return at;
 }
 
@@ -319,7 +321,7 @@ function fxBegin(dbIndex: u32, count: u32): void {
   const at = fxReserve(8);
   store<u32>(at, dbIndex);
   store<u32>(at + 4, count);
-  fxCount++;
+  state.exec_fxCount++;
 }
 
 function fxArg(p: usize, len: u32): void {
@@ -343,19 +345,17 @@ function fxWord3(word: u32): void {
 
 /** The command's own arguments as its effect. */
 function fxCommand(dbIndex: u32): void {
-  fxBegin(dbIndex, argc);
-  for (let i: u32 = 0; i < argc; i++) fxArg(argPtr(i), argLen(i));
+  fxBegin(dbIndex, state.exec_argc);
+  for (let i: u32 = 0; i < state.exec_argc; i++) fxArg(argPtr(i), argLen(i));
 }
 
-let recordEffects = false;
-let expiredKeys: u32 = 0;
 
 /** Keys the keyspace deleted on its own during the command become DEL records, first. */
 function drainKeyLog(): void {
   const count = ks_keylog_count();
   if (count == 0) return;
-  expiredKeys += count;
-  if (recordEffects) {
+  state.exec_expiredKeys += count;
+  if (state.exec_recordEffects) {
     let at = ks_keylog_ptr();
     // Records are [db u32][reason u32][len u32][key] (keyspace.ts); only
     // expiry deletes keys here, eviction runs in the host.
@@ -380,17 +380,14 @@ function drainKeyLog(): void {
 
 // The argv table holds the arguments of every command of the current group,
 // one after another; `argBase` is where the running command's begin.
-let argBase: u32 = 0;
 
 function argPtr(i: u32): usize {
-  return <usize>load<u32>(argvPtr + (<usize>(argBase + i) << 3));
+  return <usize>load<u32>(state.exec_argvPtr + (<usize>(state.exec_argBase + i) << 3));
 }
 function argLen(i: u32): u32 {
-  return load<u32>(argvPtr + (<usize>(argBase + i) << 3) + 4);
+  return load<u32>(state.exec_argvPtr + (<usize>(state.exec_argBase + i) << 3) + 4);
 }
 
-let parseEnd: usize = 0;
-let lineValue: u32 = 0;
 
 /**
  * Reads a non-negative decimal up to CRLF starting at p. Returns the position
@@ -405,7 +402,7 @@ function readLength(p: usize, end: usize): usize {
     if (c == 13) {
       if (p + 1 >= end) return 0;
       if (load<u8>(p + 1) != 10 || digits == 0) return usize.MAX_VALUE;
-      lineValue = <u32>v;
+      state.exec_lineValue = <u32>v;
       return p + 2;
     }
     const d = c - 48;
@@ -427,29 +424,29 @@ function parseCommand(p: usize, end: usize, base: u32): i32 {
   if (load<u8>(p) != 42) return STOP_MALFORMED; // '*'
   let q = readLength(p + 1, end);
   if (q == 0) return STOP_INCOMPLETE;
-  if (q == usize.MAX_VALUE || lineValue > ARGC_MAX) return STOP_MALFORMED;
-  const count = lineValue;
-  if (base + count > argvCap) {
-    let cap = argvCap;
+  if (q == usize.MAX_VALUE || state.exec_lineValue > ARGC_MAX) return STOP_MALFORMED;
+  const count = state.exec_lineValue;
+  if (base + count > state.exec_argvCap) {
+    let cap = state.exec_argvCap;
     while (cap < base + count) cap <<= 1;
-    argvPtr = realloc(argvPtr, <usize>cap << 3);
-    argvCap = cap;
+    state.exec_argvPtr = realloc(state.exec_argvPtr, <usize>cap << 3);
+    state.exec_argvCap = cap;
   }
   for (let i: u32 = 0; i < count; i++) {
     if (q >= end) return STOP_INCOMPLETE;
     if (load<u8>(q) != 36) return STOP_MALFORMED; // '$'
     const r = readLength(q + 1, end);
     if (r == 0) return STOP_INCOMPLETE;
-    if (r == usize.MAX_VALUE || lineValue > BULK_BYTES_MAX) return STOP_MALFORMED;
-    const len = lineValue;
+    if (r == usize.MAX_VALUE || state.exec_lineValue > BULK_BYTES_MAX) return STOP_MALFORMED;
+    const len = state.exec_lineValue;
     if (r + <usize>len + 2 > end) return STOP_INCOMPLETE;
     if (load<u16>(r + len) != 0x0a0d) return STOP_MALFORMED;
-    store<u32>(argvPtr + (<usize>(base + i) << 3), <u32>r);
-    store<u32>(argvPtr + (<usize>(base + i) << 3) + 4, len);
+    store<u32>(state.exec_argvPtr + (<usize>(base + i) << 3), <u32>r);
+    store<u32>(state.exec_argvPtr + (<usize>(base + i) << 3) + 4, len);
     q = r + <usize>len + 2;
   }
-  argc = count;
-  parseEnd = q;
+  state.exec_argc = count;
+  state.exec_parseEnd = q;
   return -1;
 }
 
@@ -467,7 +464,7 @@ function nameCode(p: usize, len: u32): u64 {
 // ---- running -------------------------------------------------------------------
 
 function replyIncr(status: i32): void {
-  if (status == INCR_OK) replyInteger(incrResult);
+  if (status == INCR_OK) replyInteger(state.incrResult);
   else if (status == INCR_WRONGTYPE) replyText(TEXT_WRONGTYPE);
   else if (status == INCR_NOT_INTEGER) replyText(TEXT_NOT_INTEGER);
   else replyText(TEXT_OVERFLOW);
@@ -476,8 +473,8 @@ function replyIncr(status: i32): void {
 /** Runs a native command on the parsed argv; returns whether it changed data (for its effect). */
 function runCommand(cmd: u32, dbIndex: u32): bool {
   if (cmd == CMD_GET) {
-    const e = argHashKnown
-      ? findHashed(dbIndex, argPtr(1), argLen(1), argHash, 0)
+    const e = state.exec_argHashKnown
+      ? findHashed(dbIndex, argPtr(1), argLen(1), state.exec_argHash, 0)
       : ks_find(dbIndex, argPtr(1), argLen(1), 0);
     if (e == 0) replyNull();
     else if (entryType(e) != TYPE_STRING) replyText(TEXT_WRONGTYPE);
@@ -499,7 +496,7 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
       replyText(TEXT_NOT_INTEGER);
       return false;
     }
-    let delta = parsedI64;
+    let delta = state.parsedI64;
     if (cmd == CMD_DECRBY) {
       if (delta == i64.MIN_VALUE) {
         replyText(TEXT_DECREMENT_OVERFLOW);
@@ -512,8 +509,8 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
     return status == INCR_OK;
   }
   if (cmd == CMD_MGET) {
-    replyLine(42, <i64>(argc - 1)); // '*'
-    for (let i: u32 = 1; i < argc; i++) {
+    replyLine(42, <i64>(state.exec_argc - 1)); // '*'
+    for (let i: u32 = 1; i < state.exec_argc; i++) {
       const e = ks_find(dbIndex, argPtr(i), argLen(i), 0);
       if (e == 0 || entryType(e) != TYPE_STRING) replyNull();
       else replyBulk(entryStringPtr(e), entryStringLength(e));
@@ -522,7 +519,7 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
   }
   if (cmd == CMD_EXISTS) {
     let n: i64 = 0;
-    for (let i: u32 = 1; i < argc; i++) {
+    for (let i: u32 = 1; i < state.exec_argc; i++) {
       if (ks_find(dbIndex, argPtr(i), argLen(i), LOOKUP_NOTOUCH) != 0) n++;
     }
     replyInteger(n);
@@ -530,7 +527,7 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
   }
   if (cmd == CMD_DEL) {
     let n: i64 = 0;
-    for (let i: u32 = 1; i < argc; i++) n += ks_delete(dbIndex, argPtr(i), argLen(i));
+    for (let i: u32 = 1; i < state.exec_argc; i++) n += ks_delete(dbIndex, argPtr(i), argLen(i));
     replyInteger(n);
     return n > 0;
   }
@@ -559,30 +556,26 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
 // Per command of the group: [argBase u32][argc u32][start u32][end u32][cmd u32][hash of argument 1 u32]
 // @ts-ignore: decorator
 @inline const GROUP_RECORD_BYTES: usize = 24;
-const group: usize = alloc(<usize>GROUP * GROUP_RECORD_BYTES);
-let hostRecord: usize = 0;
+const group: usize = memory.data(<i32>GROUP * <i32>GROUP_RECORD_BYTES, 8);
 // Per warmed key: [slot, then entry u32][hash u32]
-const warmSlots: usize = alloc(<usize>WARM_KEYS_MAX * 8);
+const warmSlots: usize = memory.data(<i32>WARM_KEYS_MAX * 8, 8);
 
 // Whether the running command's group record holds the hash of its argument 1.
-let argHashKnown = false;
-let argHash: u32 = 0;
 
 // How many commands of the group warmGroup reached (their argument-1 hash is recorded).
-let warmedCommands: u32 = 0;
 
 function warmGroup(dbIndex: u32, count: u32): void {
   let n: u32 = 0;
-  warmedCommands = 0;
+  state.exec_warmedCommands = 0;
   for (let g: u32 = 0; g < count && n < WARM_KEYS_MAX; g++) {
     const rec = group + <usize>g * GROUP_RECORD_BYTES;
     const cmd = load<u32>(rec + 16);
     if (cmd == CMD_NONE) break;
-    warmedCommands = g + 1;
+    state.exec_warmedCommands = g + 1;
     const base = load<u32>(rec);
     const argCount = load<u32>(rec + 4);
     for (let i: u32 = 1; i < argCount && n < WARM_KEYS_MAX; i++) {
-      const at = argvPtr + (<usize>(base + i) << 3);
+      const at = state.exec_argvPtr + (<usize>(base + i) << 3);
       const hash = hashBytes(<usize>load<u32>(at), load<u32>(at + 4));
       if (i == 1) store<u32>(rec + 20, hash);
       const slot = bucketSlot(dbIndex, hash);
@@ -629,14 +622,14 @@ function warmGroup(dbIndex: u32, count: u32): void {
  */
 export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemory: f64): u32 {
   out_reset();
-  fxLen = 0;
-  fxCount = 0;
-  expiredKeys = 0;
-  errorReplies = 0;
-  resp3 = (flags & FLAG_RESP3) != 0;
-  recordEffects = (flags & FLAG_EFFECTS) != 0;
-  const limit = inPtr + <usize>end;
-  let p = inPtr + <usize>start;
+  state.exec_fxLen = 0;
+  state.exec_fxCount = 0;
+  state.exec_expiredKeys = 0;
+  state.exec_errorReplies = 0;
+  state.exec_resp3 = (flags & FLAG_RESP3) != 0;
+  state.exec_recordEffects = (flags & FLAG_EFFECTS) != 0;
+  const limit = state.exec_inPtr + <usize>end;
+  let p = state.exec_inPtr + <usize>start;
   let ran: u32 = 0;
   let reason = STOP_END;
   let hostNext: usize = 0;
@@ -656,18 +649,18 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
         if (!hostRun) parseStop = parsed;
         break;
       }
-      argBase = base;
-      const cmd = argc == 0 ? CMD_NONE : nativeCommand(nameCode(argPtr(0), argLen(0)), argc);
+      state.exec_argBase = base;
+      const cmd = state.exec_argc == 0 ? CMD_NONE : nativeCommand(nameCode(argPtr(0), argLen(0)), state.exec_argc);
       if (hostRun && cmd != CMD_NONE) break;
       const rec = group + <usize>count * GROUP_RECORD_BYTES;
       store<u32>(rec, base);
-      store<u32>(rec + 4, argc);
-      store<u32>(rec + 8, <u32>(q - inPtr));
-      store<u32>(rec + 12, <u32>(parseEnd - inPtr));
+      store<u32>(rec + 4, state.exec_argc);
+      store<u32>(rec + 8, <u32>(q - state.exec_inPtr));
+      store<u32>(rec + 12, <u32>(state.exec_parseEnd - state.exec_inPtr));
       store<u32>(rec + 16, cmd);
-      base += argc;
+      base += state.exec_argc;
       count++;
-      q = parseEnd;
+      q = state.exec_parseEnd;
       if (cmd == CMD_NONE) hostRun = true;
     }
     const warmed = count > 1;
@@ -675,23 +668,23 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
     for (let g: u32 = 0; g < count; g++) {
       const rec = group + <usize>g * GROUP_RECORD_BYTES;
       const cmd = load<u32>(rec + 16);
-      argBase = load<u32>(rec);
-      argc = load<u32>(rec + 4);
-      argHash = load<u32>(rec + 20);
+      state.exec_argBase = load<u32>(rec);
+      state.exec_argc = load<u32>(rec + 4);
+      state.exec_argHash = load<u32>(rec + 20);
       // warmGroup hashed argument 1 of the commands it reached (it stops at a host command or WARM_KEYS_MAX keys).
-      argHashKnown = warmed && g < warmedCommands;
+      state.exec_argHashKnown = warmed && g < state.exec_warmedCommands;
       if (cmd == CMD_NONE || (maxmemory > 0 && (isWrite(cmd) || mem_used() > maxmemory))) {
         // Every command after a CMD_NONE in the group is one too; a native
         // command stopped by maxmemory goes alone (the next one is checked again).
         reason = STOP_HOST;
-        hostRecord = rec;
+        state.exec_hostRecord = rec;
         hostCount = cmd == CMD_NONE ? count - g : 1;
-        hostNext = inPtr + <usize>load<u32>(group + <usize>(g + hostCount - 1) * GROUP_RECORD_BYTES + 12);
+        hostNext = state.exec_inPtr + <usize>load<u32>(group + <usize>(g + hostCount - 1) * GROUP_RECORD_BYTES + 12);
         break;
       }
       const changed = runCommand(cmd, dbIndex);
       drainKeyLog();
-      if (changed && recordEffects) {
+      if (changed && state.exec_recordEffects) {
         if (cmd == CMD_SET) {
           // The SET handler propagates a canonical upper-case SET.
           fxBegin(dbIndex, 3);
@@ -703,16 +696,16 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
         }
       }
       ran++;
-      p = inPtr + <usize>load<u32>(rec + 12);
+      p = state.exec_inPtr + <usize>load<u32>(rec + 12);
     }
     if (reason == STOP_END && parseStop != STOP_END) reason = parseStop;
   }
   drainKeyLog();
   ctlSetI32(0, reason);
-  ctlSetI32(1, <i32>(p - inPtr));
+  ctlSetI32(1, <i32>(p - state.exec_inPtr));
   ctlSetI32(2, reason == STOP_HOST ? <i32>hostCount : 0);
-  ctlSetI32(3, reason == STOP_HOST ? <i32>(hostNext - inPtr) : <i32>(p - inPtr));
-  ctlSetI32(4, <i32>expiredKeys);
-  ctlSetI32(5, <i32>errorReplies);
+  ctlSetI32(3, reason == STOP_HOST ? <i32>(hostNext - state.exec_inPtr) : <i32>(p - state.exec_inPtr));
+  ctlSetI32(4, <i32>state.exec_expiredKeys);
+  ctlSetI32(5, <i32>state.exec_errorReplies);
   return ran;
 }

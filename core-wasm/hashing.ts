@@ -1,20 +1,26 @@
 // Hashing of byte strings for the hash tables, and a small PRNG.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the hash seed
+// and the RNG position are state.hashSeed and state.rngState. A snapshot is a
+// copy of memory, so nothing may live in a Wasm global.
+//
 // The hash reads the input 8 bytes at a time (never past its end), mixes each
 // word with a multiply-rotate-multiply step and finishes with MurmurHash3's
 // 64-bit finalizer; the table index uses the low bits. The seed is set once
 // when the keyspace is created and lives in linear memory like everything
 // else, so a memory image restored elsewhere hashes the same way.
 
+import { state } from "./state";
+
 // @ts-ignore: decorator
 @inline const K1: u64 = 0x87c37b91114253d5;
 // @ts-ignore: decorator
 @inline const K2: u64 = 0x4cf5ad432745937f;
 
-let hashSeed: u64 = 0x9e3779b97f4a7c15;
+state.hashSeed = 0x9e3779b97f4a7c15;
 
 export function setHashSeed(seed: u64): void {
-  hashSeed = seed;
+  state.hashSeed = seed;
 }
 
 function fmix64(k: u64): u64 {
@@ -27,7 +33,7 @@ function fmix64(k: u64): u64 {
 }
 
 export function hashBytes(ptr: usize, len: usize): u32 {
-  let h: u64 = hashSeed ^ (<u64>len * K2);
+  let h: u64 = state.hashSeed ^ (<u64>len * K2);
   let p = ptr;
   const end = ptr + len;
   while (p + 8 <= end) {
@@ -52,19 +58,24 @@ export function hashBytes(ptr: usize, len: usize): u32 {
 }
 
 // xorshift64* — fast, good enough for sampling and random members.
-let rngState: u64 = 0x2545f4914f6cdd1d;
+state.rngState = 0x2545f4914f6cdd1d;
 
 export function setRandomSeed(seed: u64): void {
-  rngState = seed == 0 ? 0x2545f4914f6cdd1d : seed;
+  state.rngState = seed == 0 ? 0x2545f4914f6cdd1d : seed;
 }
 
 export function randomU64(): u64 {
-  let x = rngState;
+  let x = state.rngState;
   x ^= x >> 12;
   x ^= x << 25;
   x ^= x >> 27;
-  rngState = x;
+  state.rngState = x;
   return x * 0x2545f4914f6cdd1d;
+}
+
+/** A uniform number in [0, 1) with 53 random bits: the host's random choices. */
+export function random_f64(): f64 {
+  return <f64>(randomU64() >> 11) * 1.1102230246251565e-16; // 2^-53
 }
 
 /** A uniform integer in [0, n). */

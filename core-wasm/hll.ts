@@ -1,5 +1,9 @@
 // HyperLogLog, stored in Redis's own byte format inside a string value.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the sparse size
+// limit, the last register index and the work buffers are fields of the state
+// block. A snapshot is a copy of memory, so nothing may live in a Wasm global.
+//
 // An HLL is an ordinary string key (TYPE_STRING), so GET returns its bytes
 // and SET can bring them back; those bytes are exactly what Redis 7.0 keeps,
 // so a value copied between Redis and Trireme works on both sides.
@@ -47,6 +51,7 @@ import { alloc, realloc } from "./mem";
 import { ctlSetI32, out_reserve, out_reset } from "./io";
 import { entryStringPtr, entryStringLength, ks_string_resize, ks_entry_set_encoding, setStringRaw } from "./keyspace";
 import { ENC_RAW } from "./types";
+import { state } from "./state";
 
 // @ts-ignore: decorator
 @inline const HLL_P: u32 = 14;
@@ -91,11 +96,11 @@ import { ENC_RAW } from "./types";
 // @ts-ignore: decorator
 @inline const RESULT_CORRUPT: i32 = -1; // INVALIDOBJ
 
-/** Redis's hll-sparse-max-bytes. */
-let sparseMaxBytes: u32 = 3000;
+// Redis's hll-sparse-max-bytes: state.sparseMaxBytes.
+state.sparseMaxBytes = 3000;
 
 export function hll_set_sparse_max_bytes(bytes: u32): void {
-  sparseMaxBytes = bytes;
+  state.sparseMaxBytes = bytes;
 }
 
 // ---- hashing -------------------------------------------------------------
@@ -126,15 +131,13 @@ export function murmurHash64A(ptr: usize, len: u32, seed: u64): u64 {
   return h;
 }
 
-let patternIndex: u32 = 0;
-
 /**
- * The register an element goes to (left in patternIndex) and the length of
+ * The register an element goes to (left in state.patternIndex) and the length of
  * the 0...01 pattern in the rest of its hash, 1..51.
  */
 function patternLength(ptr: usize, len: u32): u32 {
   let hash = murmurHash64A(ptr, len, HASH_SEED);
-  patternIndex = <u32>(hash & HLL_P_MASK);
+  state.patternIndex = <u32>(hash & HLL_P_MASK);
   hash >>= HLL_P;
   hash |= (<u64>1) << HLL_Q; // so the run ends, at most Q+1
   return <u32>ctz<u64>(hash) + 1;
@@ -207,23 +210,18 @@ function writeZeroRun(p: usize, len: u32): usize {
 
 // ---- the work buffer -----------------------------------------------------
 //
-// Holds one HLL string being edited (workLen bytes, header included), with a
-// zero byte after it like an sds string's terminator. Its capacity is always
-// enough for a dense HLL, so promotion happens in it.
-
-let workPtr: usize = 0;
-let workCap: usize = 0;
-let workLen: usize = 0;
-let densePtr: usize = 0; // scratch for sparse -> dense conversion
-let maxPtr: usize = 0; // 16384 one-byte registers: the union being merged
-let mergeUsesDense = false;
-let histoPtr: usize = 0; // i32[64] register histogram
+// Holds one HLL string being edited (state.workLen bytes, header included),
+// with a zero byte after it like an sds string's terminator. Its capacity
+// (state.workCap) is always enough for a dense HLL, so promotion happens in
+// it. Allocated on first use, with state.densePtr (scratch for sparse to
+// dense conversion), state.hllMaxPtr (16384 one-byte registers: the union
+// being merged) and state.histoPtr (i32[64] register histogram).
 
 function ensureBuffers(): void {
-  if (densePtr == 0) {
-    densePtr = alloc(<usize>HLL_DENSE_BYTES + WORK_SLACK_BYTES);
-    maxPtr = alloc(<usize>HLL_REGISTERS);
-    histoPtr = alloc(64 * 4);
+  if (state.densePtr == 0) {
+    state.densePtr = alloc(<usize>HLL_DENSE_BYTES + WORK_SLACK_BYTES);
+    state.hllMaxPtr = alloc(<usize>HLL_REGISTERS);
+    state.histoPtr = alloc(64 * 4);
   }
 }
 
@@ -231,23 +229,23 @@ function workReserve(len: usize): void {
   ensureBuffers();
   let need = len + WORK_SLACK_BYTES;
   if (need < <usize>HLL_DENSE_BYTES + WORK_SLACK_BYTES) need = <usize>HLL_DENSE_BYTES + WORK_SLACK_BYTES;
-  if (need > workCap) {
-    workPtr = workPtr == 0 ? alloc(need) : realloc(workPtr, need);
-    workCap = need;
+  if (need > state.workCap) {
+    state.workPtr = state.workPtr == 0 ? alloc(need) : realloc(state.workPtr, need);
+    state.workCap = need;
   }
 }
 
 function workLoad(src: usize, len: usize): void {
   workReserve(len);
-  memory.copy(workPtr, src, len);
-  workLen = len;
-  store<u8>(workPtr + len, 0);
+  memory.copy(state.workPtr, src, len);
+  state.workLen = len;
+  store<u8>(state.workPtr + len, 0);
 }
 
 /** sdsIncrLen: moves the end and writes the terminator there. */
 function workSetLength(len: usize): void {
-  workLen = len;
-  store<u8>(workPtr + len, 0);
+  state.workLen = len;
+  store<u8>(state.workPtr + len, 0);
 }
 
 /**
@@ -256,12 +254,12 @@ function workSetLength(len: usize): void {
  * buffer as it was, if the opcodes do not cover exactly 16384 registers.
  */
 function workToDense(): bool {
-  memory.fill(densePtr, 0, <usize>HLL_DENSE_BYTES);
-  memory.copy(densePtr, workPtr, <usize>HLL_HEADER_BYTES);
-  store<u8>(densePtr + 4, <u8>HLL_DENSE);
-  const regs = densePtr + <usize>HLL_HEADER_BYTES;
-  let p = workPtr + <usize>HLL_HEADER_BYTES;
-  const end = workPtr + workLen;
+  memory.fill(state.densePtr, 0, <usize>HLL_DENSE_BYTES);
+  memory.copy(state.densePtr, state.workPtr, <usize>HLL_HEADER_BYTES);
+  store<u8>(state.densePtr + 4, <u8>HLL_DENSE);
+  const regs = state.densePtr + <usize>HLL_HEADER_BYTES;
+  let p = state.workPtr + <usize>HLL_HEADER_BYTES;
+  const end = state.workPtr + state.workLen;
   let idx: i64 = 0;
   while (p < end) {
     const b = <u32>load<u8>(p);
@@ -283,7 +281,7 @@ function workToDense(): bool {
     }
   }
   if (idx != <i64>HLL_REGISTERS) return false;
-  memory.copy(workPtr, densePtr, <usize>HLL_DENSE_BYTES);
+  memory.copy(state.workPtr, state.densePtr, <usize>HLL_DENSE_BYTES);
   workSetLength(<usize>HLL_DENSE_BYTES);
   return true;
 }
@@ -291,7 +289,7 @@ function workToDense(): bool {
 /** Promotes the work buffer to dense and sets the register there: 1, or -1 if corrupt. */
 function workPromoteAndSet(index: u32, count: u32): i32 {
   if (!workToDense()) return RESULT_CORRUPT;
-  denseRaise(workPtr + <usize>HLL_HEADER_BYTES, index, count);
+  denseRaise(state.workPtr + <usize>HLL_HEADER_BYTES, index, count);
   return 1;
 }
 
@@ -308,8 +306,8 @@ function workSparseSet(index: u32, count: u32): i32 {
   if (count > SPARSE_VAL_MAX_VALUE) return workPromoteAndSet(index, count);
 
   // Step 1: find the opcode that covers the register.
-  const sparse = workPtr + <usize>HLL_HEADER_BYTES;
-  let end = workPtr + workLen;
+  const sparse = state.workPtr + <usize>HLL_HEADER_BYTES;
+  let end = state.workPtr + state.workLen;
   let p = sparse;
   let prev: usize = 0;
   let first: i64 = 0;
@@ -357,7 +355,7 @@ function workSparseSet(index: u32, count: u32): i32 {
   if (!updated) {
     // Step 3: split the opcode into up to three (XZERO-VAL-XZERO at worst,
     // five bytes) and put them in its place.
-    const seq = densePtr; // 5 bytes of scratch; dense conversion is not in progress
+    const seq = state.densePtr; // 5 bytes of scratch; dense conversion is not in progress
     let n = seq;
     const last = first + span - 1;
     if (opIsZero || opIsXZero) {
@@ -373,9 +371,9 @@ function workSparseSet(index: u32, count: u32): i32 {
     const seqLength = <i32>(n - seq);
     const oldLength: i32 = opIsXZero ? 2 : 1;
     const delta = seqLength - oldLength;
-    if (delta > 0 && <i64>workLen + <i64>delta > <i64>sparseMaxBytes) return workPromoteAndSet(index, count);
+    if (delta > 0 && <i64>state.workLen + <i64>delta > <i64>state.sparseMaxBytes) return workPromoteAndSet(index, count);
     if (delta != 0 && next != 0) memory.copy(<usize>(<isize>next + delta), next, end - next);
-    workSetLength(<usize>(<isize>workLen + delta));
+    workSetLength(<usize>(<isize>state.workLen + delta));
     memory.copy(p, seq, <usize>seqLength);
     end = <usize>(<isize>end + delta);
   }
@@ -402,7 +400,7 @@ function workSparseSet(index: u32, count: u32): i32 {
           if (len <= SPARSE_VAL_MAX_LEN) {
             store<u8>(p + 1, valByte(v, len));
             memory.copy(p, p + 1, end - p);
-            workSetLength(workLen - 1);
+            workSetLength(state.workLen - 1);
             end--;
             continue; // try to merge the merged opcode with the next one
           }
@@ -411,23 +409,23 @@ function workSparseSet(index: u32, count: u32): i32 {
     }
     p++;
   }
-  invalidateCache(workPtr);
+  invalidateCache(state.workPtr);
   return 1;
 }
 
 /** Adds one element to the HLL in the work buffer: 1 if a register changed, 0 if not, -1 if corrupt. */
 function workAdd(ptr: usize, len: u32): i32 {
   const count = patternLength(ptr, len);
-  if (<u32>load<u8>(workPtr + 4) == HLL_DENSE) {
-    return denseRaise(workPtr + <usize>HLL_HEADER_BYTES, patternIndex, count);
+  if (<u32>load<u8>(state.workPtr + 4) == HLL_DENSE) {
+    return denseRaise(state.workPtr + <usize>HLL_HEADER_BYTES, state.patternIndex, count);
   }
-  return workSparseSet(patternIndex, count);
+  return workSparseSet(state.patternIndex, count);
 }
 
 /** Writes the work buffer back as the value of entry `e`; returns the entry (it may move). */
 function workStore(dbIndex: u32, e: usize): usize {
-  const moved = ks_string_resize(dbIndex, e, <u32>workLen);
-  memory.copy(entryStringPtr(moved), workPtr, workLen);
+  const moved = ks_string_resize(dbIndex, e, <u32>state.workLen);
+  memory.copy(entryStringPtr(moved), state.workPtr, state.workLen);
   return moved;
 }
 
@@ -452,12 +450,12 @@ export function hll_valid(e: usize): i32 {
 
 function histoReset(): void {
   ensureBuffers();
-  memory.fill(histoPtr, 0, 64 * 4);
+  memory.fill(state.histoPtr, 0, 64 * 4);
 }
 
 // @ts-ignore: decorator
 @inline function histoAdd(value: u32, n: i32): void {
-  const at = histoPtr + (<usize>value << 2);
+  const at = state.histoPtr + (<usize>value << 2);
   store<i32>(at, load<i32>(at) + n);
 }
 
@@ -527,7 +525,7 @@ function tau(x0: f64): f64 {
 /** The cardinality estimate from the histogram (Ertl's improved raw estimator). */
 function histoEstimate(): u64 {
   const m = <f64>HLL_REGISTERS;
-  const h = histoPtr;
+  const h = state.histoPtr;
   let z = m * tau((m - <f64>load<i32>(h + ((<usize>HLL_Q + 1) << 2))) / m);
   for (let j: i32 = <i32>HLL_Q; j >= 1; j--) {
     z += <f64>load<i32>(h + (<usize>j << 2));
@@ -610,7 +608,7 @@ export function hll_add(dbIndex: u32, e: usize, elems: usize, count: u32, create
     for (let i: u32 = 0; i < count; i++) {
       const elen = load<u32>(p);
       const c = patternLength(p + 4, elen);
-      updated += denseRaise(regs, patternIndex, c);
+      updated += denseRaise(regs, state.patternIndex, c);
       p += 4 + <usize>elen;
     }
     if (updated > 0) invalidateCache(ptr);
@@ -630,7 +628,7 @@ export function hll_add(dbIndex: u32, e: usize, elems: usize, count: u32, create
     p += 4 + <usize>elen;
   }
   if (updated > 0) {
-    if (result == 0) invalidateCache(workPtr);
+    if (result == 0) invalidateCache(state.workPtr);
     workStore(dbIndex, e);
   } else if (created != 0 && result == 0) {
     invalidateCache(ptr);
@@ -644,8 +642,8 @@ export function hll_add(dbIndex: u32, e: usize, elems: usize, count: u32, create
 /** Starts a union (PFCOUNT of several keys, PFMERGE): all registers 0. */
 export function hll_merge_reset(): void {
   ensureBuffers();
-  memory.fill(maxPtr, 0, <usize>HLL_REGISTERS);
-  mergeUsesDense = false;
+  memory.fill(state.hllMaxPtr, 0, <usize>HLL_REGISTERS);
+  state.mergeUsesDense = false;
 }
 
 /** Adds the HLL at entry `e` to the union: 0, -2 if not an HLL, -1 if corrupt. */
@@ -654,11 +652,11 @@ export function hll_merge_from(e: usize): i32 {
   const len = entryStringLength(e);
   if (!isHll(ptr, len)) return RESULT_NOT_HLL;
   if (<u32>load<u8>(ptr + 4) == HLL_DENSE) {
-    mergeUsesDense = true;
+    state.mergeUsesDense = true;
     const regs = ptr + <usize>HLL_HEADER_BYTES;
     for (let i: u32 = 0; i < HLL_REGISTERS; i++) {
       const v = <u8>denseGet(regs, i);
-      if (v > load<u8>(maxPtr + i)) store<u8>(maxPtr + i, v);
+      if (v > load<u8>(state.hllMaxPtr + i)) store<u8>(state.hllMaxPtr + i, v);
     }
     return 0;
   }
@@ -678,7 +676,7 @@ export function hll_merge_from(e: usize): i32 {
       const v = <u8>valValue(b);
       if (<i64>run + idx > <i64>HLL_REGISTERS) break;
       while (run-- > 0) {
-        const at = maxPtr + <usize>idx;
+        const at = state.hllMaxPtr + <usize>idx;
         if (v > load<u8>(at)) store<u8>(at, v);
         idx++;
       }
@@ -691,7 +689,7 @@ export function hll_merge_from(e: usize): i32 {
 /** The estimated cardinality of the union. */
 export function hll_merge_count(): f64 {
   histoReset();
-  for (let i: u32 = 0; i < HLL_REGISTERS; i++) histoAdd(<u32>load<u8>(maxPtr + i), 1);
+  for (let i: u32 = 0; i < HLL_REGISTERS; i++) histoAdd(<u32>load<u8>(state.hllMaxPtr + i), 1);
   return <f64>histoEstimate();
 }
 
@@ -708,21 +706,21 @@ export function hll_merge_store(dbIndex: u32, e: usize, kptr: usize, klen: u32):
   if (<u32>load<u8>(ptr + 4) == HLL_DENSE) {
     const regs = ptr + <usize>HLL_HEADER_BYTES;
     for (let i: u32 = 0; i < HLL_REGISTERS; i++) {
-      const v = <u32>load<u8>(maxPtr + i);
+      const v = <u32>load<u8>(state.hllMaxPtr + i);
       if (v != 0) denseRaise(regs, i, v);
     }
     invalidateCache(ptr);
     return 0;
   }
   workLoad(ptr, entryStringLength(dest));
-  if (mergeUsesDense && !workToDense()) return RESULT_CORRUPT;
+  if (state.mergeUsesDense && !workToDense()) return RESULT_CORRUPT;
   for (let i: u32 = 0; i < HLL_REGISTERS; i++) {
-    const v = <u32>load<u8>(maxPtr + i);
+    const v = <u32>load<u8>(state.hllMaxPtr + i);
     if (v == 0) continue;
-    if (<u32>load<u8>(workPtr + 4) == HLL_DENSE) denseRaise(workPtr + <usize>HLL_HEADER_BYTES, i, v);
+    if (<u32>load<u8>(state.workPtr + 4) == HLL_DENSE) denseRaise(state.workPtr + <usize>HLL_HEADER_BYTES, i, v);
     else workSparseSet(i, v);
   }
-  invalidateCache(workPtr);
+  invalidateCache(state.workPtr);
   workStore(dbIndex, dest);
   return 0;
 }

@@ -1,5 +1,10 @@
 // The boundary between the core and its host.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the scratch
+// region's and output buffer's pointers, capacities and lengths are
+// state.scratch*/state.out*; the control block is static memory. A snapshot is
+// a copy of memory, so nothing may live in a Wasm global.
+//
 // The host never passes JavaScript values into the core, only numbers: it
 // encodes arguments into the scratch region (io_scratch) and passes pointers
 // and lengths. Results that do not fit one return value go into the control
@@ -12,21 +17,20 @@
 //   output buffer: bytes appended by out_* helpers, cleared by out_reset()
 
 import { alloc, realloc } from "./mem";
+import { state } from "./state";
 
 // @ts-ignore: decorator
 @inline const CTL_I32_SLOTS: usize = 16;
 // @ts-ignore: decorator
 @inline const CTL_F64_SLOTS: usize = 16;
 
-const ctl: usize = alloc(CTL_I32_SLOTS * 4 + CTL_F64_SLOTS * 8);
+const ctl: usize = memory.data(<i32>(CTL_I32_SLOTS * 4 + CTL_F64_SLOTS * 8), 16);
 
-let scratchPtr: usize = alloc(4096);
-let scratchCap: usize = 4096;
+state.scratchPtr = alloc(4096);
+state.scratchCap = 4096;
 
-let outPtr: usize = alloc(4096);
-let outCap: usize = 4096;
-let outLen: usize = 0;
-
+state.outPtr = alloc(4096);
+state.outCap = 4096;
 export function io_ctl(): usize {
   return ctl;
 }
@@ -46,37 +50,37 @@ export function ctlGetF64(slot: usize): f64 {
 
 /** A region of at least `size` bytes for the host to write arguments into. */
 export function io_scratch(size: usize): usize {
-  if (size > scratchCap) {
-    let cap = scratchCap;
+  if (size > state.scratchCap) {
+    let cap = state.scratchCap;
     while (cap < size) cap <<= 1;
-    scratchPtr = realloc(scratchPtr, cap);
-    scratchCap = cap;
+    state.scratchPtr = realloc(state.scratchPtr, cap);
+    state.scratchCap = cap;
   }
-  return scratchPtr;
+  return state.scratchPtr;
 }
 
 export function io_out_ptr(): usize {
-  return outPtr;
+  return state.outPtr;
 }
 export function io_out_len(): usize {
-  return outLen;
+  return state.outLen;
 }
 
 export function out_reset(): void {
-  outLen = 0;
+  state.outLen = 0;
 }
 
 /** Makes room for `n` more bytes and returns where they go. */
 export function out_reserve(n: usize): usize {
-  const need = outLen + n;
-  if (need > outCap) {
-    let cap = outCap;
+  const need = state.outLen + n;
+  if (need > state.outCap) {
+    let cap = state.outCap;
     while (cap < need) cap <<= 1;
-    outPtr = realloc(outPtr, cap);
-    outCap = cap;
+    state.outPtr = realloc(state.outPtr, cap);
+    state.outCap = cap;
   }
-  const at = outPtr + outLen;
-  outLen = need;
+  const at = state.outPtr + state.outLen;
+  state.outLen = need;
   return at;
 }
 

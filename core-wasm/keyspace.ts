@@ -1,5 +1,10 @@
 // The keyspace: numbered databases of keys, each key an entry in a Dict.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the databases,
+// the clock, the replay flag, the key log and the eviction score are fields of
+// the state block. A snapshot is a copy of memory, so nothing may live in a
+// Wasm global.
+//
 // A keyspace entry:
 //
 //   0  next   u32   chain link (dict)
@@ -39,6 +44,7 @@ import { hashBytes, setHashSeed, setRandomSeed, randomBelow } from "./hashing";
 import { TYPE_STRING, ENC_RAW, ENC_INT, ENC_EMBSTR } from "./types";
 import { freeValue, copyValue } from "./values";
 import { out_reset, out_bytes, out_u32 } from "./io";
+import { state } from "./state";
 
 // @ts-ignore: decorator
 @inline export const E_META: usize = 12;
@@ -68,20 +74,19 @@ class Db {
   expireCursor: u32;
 }
 
-let dbs: usize = 0;
-let dbCount: u32 = 0;
-let nowMs: f64 = 0;
+// The databases, their count and the clock are state.dbs, state.dbCount and
+// state.nowMs (core-wasm/state.ts).
 // While replaying effect records nothing expires on its own: the log carries
-// a DEL for every key the primary expired, at the point where it did.
-let replaying = false;
+// a DEL for every key the primary expired, at the point where it did
+// (state.replaying).
 
 /** Turns replay mode on (1) or off (0). */
 export function ks_set_replaying(on: i32): void {
-  replaying = on != 0;
+  state.replaying = on != 0;
 }
 
 function db(index: u32): Db {
-  return changetype<Db>(load<u32>(dbs + (<usize>index << 2)));
+  return changetype<Db>(load<u32>(state.dbs + (<usize>index << 2)));
 }
 
 function newDb(): Db {
@@ -99,26 +104,24 @@ export function ks_init(count: u32, seedLow: u32, seedHigh: u32): void {
   const seed = (<u64>seedHigh << 32) | <u64>seedLow;
   setHashSeed(seed ^ 0x6a09e667f3bcc908);
   setRandomSeed(seed);
-  dbCount = count;
-  dbs = alloc(<usize>count << 2);
-  for (let i: u32 = 0; i < count; i++) store<u32>(dbs + (<usize>i << 2), changetype<u32>(newDb()));
+  state.dbCount = count;
+  state.dbs = alloc(<usize>count << 2);
+  for (let i: u32 = 0; i < count; i++) store<u32>(state.dbs + (<usize>i << 2), changetype<u32>(newDb()));
 }
 
 export function ks_db_count(): u32 {
-  return dbCount;
+  return state.dbCount;
 }
 
 /** Sets the time, in Unix milliseconds, that expiry and LRU use until the next call. */
 export function ks_clock(now: f64): void {
-  nowMs = now;
-  lruNow = (<u32>(<u64>(now / 1000))) & LRU_CLOCK_MAX;
+  state.nowMs = now;
+  // The LRU clock of nowMs, worked out once per ks_clock rather than per key touched.
+  state.lruNow = (<u32>(<u64>(now / 1000))) & LRU_CLOCK_MAX;
 }
 
-// The LRU clock of nowMs, worked out once per ks_clock rather than per key touched.
-let lruNow: u32 = 0;
-
 export function lruClock(): u32 {
-  return lruNow;
+  return state.lruNow;
 }
 
 // ---- entry fields --------------------------------------------------------
@@ -188,46 +191,43 @@ export function ks_entry_set_encoding(e: usize, enc: u32): void {
 // @ts-ignore: decorator
 @inline export const KEYLOG_NEW: u32 = 2;
 
-let keyLogPtr: usize = alloc(1024);
-let keyLogCap: usize = 1024;
-let keyLogLen: usize = 0;
-let keyLogCount: u32 = 0;
-let logNewKeys = false;
+state.keyLogPtr = alloc(1024);
+state.keyLogCap = 1024;
 
 /** Turns the logging of added keys on (1) or off (0). */
 export function ks_set_log_new_keys(on: i32): void {
-  logNewKeys = on != 0;
+  state.logNewKeys = on != 0;
 }
 
 // Also records added keys (reason KEYLOG_NEW), which share the log's format.
 function logDeletedKey(dbIndex: u32, e: usize, reason: u32 = KEYLOG_EXPIRED): void {
   const klen = <usize>entryKeyLength(e);
-  const need = keyLogLen + 12 + klen;
-  if (need > keyLogCap) {
-    let cap = keyLogCap;
+  const need = state.keyLogLen + 12 + klen;
+  if (need > state.keyLogCap) {
+    let cap = state.keyLogCap;
     while (cap < need) cap <<= 1;
-    keyLogPtr = realloc(keyLogPtr, cap);
-    keyLogCap = cap;
+    state.keyLogPtr = realloc(state.keyLogPtr, cap);
+    state.keyLogCap = cap;
   }
-  const at = keyLogPtr + keyLogLen;
+  const at = state.keyLogPtr + state.keyLogLen;
   store<u32>(at, dbIndex);
   store<u32>(at + 4, reason);
   store<u32>(at + 8, <u32>klen);
   memory.copy(at + 12, entryKey(e), klen);
-  keyLogLen = need;
-  keyLogCount++;
+  state.keyLogLen = need;
+  state.keyLogCount++;
 }
 
 /**
  * Keys the core deleted by itself (and, when asked, keys added) since the
  * last reset: [db u32][reason u32][len u32][key]...
  */
-export function ks_keylog_ptr(): usize { return keyLogPtr; }
-export function ks_keylog_len(): usize { return keyLogLen; }
-export function ks_keylog_count(): u32 { return keyLogCount; }
+export function ks_keylog_ptr(): usize { return state.keyLogPtr; }
+export function ks_keylog_len(): usize { return state.keyLogLen; }
+export function ks_keylog_count(): u32 { return state.keyLogCount; }
 export function ks_keylog_reset(): void {
-  keyLogLen = 0;
-  keyLogCount = 0;
+  state.keyLogLen = 0;
+  state.keyLogCount = 0;
 }
 
 // ---- volatile keys -------------------------------------------------------
@@ -272,7 +272,7 @@ function expireAtOf(d: Db, e: usize): i64 {
 
 /** The clock as whole Unix milliseconds, for comparing with expiry times. */
 function nowMsInt(): i64 {
-  return <i64>nowMs;
+  return <i64>state.nowMs;
 }
 
 /** After an entry moved in memory, points its volatile slot at the new address. */
@@ -297,7 +297,7 @@ function deleteEntry(d: Db, e: usize): void {
 }
 
 function isExpired(d: Db, e: usize): bool {
-  if (replaying) return false;
+  if (state.replaying) return false;
   const at = expireAtOf(d, e);
   return at >= 0 && at <= nowMsInt();
 }
@@ -339,7 +339,7 @@ export function ks_add_object(dbIndex: u32, kptr: usize, klen: u32, type: u32, e
   store<u32>(e + E_VALUE, <u32>obj);
   memory.copy(e + E_KEY, kptr, klen);
   dictInsert(d.dict, e);
-  if (logNewKeys) logDeletedKey(dbIndex, e, KEYLOG_NEW);
+  if (state.logNewKeys) logDeletedKey(dbIndex, e, KEYLOG_NEW);
   return e;
 }
 
@@ -406,7 +406,7 @@ export function setStringRaw(dbIndex: u32, kptr: usize, klen: u32, vlen: u32, ke
     store<u32>(e + E_VALUE, vlen);
     memory.copy(e + E_KEY, kptr, klen);
     dictInsert(d.dict, e);
-    if (logNewKeys) logDeletedKey(dbIndex, e, KEYLOG_NEW);
+    if (state.logNewKeys) logDeletedKey(dbIndex, e, KEYLOG_NEW);
     return e;
   }
   if (entryType(e) != TYPE_STRING) {
@@ -581,11 +581,9 @@ export function ks_expires_count(dbIndex: u32): u32 {
 // @ts-ignore: decorator
 @inline const EVICT_VOLATILE_TTL: u32 = 5;
 
-let evictScore: f64 = 0;
-
 /** The score of the candidate the last ks_evict_candidate returned: higher evicts first. */
 export function ks_evict_score(): f64 {
-  return evictScore;
+  return state.evictScore;
 }
 
 /**
@@ -618,7 +616,7 @@ export function ks_evict_candidate(dbIndex: u32, policy: u32, samples: u32): usi
     }
     if (policy == EVICT_ALLKEYS_RANDOM || policy == EVICT_VOLATILE_RANDOM) break;
   }
-  evictScore = bestScore;
+  state.evictScore = bestScore;
   return best;
 }
 
@@ -653,9 +651,9 @@ export function ks_flush(dbIndex: u32): void {
 }
 
 export function ks_swap(a: u32, b: u32): void {
-  const pa = load<u32>(dbs + (<usize>a << 2));
-  store<u32>(dbs + (<usize>a << 2), load<u32>(dbs + (<usize>b << 2)));
-  store<u32>(dbs + (<usize>b << 2), pa);
+  const pa = load<u32>(state.dbs + (<usize>a << 2));
+  store<u32>(state.dbs + (<usize>a << 2), load<u32>(state.dbs + (<usize>b << 2)));
+  store<u32>(state.dbs + (<usize>b << 2), pa);
 }
 
 /** Incremental rehash work for idle time; returns 1 while any table is still rehashing. */
@@ -757,7 +755,7 @@ export function ks_move_entry(srcDb: u32, e: usize, dstDb: u32, kptr: usize, kle
   if (isString) memory.copy(moved + E_KEY + <usize>klen, e + E_KEY + oldKeyLen, valueLen);
   free(e);
   dictInsert(t.dict, moved);
-  if (logNewKeys) logDeletedKey(dstDb, moved, KEYLOG_NEW);
+  if (state.logNewKeys) logDeletedKey(dstDb, moved, KEYLOG_NEW);
   if (at >= 0) volatileAdd(t, moved, at);
   return moved;
 }

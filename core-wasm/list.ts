@@ -1,5 +1,10 @@
 // The list value type: a deque of chunks of packed elements (a "quicklist").
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the last entry
+// header size and located position are
+// state.entryHeaderBytes/locChunk/locOffset; the offsets scratch is static
+// memory. A snapshot is a copy of memory, so nothing may live in a Wasm global.
+//
 // A list is a small header, a ring of chunk pointers, and the chunks:
 //
 //   List (20 bytes)              ring (u32 x slotCap, power of two)
@@ -49,6 +54,7 @@
 
 import { alloc, free, realloc, blockBytes, bytesEqual } from "./mem";
 import { out_reset, out_bytes, out_u32, io_out_ptr } from "./io";
+import { state } from "./state";
 
 // Encoding tag (OBJECT ENCODING "quicklist", which Redis 7.0 reports for all lists).
 // @ts-ignore: decorator
@@ -88,7 +94,7 @@ class List {
 
 // Entry offsets of one chunk, for walking it backwards (RPOP count, LPOS with
 // a negative rank, LREM from the tail).
-const offsets: usize = alloc(<usize>CHUNK_ENTRIES_MAX << 2);
+const offsets: usize = memory.data(<i32>(CHUNK_ENTRIES_MAX << 2), 16);
 
 // ---- entries ---------------------------------------------------------------
 
@@ -107,8 +113,7 @@ function varintWrite(p: usize, v: u32): u32 {
   return n + 1;
 }
 
-// The header size of the entry readEntry last read.
-let entryHeaderBytes: u32 = 0;
+// The header size of the entry readEntry last read is state.entryHeaderBytes.
 
 /** The byte length of the element whose entry starts at p (sets entryHeaderBytes). */
 function readEntry(p: usize): u32 {
@@ -122,25 +127,25 @@ function readEntry(p: usize): u32 {
     if (b < 0x80) break;
     shift += 7;
   }
-  entryHeaderBytes = i;
+  state.entryHeaderBytes = i;
   return v;
 }
 
 function entrySize(p: usize): u32 {
   const len = readEntry(p);
-  return entryHeaderBytes + len;
+  return state.entryHeaderBytes + len;
 }
 
 /** Whether the entry at p holds exactly the bytes (ptr, len). */
 function entryEquals(p: usize, ptr: usize, len: u32): bool {
   const n = readEntry(p);
-  return n == len && bytesEqual(p + entryHeaderBytes, ptr, len);
+  return n == len && bytesEqual(p + state.entryHeaderBytes, ptr, len);
 }
 
 function outEntry(p: usize): u32 {
   const len = readEntry(p);
-  out_bytes(p + entryHeaderBytes, len);
-  return entryHeaderBytes + len;
+  out_bytes(p + state.entryHeaderBytes, len);
+  return state.entryHeaderBytes + len;
 }
 
 // ---- chunks ----------------------------------------------------------------
@@ -350,9 +355,8 @@ function compactAll(l: List): void {
 
 // ---- positions -------------------------------------------------------------
 
-// Where locate() found an index: logical chunk and payload offset.
-let locChunk: u32 = 0;
-let locOffset: u32 = 0;
+// Where locate() found an index: logical chunk and payload offset
+// (state.locChunk, state.locOffset).
 
 /** Finds element `index` (< length), walking chunk counts from the nearer end. */
 function locate(l: List, index: u32): void {
@@ -378,8 +382,8 @@ function locate(l: List, index: u32): void {
   const p = payload(chunkAt(l, i));
   let off: u32 = 0;
   for (let k = index - before; k > 0; k--) off += entrySize(p + off);
-  locChunk = i;
-  locOffset = off;
+  state.locChunk = i;
+  state.locOffset = off;
 }
 
 /**
@@ -418,9 +422,9 @@ function insertAt(l: List, i: u32, off: u32, ptr: usize, len: u32): void {
 function deleteRange(l: List, start: u32, n: u32): void {
   if (n == 0) return;
   locate(l, start);
-  const first = locChunk;
-  let i = locChunk;
-  let off = locOffset;
+  const first = state.locChunk;
+  let i = state.locChunk;
+  let off = state.locOffset;
   let left = n;
   l.length -= n;
   while (left > 0) {
@@ -457,8 +461,8 @@ function deleteRange(l: List, start: u32, n: u32): void {
 function outForward(l: List, start: u32, n: u32): void {
   if (n == 0) return;
   locate(l, start);
-  let i = locChunk;
-  let off = locOffset;
+  let i = state.locChunk;
+  let off = state.locOffset;
   let left = n;
   while (left > 0) {
     const c = chunkAt(l, i);
@@ -559,8 +563,8 @@ export function list_range(obj: usize, start: u32, n: u32): u32 {
 export function list_set(obj: usize, index: u32, ptr: usize, len: u32): void {
   const l = changetype<List>(obj);
   locate(l, index);
-  const i = locChunk;
-  const off = locOffset;
+  const i = state.locChunk;
+  const off = state.locOffset;
   let c = chunkAt(l, i);
   const oldSize = entrySize(payload(c) + off);
   const newSize = varintSize(len) + len;

@@ -1,5 +1,9 @@
 // Memory: every allocation of the core goes through here.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the bytes-in-use
+// counter is state.usedBytes, and TLSF keeps its free lists in memory too. A
+// snapshot is a copy of memory, so nothing may live in a Wasm global.
+//
 // The allocator is AssemblyScript's TLSF (two-level segregated fit) from the
 // standard runtime, reached through heap.alloc/heap.free only; the core never
 // creates a managed object, so no garbage collector ever runs over our data.
@@ -10,12 +14,12 @@
 // (rounded to 16 bytes); we read it to keep an exact count of the bytes in use,
 // which is what INFO memory and maxmemory are measured against.
 
+import { state } from "./state";
+
 // @ts-ignore: decorator
 @inline const TLSF_HEADER_BYTES: usize = 4;
 // @ts-ignore: decorator
 @inline const TLSF_SIZE_MASK: usize = ~3;
-
-let usedBytes: usize = 0;
 
 export function blockBytes(ptr: usize): usize {
   return (load<usize>(ptr - TLSF_HEADER_BYTES) & TLSF_SIZE_MASK) + TLSF_HEADER_BYTES;
@@ -23,7 +27,7 @@ export function blockBytes(ptr: usize): usize {
 
 export function alloc(size: usize): usize {
   const ptr = heap.alloc(size);
-  usedBytes += blockBytes(ptr);
+  state.usedBytes += blockBytes(ptr);
   return ptr;
 }
 
@@ -34,21 +38,21 @@ export function allocZeroed(size: usize): usize {
 }
 
 export function realloc(ptr: usize, size: usize): usize {
-  usedBytes -= blockBytes(ptr);
+  state.usedBytes -= blockBytes(ptr);
   const moved = heap.realloc(ptr, size);
-  usedBytes += blockBytes(moved);
+  state.usedBytes += blockBytes(moved);
   return moved;
 }
 
 export function free(ptr: usize): void {
   if (ptr == 0) return;
-  usedBytes -= blockBytes(ptr);
+  state.usedBytes -= blockBytes(ptr);
   heap.free(ptr);
 }
 
 /** Bytes held by live blocks, headers included. */
 export function mem_used(): f64 {
-  return <f64>usedBytes;
+  return <f64>state.usedBytes;
 }
 
 /** Bytes of linear memory, used or not. */

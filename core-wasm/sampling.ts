@@ -1,5 +1,9 @@
 // Random choice of entries from a Dict, shared by the hash and the set.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the chosen
+// entries are state.sampleBuf/sampleCap/sampleCount. A snapshot is a copy of
+// memory, so nothing may live in a Wasm global.
+//
 // Redis's rules for "count" in SRANDMEMBER, HRANDFIELD and SPOP:
 //   - with repetition (a negative count): `count` independent draws;
 //   - without repetition, count >= size: every entry once;
@@ -15,35 +19,36 @@
 import { alloc, allocZeroed, free } from "./mem";
 import { Dict, dictSize, dictRandomEntry, dictFreeTables, entryNext } from "./dict";
 import { randomBelow } from "./hashing";
+import { state } from "./state";
 
-let buf: usize = alloc(256 * 4);
-let bufCap: u32 = 256;
-let bufLen: u32 = 0;
+// The chosen entries: state.sampleBuf (u32[state.sampleCap]), state.sampleCount used.
+state.sampleBuf = alloc(256 * 4);
+state.sampleCap = 256;
 
 function push(e: usize): void {
-  if (bufLen == bufCap) {
-    const cap = bufCap << 1;
+  if (state.sampleCount == state.sampleCap) {
+    const cap = state.sampleCap << 1;
     const bigger = alloc(<usize>cap << 2);
-    memory.copy(bigger, buf, <usize>bufCap << 2);
-    free(buf);
-    buf = bigger;
-    bufCap = cap;
+    memory.copy(bigger, state.sampleBuf, <usize>state.sampleCap << 2);
+    free(state.sampleBuf);
+    state.sampleBuf = bigger;
+    state.sampleCap = cap;
   }
-  store<u32>(buf + (<usize>bufLen << 2), <u32>e);
-  bufLen++;
+  store<u32>(state.sampleBuf + (<usize>state.sampleCount << 2), <u32>e);
+  state.sampleCount++;
 }
 
 export function sampleLen(): u32 {
-  return bufLen;
+  return state.sampleCount;
 }
 
 export function sampleGet(i: u32): usize {
-  return <usize>load<u32>(buf + (<usize>i << 2));
+  return <usize>load<u32>(state.sampleBuf + (<usize>i << 2));
 }
 
 function sampleSwap(i: u32, j: u32): void {
-  const a = buf + (<usize>i << 2);
-  const b = buf + (<usize>j << 2);
+  const a = state.sampleBuf + (<usize>i << 2);
+  const b = state.sampleBuf + (<usize>j << 2);
   const t = load<u32>(a);
   store<u32>(a, load<u32>(b));
   store<u32>(b, t);
@@ -55,7 +60,7 @@ function sampleSwap(i: u32, j: u32): void {
  * be iterating that vector when it frees a value.
  */
 export function sampleAll(d: Dict): void {
-  bufLen = 0;
+  state.sampleCount = 0;
   pushTable(d.table0, d.size0);
   pushTable(d.table1, d.size1);
 }
@@ -94,7 +99,7 @@ function freeTableEntries(table: usize, size: u32): void {
 
 /** Fills the sample buffer with `count` entries chosen under Redis's rules (see above). */
 export function sampleEntries(d: Dict, count: u32, unique: bool): void {
-  bufLen = 0;
+  state.sampleCount = 0;
   const size = dictSize(d);
   if (size == 0 || count == 0) return;
   if (!unique) {
@@ -108,7 +113,7 @@ export function sampleEntries(d: Dict, count: u32, unique: bool): void {
   if (<u64>count * 3 > <u64>size) {
     sampleAll(d);
     for (let i: u32 = 0; i < count; i++) sampleSwap(i, i + randomBelow(size - i));
-    bufLen = count;
+    state.sampleCount = count;
     return;
   }
   // Few entries of many: draw and skip repeats. The table has at least twice
@@ -117,7 +122,7 @@ export function sampleEntries(d: Dict, count: u32, unique: bool): void {
   while (slots < count * 2) slots <<= 1;
   const table = allocZeroed(<usize>slots << 2);
   const mask = slots - 1;
-  while (bufLen < count) {
+  while (state.sampleCount < count) {
     const e = dictRandomEntry(d);
     let i = (<u32>(e >> 4) * 0x9e3779b1) & mask;
     let seen = false;

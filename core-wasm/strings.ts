@@ -1,5 +1,10 @@
 // String and bitmap commands that work on the bytes of a string value.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the last parsed
+// integer and resolved bit range are state.parsedValue/rangeStart/rangeEnd; the
+// decimal buffer is static memory. A snapshot is a copy of memory, so nothing
+// may live in a Wasm global.
+//
 // Strings live inline in their keyspace entry (keyspace.ts); the functions
 // here read and change those bytes in place, so a value never crosses into
 // JavaScript unless a reply needs it:
@@ -26,7 +31,8 @@ import {
   entryStringLength, ks_entry_set_encoding, LOOKUP_NOTOUCH,
 } from "./keyspace";
 import { TYPE_STRING, ENC_INT, ENC_RAW } from "./types";
-import { parseI64, parsedI64, stringIncrBy, incrResult, INCR_OK, INCR_NOT_INTEGER } from "./counter";
+import { parseI64, stringIncrBy, INCR_OK, INCR_NOT_INTEGER } from "./counter";
+import { state } from "./state";
 
 // Status codes of str_incrby.
 // @ts-ignore: decorator
@@ -68,7 +74,7 @@ export function str_incrby(dbIndex: u32, kptr: usize, klen: u32, iptr: usize, il
     incr = -1;
   } else if (mode == MODE_INCRBY || mode == MODE_DECRBY) {
     if (!parseI64(iptr, ilen)) return INCR_NOT_INTEGER;
-    incr = parsedI64;
+    incr = state.parsedI64;
     if (mode == MODE_DECRBY) {
       if (incr == i64.MIN_VALUE) return INCR_DECREMENT_OVERFLOW;
       incr = -incr;
@@ -76,7 +82,7 @@ export function str_incrby(dbIndex: u32, kptr: usize, klen: u32, iptr: usize, il
   }
   const status = stringIncrBy(dbIndex, kptr, klen, incr);
   if (status != INCR_OK) return status;
-  const value = incrResult;
+  const value = state.incrResult;
   ctlSetI32(0, <i32>ks_find(dbIndex, kptr, klen, LOOKUP_NOTOUCH));
   const exact = value <= F64_EXACT_MAX && value >= -F64_EXACT_MAX;
   ctlSetI32(1, exact ? 1 : 0);
@@ -172,9 +178,8 @@ function popcount(p: usize, n: usize): u64 {
   return count;
 }
 
-// Resolved range of the last resolveRange call, in bits [rangeStart, rangeEnd].
-let rangeStart: i64 = 0;
-let rangeEnd: i64 = 0;
+// Resolved range of the last resolveRange call, in bits:
+// [state.rangeStart, state.rangeEnd].
 
 /**
  * Redis's range rules for BITCOUNT and BITPOS: negative indexes count from
@@ -191,11 +196,11 @@ function resolveRange(strlen: i64, start: i64, end: i64, isBit: bool): bool {
   if (end >= total) end = total - 1;
   if (start > end) return false;
   if (isBit) {
-    rangeStart = start;
-    rangeEnd = end;
+    state.rangeStart = start;
+    state.rangeEnd = end;
   } else {
-    rangeStart = start << 3;
-    rangeEnd = (end << 3) + 7;
+    state.rangeStart = start << 3;
+    state.rangeEnd = (end << 3) + 7;
   }
   return true;
 }
@@ -213,7 +218,7 @@ export function str_bitcount(e: usize, start: f64, end: f64, hasRange: i32, isBi
   const t = <i64>end;
   if (s < 0 && t < 0 && s > t) return 0;
   if (!resolveRange(strlen, s, t, isBit != 0)) return 0;
-  return <f64>countBits(p, rangeStart, rangeEnd);
+  return <f64>countBits(p, state.rangeStart, state.rangeEnd);
 }
 
 /** Set bits among bit positions [first, last] of the bytes at p. */
@@ -275,10 +280,10 @@ export function str_bitpos(e: usize, bit: i32, start: f64, end: f64, hasStart: i
     else t = bits ? (strlen << 3) + 7 : strlen - 1;
   }
   if (!resolveRange(strlen, s, t, bits)) return -1;
-  const found = findBit(p, rangeStart, rangeEnd, bit);
+  const found = findBit(p, state.rangeStart, state.rangeEnd, bit);
   if (found >= 0) return <f64>found;
   if (bit != 0 || endGiven != 0) return -1;
-  return <f64>(((rangeEnd >> 3) + 1) << 3);
+  return <f64>(((state.rangeEnd >> 3) + 1) << 3);
 }
 
 // BITOP operations, as the host numbers them.

@@ -1,5 +1,10 @@
 // Sorted sets: a skiplist with spans, indexed by a hash table of members.
 //
+// No mutable state outside linear memory (core-wasm/state.ts): the lex range in
+// use is state.lexMin*/lexMax*; the search scratch arrays (update, rankAt) are
+// static memory. A snapshot is a copy of memory, so nothing may live in a Wasm
+// global.
+//
 // This is Redis's zset (t_zset.c): elements are ordered by score (an f64),
 // then by member bytes in memcmp order, in a skiplist whose links carry
 // spans (how many level-0 steps a link jumps), so that the rank of an element
@@ -70,6 +75,7 @@ import {
 } from "./dict";
 import { hashBytes, randomU64 } from "./hashing";
 import { out_reset, out_reserve, ctlSetF64, ctlSetI32 } from "./io";
+import { state } from "./state";
 
 // ---- layout --------------------------------------------------------------
 
@@ -115,8 +121,8 @@ function compactScore(zs: ZSet, score: f64): f64 {
 
 // Scratch for searches: the rightmost node before the position on each
 // level, and its rank. Fixed size (MAX_LEVEL), allocated once.
-const update: usize = alloc(<usize>MAX_LEVEL * 4);
-const rankAt: usize = alloc(<usize>MAX_LEVEL * 4);
+const update: usize = memory.data(MAX_LEVEL * 4, 16);
+const rankAt: usize = memory.data(MAX_LEVEL * 4, 16);
 
 function updateGet(i: i32): usize { return <usize>load<u32>(update + (<usize>i << 2)); }
 function updateSet(i: i32, n: usize): void { store<u32>(update + (<usize>i << 2), <u32>n); }
@@ -385,31 +391,26 @@ function lexCompare(a: usize, alen: u32, akind: u32, b: usize, blen: u32, bkind:
   return bytesCompare(a, alen, b, blen);
 }
 
-let lexMinPtr: usize = 0;
-let lexMinLen: u32 = 0;
-let lexMinKind: u32 = 0;
-let lexMaxPtr: usize = 0;
-let lexMaxLen: u32 = 0;
-let lexMaxKind: u32 = 0;
+// The lex range of the current operation: state.lexMin*, state.lexMax*.
 
 function setLex(minPtr: usize, minLen: u32, minKind: u32, maxPtr: usize, maxLen: u32, maxKind: u32): void {
-  lexMinPtr = minPtr; lexMinLen = minLen; lexMinKind = minKind;
-  lexMaxPtr = maxPtr; lexMaxLen = maxLen; lexMaxKind = maxKind;
+  state.lexMinPtr = minPtr; state.lexMinLen = minLen; state.lexMinKind = minKind;
+  state.lexMaxPtr = maxPtr; state.lexMaxLen = maxLen; state.lexMaxKind = maxKind;
 }
 
 function lexGteMin(n: usize): bool {
-  const c = lexCompare(n + N_MEMBER, nodeMemberLen(n), LEX_INCLUSIVE, lexMinPtr, lexMinLen, lexMinKind);
-  return lexMinKind == LEX_INCLUSIVE ? c >= 0 : c > 0;
+  const c = lexCompare(n + N_MEMBER, nodeMemberLen(n), LEX_INCLUSIVE, state.lexMinPtr, state.lexMinLen, state.lexMinKind);
+  return state.lexMinKind == LEX_INCLUSIVE ? c >= 0 : c > 0;
 }
 
 function lexLteMax(n: usize): bool {
-  const c = lexCompare(n + N_MEMBER, nodeMemberLen(n), LEX_INCLUSIVE, lexMaxPtr, lexMaxLen, lexMaxKind);
-  return lexMaxKind == LEX_INCLUSIVE ? c <= 0 : c < 0;
+  const c = lexCompare(n + N_MEMBER, nodeMemberLen(n), LEX_INCLUSIVE, state.lexMaxPtr, state.lexMaxLen, state.lexMaxKind);
+  return state.lexMaxKind == LEX_INCLUSIVE ? c <= 0 : c < 0;
 }
 
 function lexRangeMayHit(zs: ZSet): bool {
-  const c = lexCompare(lexMinPtr, lexMinLen, lexMinKind, lexMaxPtr, lexMaxLen, lexMaxKind);
-  if (c > 0 || (c == 0 && (lexMinKind != LEX_INCLUSIVE || lexMaxKind != LEX_INCLUSIVE))) return false;
+  const c = lexCompare(state.lexMinPtr, state.lexMinLen, state.lexMinKind, state.lexMaxPtr, state.lexMaxLen, state.lexMaxKind);
+  if (c > 0 || (c == 0 && (state.lexMinKind != LEX_INCLUSIVE || state.lexMaxKind != LEX_INCLUSIVE))) return false;
   if (zs.tail == 0 || !lexGteMin(zs.tail)) return false;
   const first = fwd(zs.header, 0);
   return first != 0 && lexLteMax(first);

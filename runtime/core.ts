@@ -68,6 +68,18 @@ export interface CoreExports {
   ks_keys(db: number): number;
   ks_move_entry(srcDb: number, e: number, dstDb: number, kptr: number, klen: number): number;
   ks_copy_entry(srcDb: number, e: number, dstDb: number, kptr: number, klen: number): number;
+
+  /** A uniform random number in [0, 1) from the core's seeded generator. */
+  random_f64(): number;
+  /** CRC32C of `len` bytes at `ptr`, continuing `crc` (0 to start); an i32, so `>>> 0` it. */
+  crc32c(crc: number, ptr: number, len: number): number;
+  /** The state block (core-wasm/state.ts). */
+  state_ptr(): number;
+  state_bytes(): number;
+  /** Records what lives outside memory into the state block; returns the memory's byte length. */
+  snapshot_prepare(): number;
+  /** 1 when a just-written image is a consistent core for this instance. */
+  snapshot_restored(): number;
 }
 
 /** Value types as the core numbers them (core-wasm/types.ts). */
@@ -90,10 +102,9 @@ const CTL_I32_SLOTS = 16;
 export type CoreSource = WebAssembly.Module | BufferSource;
 
 export async function loadCore(source: CoreSource): Promise<Core> {
-  const instance = source instanceof WebAssembly.Module
-    ? await WebAssembly.instantiate(source, {})
-    : (await WebAssembly.instantiate(source, {})).instance;
-  return new Core(instance);
+  if (source instanceof WebAssembly.Module) return new Core(await WebAssembly.instantiate(source, {}), source);
+  const { instance, module } = await WebAssembly.instantiate(source, {});
+  return new Core(instance, module);
 }
 
 export class Core {
@@ -105,9 +116,12 @@ export class Core {
   private readonly ctl: number;
 
   readonly instance: WebAssembly.Instance;
+  /** The compiled module this instance came from (snapshots name its build). */
+  readonly module: WebAssembly.Module;
 
-  constructor(instance: WebAssembly.Instance) {
+  constructor(instance: WebAssembly.Instance, module: WebAssembly.Module) {
     this.instance = instance;
+    this.module = module;
     this.x = instance.exports as unknown as CoreExports;
     this.view = new Uint8Array(this.x.memory.buffer);
     this.data = new DataView(this.x.memory.buffer);

@@ -19,6 +19,7 @@ import { BatchRunner, type BatchResult } from "./batch.ts";
 import { Acl } from "./acl.ts";
 import { NotifyClass, formatNotifyFlags, parseNotifyFlags, type KeyspaceEvent } from "./notify.ts";
 import { keyPositions } from "./commands/spec.ts";
+import { restoreSnapshot, takeSnapshot, takeSnapshotInBackground, SnapshotError, type SnapshotHeader } from "./snapshot.ts";
 
 export const EVICTION_POLICIES = [
   "noeviction", "allkeys-lru", "allkeys-random", "volatile-lru", "volatile-random", "volatile-ttl",
@@ -92,8 +93,7 @@ export class Engine {
    */
   private notifyFlagsValue = 0;
   private notifyActive = 0;
-  private randomState: number;
-  /** Where the random eviction policies look first next time. */
+  /** Where the random eviction policies look first next time (kept in snapshots). */
   private nextEvictionDb = 0;
   private batchRunner: BatchRunner | undefined;
 
@@ -103,7 +103,8 @@ export class Engine {
   /** Users, passwords and permissions of this engine's connections. */
   readonly acl: Acl;
 
-  private constructor(core: Core, options: EngineOptions) {
+  /** `restored` is the header of the snapshot the core was restored from; the core is then not initialized again. */
+  private constructor(core: Core, options: EngineOptions, restored?: SnapshotHeader) {
     this.core = core;
     this.databases = options.databases ?? DEFAULT_DATABASES;
     this.clock = options.clock ?? Date.now;
@@ -111,9 +112,12 @@ export class Engine {
     this.maxmemoryPolicy = options.maxmemoryPolicy ?? "noeviction";
     this.maxmemorySamples = options.maxmemorySamples ?? 5;
     this.onEffect = options.onEffect;
-    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
-    this.randomState = seed >>> 0 || 1;
-    core.x.ks_init(this.databases, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+    if (restored === undefined) {
+      const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+      core.x.ks_init(this.databases, seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0);
+    } else {
+      this.nextEvictionDb = restored.evictionDb;
+    }
     this.hub = new Hub(this);
     this.acl = new Acl(this.hub, this.clock);
     if (options.notifyKeyspaceEvents !== undefined) this.notifyKeyspaceEvents = options.notifyKeyspaceEvents;
@@ -162,16 +166,49 @@ export class Engine {
     return new Engine(await loadCore(source), options);
   }
 
+  /**
+   * An engine holding exactly the state of a snapshot image (see
+   * runtime/snapshot.ts), over a fresh instance of the core build that took
+   * it. The image carries the seeds and the database count: `seed` is not
+   * used, and `databases`, if given, must match. Throws SnapshotError for an
+   * image that is corrupt, truncated or from another build.
+   */
+  static async fromSnapshot(source: CoreSource, image: Uint8Array, options: EngineOptions = {}): Promise<Engine> {
+    const { core, header } = await restoreSnapshot(source, image);
+    if (options.databases !== undefined && options.databases !== header.databases) {
+      throw new SnapshotError(`snapshot has ${header.databases} databases, not the ${options.databases} asked for`);
+    }
+    return new Engine(core, { ...options, databases: header.databases }, header);
+  }
+
+  /**
+   * A snapshot image of the whole engine, covering the log up to `lsn`: a
+   * copy of the core's memory with a checksummed header. Between commands only.
+   */
+  snapshot(lsn: number): Uint8Array {
+    return takeSnapshot(this.core, lsn, { databases: this.databases, evictionDb: this.nextEvictionDb });
+  }
+
+  /**
+   * The same image, pausing the engine only for the copy of its memory: the
+   * checksum is computed over the copy afterwards, a piece per event-loop turn,
+   * while commands go on. The image is the state at the call.
+   */
+  snapshotInBackground(lsn: number): Promise<Uint8Array> {
+    return takeSnapshotInBackground(this.core, lsn, { databases: this.databases, evictionDb: this.nextEvictionDb });
+  }
+
   newSession(): Session {
     return { db: 0, protocol: 2 };
   }
 
-  /** A uniform random number in [0, 1) from the engine's seeded generator (mulberry32). */
+  /**
+   * A uniform random number in [0, 1) from the core's seeded generator: its
+   * state is in the core's memory, so a restored snapshot goes on with the
+   * same sequence.
+   */
   random(): number {
-    let t = (this.randomState = (this.randomState + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.core.x.random_f64();
   }
 
   /** The command table this engine dispatches from; COMMAND reads it too. */

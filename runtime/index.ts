@@ -2,6 +2,10 @@
 export { openStore, Store, ReplyError, type StoreOptions, type Value } from "./store.ts";
 export { BatchReplies, Pipeline, type BatchValue } from "./store.ts";
 export { CommandEncoder, type BatchResult } from "./batch.ts";
+export { openStoreFromSnapshot } from "./store.ts";
+export {
+  readSnapshotHeader, buildHashOf, SnapshotError, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_HEADER_BYTES, type SnapshotHeader,
+} from "./snapshot.ts";
 export { Engine, type EngineOptions, type EvictionPolicy, EVICTION_POLICIES } from "./engine.ts";
 export type { EffectRecord } from "./effects.ts";
 export type { Session } from "./context.ts";

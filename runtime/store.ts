@@ -134,6 +134,11 @@ export class Store {
     return new Pipeline(this.engine, this.client.session, this.options.bytes === true);
   }
 
+  /** A snapshot image of the store's engine covering the log up to `lsn` (see runtime/snapshot.ts). */
+  snapshot(lsn: number): Uint8Array {
+    return this.engine.snapshot(lsn);
+  }
+
   /** The database this handle's commands use (SELECT changes it). */
   get db(): number {
     return this.client.session.db;
@@ -372,4 +377,9 @@ class RespDecoder {
 /** A bigint integer reply as a number when that is exact. */
 function toSafe(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/** Opens a store holding a snapshot image's data, over the core build that took it. */
+export async function openStoreFromSnapshot(core: CoreSource, image: Uint8Array, options: StoreOptions = {}): Promise<Store> {
+  return new Store(await Engine.fromSnapshot(core, image, options), options);
 }

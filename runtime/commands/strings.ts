@@ -619,9 +619,14 @@ function bitop(ctx: CommandContext, args: Uint8Array[]): Reply {
     packed.set(key, at + 4);
     at += 4 + key.length;
   }
-  // The core looks the sources up; Redis reports each missing one (lookupKeyRead).
+  // The core looks the sources up; Redis reports each missing one
+  // (lookupKeyRead), in order, until a source of another type ends the command.
   if ((ctx.engine.notifyFlags & NotifyClass.keyMiss) !== 0) {
-    for (let i = 3; i < args.length; i++) if (ctx.findNoTouch(args[i]!) === 0) ctx.keyMiss(args[i]!);
+    for (let i = 3; i < args.length; i++) {
+      const e = ctx.findNoTouch(args[i]!);
+      if (e === 0) ctx.keyMiss(args[i]!);
+      else if (ctx.core.x.ks_entry_type(e) !== ValueType.string) break;
+    }
   }
   const core = ctx.core;
   core.stage(dest, packed);

@@ -10,7 +10,9 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CORE_WASM_PATH } from "../helpers/core-bytes.ts";
+import { CORE_WASM_PATH, coreModule } from "../helpers/core-bytes.ts";
+import { openStore } from "../../runtime/store.ts";
+import { takeFixtureImage } from "../conformance/cases/snapshot.ts";
 import { engineCases } from "../conformance/engine-cases.ts";
 import type { PageResult } from "./page.ts";
 
@@ -64,6 +66,11 @@ beforeAll(async () => {
     "/": { type: "text/html; charset=utf-8", body: INDEX_HTML },
     "/page.js": { type: "text/javascript; charset=utf-8", body: bundle },
     "/trireme-core.wasm": { type: "application/wasm", body: readFileSync(CORE_WASM_PATH) },
+    // Taken on Node, restored by the page (test/conformance/cases/snapshot.ts).
+    "/fixture-image.bin": {
+      type: "application/octet-stream",
+      body: await takeFixtureImage((options) => openStore(coreModule(), options)),
+    },
   });
   const { port } = server.address() as AddressInfo;
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });

@@ -2,7 +2,7 @@
 // so any Node built-in in the runtime fails the bundle), it compiles the core
 // the way a web app would (fetch + WebAssembly.compileStreaming), runs every
 // conformance case, and leaves the results on `window` for the driver.
-import { openStore } from "../../runtime/store.ts";
+import { openStore, openStoreFromSnapshot } from "../../runtime/store.ts";
 import { runCase, type ConformanceHost } from "../conformance/case.ts";
 import { engineCases } from "../conformance/engine-cases.ts";
 import { miniExpect } from "../conformance/mini-expect.ts";
@@ -23,7 +23,14 @@ declare global {
 
 async function main(): Promise<void> {
   const core = await WebAssembly.compileStreaming(fetch("/trireme-core.wasm"));
-  const host: ConformanceHost = { openStore: (options) => openStore(core, options), expect: miniExpect };
+  // The snapshot fixture's image as Node took it (served by engine.test.ts).
+  const imageFromNode = new Uint8Array(await (await fetch("/fixture-image.bin")).arrayBuffer());
+  const host: ConformanceHost = {
+    openStore: (options) => openStore(core, options),
+    restoreStore: (image, options) => openStoreFromSnapshot(core, image, options),
+    imageFromNode,
+    expect: miniExpect,
+  };
   const results: PageResult[] = [];
   for (const c of engineCases) {
     const start = performance.now();

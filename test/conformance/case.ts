@@ -27,6 +27,10 @@ export type Expect = (actual: unknown, message?: string) => Assertion;
 export interface CaseContext {
   /** Opens a store over the host's core; the runner closes it after the case. */
   open(options?: StoreOptions): Promise<Store>;
+  /** Opens a store from a snapshot image over the host's core; the runner closes it after the case. */
+  restore(image: Uint8Array, options?: StoreOptions): Promise<Store>;
+  /** The snapshot fixture's image (cases/snapshot.ts) as Node took it, handed to this host. */
+  imageFromNode: Uint8Array | undefined;
   expect: Expect;
   /** Waits on the host's real clock. */
   sleep(ms: number): Promise<void>;
@@ -38,9 +42,15 @@ export interface EngineCase {
   run(t: CaseContext): Promise<void>;
 }
 
-/** What a host provides: a store factory bound to its compiled core, and an expect. */
+/**
+ * What a host provides: store factories bound to its compiled core (new, and
+ * from a snapshot image), the snapshot fixture's image as Node took it, and
+ * an expect.
+ */
 export interface ConformanceHost {
   openStore(options?: StoreOptions): Promise<Store>;
+  restoreStore(image: Uint8Array, options?: StoreOptions): Promise<Store>;
+  imageFromNode?: Uint8Array;
   expect: Expect;
 }
 
@@ -53,6 +63,12 @@ export async function runCase(engineCase: EngineCase, host: ConformanceHost): Pr
       opened.push(store);
       return store;
     },
+    async restore(image, options) {
+      const store = await host.restoreStore(image, options);
+      opened.push(store);
+      return store;
+    },
+    imageFromNode: host.imageFromNode,
     expect: host.expect,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };

@@ -12,6 +12,7 @@ import { memoryCases } from "./cases/memory.ts";
 import { effectCases } from "./cases/effects.ts";
 import { resp3Cases } from "./cases/resp3.ts";
 import { commandCases } from "./cases/command.ts";
+import { snapshotCases } from "./cases/snapshot.ts";
 
 export const engineCases: readonly EngineCase[] = [
   ...stringCases,
@@ -22,6 +23,7 @@ export const engineCases: readonly EngineCase[] = [
   ...effectCases,
   ...resp3Cases,
   ...commandCases,
+  ...snapshotCases,
 ];
 
 const names = new Set<string>();

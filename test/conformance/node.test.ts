@@ -1,12 +1,15 @@
 // The engine conformance suite on Node: the core read from build/ on disk.
 import { describe, expect, it } from "vitest";
-import { openStore } from "../../runtime/store.ts";
+import { openStore, openStoreFromSnapshot } from "../../runtime/store.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
 import { runCase, type ConformanceHost } from "./case.ts";
 import { engineCases } from "./engine-cases.ts";
+import { takeFixtureImage } from "./cases/snapshot.ts";
 
 const host: ConformanceHost = {
   openStore: (options) => openStore(coreModule(), options),
+  restoreStore: (image, options) => openStoreFromSnapshot(coreModule(), image, options),
+  imageFromNode: await takeFixtureImage((options) => openStore(coreModule(), options)),
   expect,
 };
 

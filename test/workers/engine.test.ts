@@ -2,14 +2,17 @@
 // the core comes in as a Wasm module import, compiled by workerd. (The pool
 // itself turns on Node compatibility for vitest; that runtime/ needs none of
 // it is checked by test/unit/portability.test.ts.)
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import core from "../../build/trireme-core.wasm";
-import { openStore } from "../../runtime/store.ts";
+import { openStore, openStoreFromSnapshot } from "../../runtime/store.ts";
 import { runCase, type ConformanceHost } from "../conformance/case.ts";
 import { engineCases } from "../conformance/engine-cases.ts";
 
 const host: ConformanceHost = {
   openStore: (options) => openStore(core, options),
+  restoreStore: (image, options) => openStoreFromSnapshot(core, image, options),
+  // Taken on Node by test/helpers/snapshot-fixture-setup.ts.
+  imageFromNode: Uint8Array.from(atob(inject("snapshotImageFromNode")), (c) => c.charCodeAt(0)),
   expect,
 };
 

@@ -1,0 +1,294 @@
+// Engine snapshots: a copy of the core's linear memory, taken at a log position.
+//
+// The core keeps every piece of its mutable state in linear memory (the
+// keyspace, the allocator's free lists, seeds, the RNG, buffer pointers: see
+// core-wasm/state.ts). So a snapshot is a header plus a byte-for-byte copy of
+// that memory, and a restore instantiates the same module and writes the copy
+// over the fresh instance's memory. The image is the same on every host
+// (Node, workerd, browsers): Wasm memory is little-endian everywhere, and the
+// module's behaviour does not depend on the host.
+//
+// Image layout (all integers little-endian):
+//
+//    0  magic          8 bytes  "TRIRSNAP"
+//    8  version        u32      FORMAT_VERSION
+//   12  header bytes   u32      HEADER_BYTES (where the memory starts)
+//   16  build hash     32 bytes SHA-256 of the .wasm that took it (its
+//                               "trireme.build" section, scripts/build.ts)
+//   48  LSN            u64      the last log record the image includes
+//   56  databases      u32      the engine's database count
+//   60  eviction db    u32      where random eviction looks next (engine state)
+//   64  memory bytes   u64      length of the memory copy, whole 64 KiB pages
+//   72  memory CRC     u32      CRC32C of the memory copy
+//   76  header CRC     u32      CRC32C of bytes 0..75
+//   80  memory copy
+//
+// What is refused, with a SnapshotError saying why: another magic or version,
+// an image shorter or longer than its header says, a header or memory whose
+// checksum does not match, an image taken by another build of the core (the
+// state block's layout and every data structure's are build-specific), and a
+// database count other than the one asked for.
+//
+// Taking a snapshot stops the engine for one copy of memory plus one CRC32C
+// pass over it; nothing else runs in the meantime, so the image is exactly
+// the state after the last command. In the background variant the engine
+// stops for the copy only, and the checksum is computed over the copy while
+// it serves (docs/BENCHMARKS.md has the numbers for both).
+//
+// The memory's checksum is computed by the core's crc32c (core-wasm/crc32c.ts)
+// in place, with no second copy; the header's, over 76 bytes, by a bytewise
+// CRC32C here, so that neither taking nor restoring an image writes to the
+// core's memory: a restored memory is the image, byte for byte.
+
+import { loadCore, type Core, type CoreSource } from "./core.ts";
+
+export const SNAPSHOT_MAGIC = "TRIRSNAP";
+export const SNAPSHOT_FORMAT_VERSION = 1;
+export const SNAPSHOT_HEADER_BYTES = 80;
+const BUILD_HASH_BYTES = 32;
+const BUILD_SECTION = "trireme.build";
+const WASM_PAGE_BYTES = 65536;
+// A wasm32 memory holds at most 65536 pages (4 GiB).
+const MEMORY_BYTES_MAX = 65536 * WASM_PAGE_BYTES;
+// The core's crc32c takes an i32 length: checksum memory in pieces of 1 GiB.
+const CRC_CHUNK_BYTES = 1 << 30;
+// Background checksumming stages this much per turn of the event loop into
+// its own core instance: about a millisecond of work.
+const BACKGROUND_CRC_CHUNK_BYTES = 1 << 20;
+
+const OFFSET_VERSION = 8;
+const OFFSET_HEADER_BYTES = 12;
+const OFFSET_BUILD_HASH = 16;
+const OFFSET_LSN = 48;
+const OFFSET_DATABASES = 56;
+const OFFSET_EVICTION_DB = 60;
+const OFFSET_MEMORY_BYTES = 64;
+const OFFSET_MEMORY_CRC = 72;
+const OFFSET_HEADER_CRC = 76;
+
+/** An image that cannot be restored: corrupt, truncated, or from another build. */
+export class SnapshotError extends Error {
+  override name = "SnapshotError";
+}
+
+export interface SnapshotHeader {
+  readonly version: number;
+  /** SHA-256 of the core build that took the image. */
+  readonly buildHash: Uint8Array;
+  /** The last log record the image includes (0 when none). */
+  readonly lsn: number;
+  readonly databases: number;
+  /** Engine state outside the core: the database random eviction looks at next. */
+  readonly evictionDb: number;
+  readonly memoryBytes: number;
+  readonly memoryCrc: number;
+  readonly headerCrc: number;
+}
+
+const buildHashes = new WeakMap<WebAssembly.Module, Uint8Array>();
+
+/** The build hash a module carries in its "trireme.build" custom section. */
+export function buildHashOf(module: WebAssembly.Module): Uint8Array {
+  let hash = buildHashes.get(module);
+  if (hash === undefined) {
+    const sections = WebAssembly.Module.customSections(module, BUILD_SECTION);
+    if (sections.length !== 1 || sections[0]!.byteLength !== BUILD_HASH_BYTES) {
+      throw new SnapshotError(`this core has no build hash (custom section "${BUILD_SECTION}"): build it with npm run build`);
+    }
+    hash = new Uint8Array(sections[0]!);
+    buildHashes.set(module, hash);
+  }
+  return hash;
+}
+
+/** Engine state that lives outside the core but belongs in the image. */
+export interface EngineFields {
+  readonly databases: number;
+  readonly evictionDb: number;
+}
+
+/**
+ * Copies the core's memory into a new image covering the log up to `lsn`,
+ * checksums included. Call it between commands (the engine is synchronous,
+ * so any time it is not inside one); the engine is stopped for the copy and
+ * one CRC32C pass over its memory.
+ */
+export function takeSnapshot(core: Core, lsn: number, fields: EngineFields): Uint8Array {
+  const image = copyMemory(core, lsn, fields);
+  return seal(image, memoryChecksum(core, image.length - SNAPSHOT_HEADER_BYTES));
+}
+
+/**
+ * The same image, stopping the engine only for the copy of its memory: the
+ * checksum is then computed over the copy, a piece at a time between turns
+ * of the event loop (setTimeout), by a separate instance of the core, while
+ * the engine goes on serving.
+ */
+export async function takeSnapshotInBackground(core: Core, lsn: number, fields: EngineFields): Promise<Uint8Array> {
+  const image = copyMemory(core, lsn, fields);
+  const checksummer = await loadCore(core.module);
+  let crc = 0;
+  for (let at = SNAPSHOT_HEADER_BYTES; at < image.length; at += BACKGROUND_CRC_CHUNK_BYTES) {
+    const piece = image.subarray(at, Math.min(at + BACKGROUND_CRC_CHUNK_BYTES, image.length));
+    crc = checksummer.x.crc32c(crc, checksummer.stage1(piece), piece.length) >>> 0;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return seal(image, crc);
+}
+
+/** The image with its header filled in but for the two checksums. */
+function copyMemory(core: Core, lsn: number, fields: EngineFields): Uint8Array {
+  if (!Number.isSafeInteger(lsn) || lsn < 0) throw new RangeError(`snapshot LSN must be a non-negative integer, got ${lsn}`);
+  const x = core.x;
+  if (x.ks_keylog_count() !== 0) throw new Error("snapshot inside a command: the key log is not drained");
+  const buildHash = buildHashOf(core.module);
+  const memoryBytes = x.snapshot_prepare();
+  const image = new Uint8Array(SNAPSHOT_HEADER_BYTES + memoryBytes);
+  image.set(new Uint8Array(x.memory.buffer, 0, memoryBytes), SNAPSHOT_HEADER_BYTES);
+
+  const view = new DataView(image.buffer);
+  for (let i = 0; i < SNAPSHOT_MAGIC.length; i++) image[i] = SNAPSHOT_MAGIC.charCodeAt(i);
+  view.setUint32(OFFSET_VERSION, SNAPSHOT_FORMAT_VERSION, true);
+  view.setUint32(OFFSET_HEADER_BYTES, SNAPSHOT_HEADER_BYTES, true);
+  image.set(buildHash, OFFSET_BUILD_HASH);
+  view.setBigUint64(OFFSET_LSN, BigInt(lsn), true);
+  view.setUint32(OFFSET_DATABASES, fields.databases, true);
+  view.setUint32(OFFSET_EVICTION_DB, fields.evictionDb, true);
+  view.setBigUint64(OFFSET_MEMORY_BYTES, BigInt(memoryBytes), true);
+  return image;
+}
+
+/** Writes the memory checksum, then the header's own. */
+function seal(image: Uint8Array, memoryCrc: number): Uint8Array {
+  const view = new DataView(image.buffer);
+  view.setUint32(OFFSET_MEMORY_CRC, memoryCrc, true);
+  view.setUint32(OFFSET_HEADER_CRC, crc32cBytes(image.subarray(0, OFFSET_HEADER_CRC)), true);
+  return image;
+}
+
+/**
+ * Reads and checks the header's own fields (magic, version, lengths) without
+ * a core: what a log store needs to tell images apart. The checksums and the
+ * build are checked by restoreSnapshot.
+ */
+export function readSnapshotHeader(image: Uint8Array): SnapshotHeader {
+  if (image.length < SNAPSHOT_HEADER_BYTES) {
+    throw new SnapshotError(`not a snapshot image: ${image.length} bytes is shorter than the ${SNAPSHOT_HEADER_BYTES}-byte header`);
+  }
+  for (let i = 0; i < SNAPSHOT_MAGIC.length; i++) {
+    if (image[i] !== SNAPSHOT_MAGIC.charCodeAt(i)) throw new SnapshotError("not a snapshot image: bad magic");
+  }
+  const view = new DataView(image.buffer, image.byteOffset, SNAPSHOT_HEADER_BYTES);
+  const version = view.getUint32(OFFSET_VERSION, true);
+  if (version !== SNAPSHOT_FORMAT_VERSION) {
+    throw new SnapshotError(`snapshot format version ${version} is not supported (this runtime reads version ${SNAPSHOT_FORMAT_VERSION})`);
+  }
+  const headerBytes = view.getUint32(OFFSET_HEADER_BYTES, true);
+  if (headerBytes !== SNAPSHOT_HEADER_BYTES) throw new SnapshotError(`snapshot header length ${headerBytes} is not ${SNAPSHOT_HEADER_BYTES}`);
+  const lsn = view.getBigUint64(OFFSET_LSN, true);
+  const memoryBytes = view.getBigUint64(OFFSET_MEMORY_BYTES, true);
+  if (lsn > BigInt(Number.MAX_SAFE_INTEGER)) throw new SnapshotError(`snapshot LSN ${lsn} is out of range`);
+  if (memoryBytes === 0n || memoryBytes > BigInt(MEMORY_BYTES_MAX) || memoryBytes % BigInt(WASM_PAGE_BYTES) !== 0n) {
+    throw new SnapshotError(`snapshot memory length ${memoryBytes} is not a whole number of 64 KiB pages up to 4 GiB`);
+  }
+  const expected = SNAPSHOT_HEADER_BYTES + Number(memoryBytes);
+  if (image.length !== expected) {
+    throw new SnapshotError(
+      image.length < expected
+        ? `snapshot image is truncated: ${image.length} bytes of ${expected}`
+        : `snapshot image has ${image.length - expected} bytes after its end`,
+    );
+  }
+  return {
+    version,
+    buildHash: image.slice(OFFSET_BUILD_HASH, OFFSET_BUILD_HASH + BUILD_HASH_BYTES),
+    lsn: Number(lsn),
+    databases: view.getUint32(OFFSET_DATABASES, true),
+    evictionDb: view.getUint32(OFFSET_EVICTION_DB, true),
+    memoryBytes: Number(memoryBytes),
+    memoryCrc: view.getUint32(OFFSET_MEMORY_CRC, true),
+    headerCrc: view.getUint32(OFFSET_HEADER_CRC, true),
+  };
+}
+
+/**
+ * A new core holding exactly the image's state: a fresh instance of `source`
+ * with the image written over its memory. Throws SnapshotError (and drops
+ * the instance) if the image is not one this build took, intact.
+ */
+export async function restoreSnapshot(source: CoreSource, image: Uint8Array): Promise<{ core: Core; header: SnapshotHeader }> {
+  const header = readSnapshotHeader(image);
+  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
+  if (crc32cBytes(image.subarray(0, OFFSET_HEADER_CRC)) !== header.headerCrc) {
+    throw new SnapshotError("snapshot header checksum mismatch: the header is corrupt");
+  }
+  const buildHash = buildHashOf(module);
+  if (!sameBytes(buildHash, header.buildHash)) {
+    throw new SnapshotError(
+      `snapshot was taken by another build of the core (${hex(header.buildHash)}), this is ${hex(buildHash)}`,
+    );
+  }
+  const core = await loadCore(module);
+  const memory = core.x.memory;
+  const pagesNow = memory.buffer.byteLength / WASM_PAGE_BYTES;
+  const pagesWanted = header.memoryBytes / WASM_PAGE_BYTES;
+  if (pagesWanted < pagesNow) {
+    throw new SnapshotError(`snapshot memory (${header.memoryBytes} bytes) is smaller than a fresh core's`);
+  }
+  if (pagesWanted > pagesNow) {
+    try {
+      memory.grow(pagesWanted - pagesNow);
+    } catch (error) {
+      throw new SnapshotError(`cannot grow the core's memory to the snapshot's ${header.memoryBytes} bytes: ${String(error)}`);
+    }
+  }
+  core.u8().set(image.subarray(SNAPSHOT_HEADER_BYTES));
+  if (memoryChecksum(core, header.memoryBytes) !== header.memoryCrc) {
+    throw new SnapshotError("snapshot memory checksum mismatch: the image is corrupt");
+  }
+  if (core.x.snapshot_restored() !== 1) {
+    throw new SnapshotError("snapshot memory holds no consistent core state for this build");
+  }
+  if (core.x.ks_db_count() !== header.databases) {
+    throw new SnapshotError(`snapshot header says ${header.databases} databases, its memory holds ${core.x.ks_db_count()}`);
+  }
+  return { core, header };
+}
+
+/** CRC32C of the first `bytes` of the core's memory. */
+function memoryChecksum(core: Core, bytes: number): number {
+  let crc = 0;
+  for (let at = 0; at < bytes; at += CRC_CHUNK_BYTES) {
+    crc = core.x.crc32c(crc, at, Math.min(CRC_CHUNK_BYTES, bytes - at)) >>> 0;
+  }
+  return crc;
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC32C (the core's, core-wasm/crc32c.ts), bytewise: for the header's few bytes. */
+export function crc32cBytes(bytes: Uint8Array): number {
+  if (crcTable === undefined) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function hex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes.subarray(0, 8)) s += b.toString(16).padStart(2, "0");
+  return `${s}…`;
+}
