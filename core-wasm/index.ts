@@ -149,3 +149,4 @@ export {
   set_union,
   set_diff,
 } from "./set";
+export { crc32c_update } from "./crc32c";
