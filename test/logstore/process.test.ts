@@ -184,7 +184,6 @@ describe("crashes", () => {
     let nextLsn = 1;
     let inFlight = 0;
     let stopped = false;
-    let errors = 0;
     let seed = 12345;
     const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
 
@@ -204,8 +203,6 @@ describe("crashes", () => {
           if (reply.ok) {
             for (const r of records) acked.add(r.lsn);
             pump();
-          } else {
-            errors++;
           }
         });
       }
@@ -215,9 +212,9 @@ describe("crashes", () => {
     stopped = true; // no new appends; those in flight stay in flight
     expect(inFlight).toBeGreaterThan(0); // the kill lands in the middle of the stream
     await store.kill9();
-    const ackedAtKill = new Set(acked);
+    // Every append still in flight is answered: an ack the store sent before it died, or a closed stream.
     await expect.poll(() => inFlight).toBe(0);
-    expect(errors).toBeGreaterThan(0); // appends in flight were answered with a closed stream, not an ack
+    const ackedAtKill = new Set(acked);
 
     const restarted = await start(dir);
     const records = await readAll(restarted.client);
