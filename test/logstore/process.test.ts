@@ -168,6 +168,7 @@ describe("the tail stream", () => {
     client.tail(1, { onFrames: () => {}, onEvent: (e) => events.push(e), onClose: () => { closed = true; } });
     await expect.poll(() => closed).toBe(true);
     expect(events).toEqual([expect.objectContaining({ type: "error", error: "trimmed", firstLsn: 11 })]);
+    expect(await client.listSnapshots()).toEqual([{ lsn: 10, epoch: 1, bytes: 5, crc32c: crc32c(te.encode("state")) }]);
     const snapshot = await client.getSnapshot("latest");
     expect(snapshot).not.toBeNull();
     expect(td.decode((snapshot as { data: Uint8Array }).data)).toBe("state");
