@@ -2,6 +2,7 @@
 //   unit          engine and runtime pieces, in-process on Node
 //   differential  the engine against a real redis-server started for the run
 //   server        the server process with real clients, and over the wire against redis-server
+//   logstore      the log store: CRC32C, frames, backends (one conformance suite), the process
 //   conformance-node  the engine conformance suite (test/conformance) on Node
 //   workers       the same suite inside workerd (@cloudflare/vitest-plugin)
 //   browser       the same suite in headless Chromium (esbuild bundle, playwright-core)
@@ -54,6 +55,13 @@ export default defineConfig({
           // The files share one redis-server oracle and flush it: one file at a time.
           fileParallelism: false,
           testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "logstore",
+          include: ["test/logstore/**/*.test.ts"],
+          testTimeout: 60_000,
         },
       },
       {

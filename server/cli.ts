@@ -2,6 +2,7 @@
 // trireme — the command line.
 //
 //   trireme [server] [config-file] [--port 6379] [--bind 127.0.0.1 ::1] ...
+//   trireme logstore --region NAME --data DIR --port P --token T
 //
 // Settings use redis.conf's directive names; see `trireme --help`.
 import { readFileSync } from "node:fs";
@@ -11,8 +12,10 @@ import { RespServer } from "./resp-server.ts";
 import { loadConfig, ConfigError, DEFAULT_CONFIG } from "./config.ts";
 import { startHttpApi } from "./http-server.ts";
 import { nodeAclFiles } from "./acl-file.ts";
+import { logStoreMain } from "./logstore/cli.ts";
 
 const HELP = `Usage: trireme [server] [config-file] [options]
+       trireme logstore --region NAME --data DIR --port P --token T   (see trireme logstore --help)
 
 Runs a Redis-compatible server. Options take redis.conf's directive names; the
 same settings can come from a config file or from TRIREME_<NAME> variables
@@ -46,6 +49,7 @@ same settings can come from a config file or from TRIREME_<NAME> variables
 `;
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "logstore") return logStoreMain(argv.slice(1), log);
   if (argv[0] === "server") argv = argv.slice(1);
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(HELP);

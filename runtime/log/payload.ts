@@ -1,0 +1,138 @@
+// The payload of a log record: one or more effect records (runtime/effects.ts).
+//
+// Each effect is written as a RESP array of bulk strings whose first element
+// is the database number in decimal and the rest the command's arguments:
+//
+//   *4\r\n$1\r\n0\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n     (db 0: SET k v)
+//
+// and a payload is such arrays back to back. RESP costs a few bytes per
+// argument, keeps binary values as they are, and lets anyone read a log with
+// tools that speak Redis. A payload holds several effects when they must
+// commit together: the writes of one MULTI/EXEC (or one script) are one
+// record, so recovery applies all of them or none.
+//
+// Decoding checks every length against the payload's end and rejects
+// anything else (a payload has already passed its frame's checksum, so a
+// malformed one is a bug in the writer, reported as an error, never skipped).
+
+import type { EffectRecord } from "../effects.ts";
+
+const STAR = 42;
+const DOLLAR = 36;
+const CR = 13;
+const LF = 10;
+
+function decimalBytes(n: number): number {
+  let digits = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    digits++;
+  }
+  return digits;
+}
+
+function writeDecimal(out: Uint8Array, at: number, n: number): number {
+  const digits = decimalBytes(n);
+  for (let i = digits - 1; i >= 0; i--) {
+    out[at + i] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
+}
+
+function headerBytes(n: number): number {
+  return 1 + decimalBytes(n) + 2;
+}
+
+/** Bytes the payload of `effects` takes. */
+export function effectsPayloadBytes(effects: readonly EffectRecord[]): number {
+  let total = 0;
+  for (const e of effects) {
+    total += headerBytes(e.args.length + 1);
+    const db = decimalBytes(e.db);
+    total += headerBytes(db) + db + 2;
+    for (const a of e.args) total += headerBytes(a.length) + a.length + 2;
+  }
+  return total;
+}
+
+/** The payload of one log record holding `effects` (at least one), in order. */
+export function encodeEffects(effects: readonly EffectRecord[]): Uint8Array {
+  if (effects.length === 0) throw new RangeError("a log record holds at least one effect");
+  const out = new Uint8Array(effectsPayloadBytes(effects));
+  let at = 0;
+  const header = (mark: number, n: number): void => {
+    out[at++] = mark;
+    at = writeDecimal(out, at, n);
+    out[at++] = CR;
+    out[at++] = LF;
+  };
+  for (const e of effects) {
+    if (!Number.isInteger(e.db) || e.db < 0) throw new RangeError(`bad database number ${e.db}`);
+    header(STAR, e.args.length + 1);
+    header(DOLLAR, decimalBytes(e.db));
+    at = writeDecimal(out, at, e.db);
+    out[at++] = CR;
+    out[at++] = LF;
+    for (const a of e.args) {
+      header(DOLLAR, a.length);
+      out.set(a, at);
+      at += a.length;
+      out[at++] = CR;
+      out[at++] = LF;
+    }
+  }
+  return out;
+}
+
+export class PayloadError extends Error {
+  override name = "PayloadError";
+}
+
+/** The effects of a payload written by encodeEffects. Arguments are copies. */
+export function decodeEffects(payload: Uint8Array): EffectRecord[] {
+  let at = 0;
+  const fail = (what: string): never => {
+    throw new PayloadError(`malformed log payload at byte ${at}: ${what}`);
+  };
+  const number = (mark: number): number => {
+    if (payload[at] !== mark) fail(`expected '${String.fromCharCode(mark)}'`);
+    at++;
+    let n = 0;
+    const start = at;
+    while (at < payload.length && payload[at] !== CR) {
+      const c = payload[at]!;
+      if (c < 48 || c > 57 || at - start >= 15) fail("bad length");
+      n = n * 10 + (c - 48);
+      at++;
+    }
+    if (at === start || payload[at] !== CR || payload[at + 1] !== LF) fail("bad length line");
+    at += 2;
+    return n;
+  };
+  const bulk = (): Uint8Array => {
+    const len = number(DOLLAR);
+    if (at + len + 2 > payload.length) fail("bulk string runs past the end");
+    const value = payload.slice(at, at + len);
+    at += len;
+    if (payload[at] !== CR || payload[at + 1] !== LF) fail("bulk string without CRLF");
+    at += 2;
+    return value;
+  };
+  const effects: EffectRecord[] = [];
+  while (at < payload.length) {
+    const count = number(STAR);
+    if (count < 2) fail("an effect needs a database and a command");
+    const dbText = bulk();
+    let db = 0;
+    for (const c of dbText) {
+      if (c < 48 || c > 57 || dbText.length > 9) fail("bad database number");
+      db = db * 10 + (c - 48);
+    }
+    const args: Uint8Array[] = [];
+    for (let i = 1; i < count; i++) args.push(bulk());
+    effects.push({ db, args });
+  }
+  if (effects.length === 0) fail("empty payload");
+  return effects;
+}
