@@ -48,8 +48,15 @@ import { out_reset, out_reserve, ctlSetI32 } from "./io";
 import {
   KEYLOG_NEW, ks_find, findHashed, ks_set_string, ks_delete, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
   entryType, entryStringPtr, entryStringLength, entryKeyLength, bucketSlot, LOOKUP_NOTOUCH, E_KEY,
+  ks_add_object, entryObject,
 } from "./keyspace";
-import { TYPE_STRING } from "./types";
+import { TYPE_STRING, TYPE_HASH, TYPE_ZSET } from "./types";
+import { hash_new, hash_set } from "./hash";
+import { zs_rank } from "./zset";
+
+// The hash table encoding tag (runtime/commands/collections.ts ENC_HASHTABLE).
+// @ts-ignore: decorator
+@inline const ENC_HASHTABLE: u32 = 0;
 import { hashBytes } from "./hashing";
 import {
   parseI64, formatI64, stringIncrBy,
@@ -112,6 +119,12 @@ import {
 @inline const NAME_EXISTS: u64 = 0x737473697865;
 // @ts-ignore: decorator
 @inline const NAME_DEL: u64 = 0x6c6564;
+// @ts-ignore: decorator
+@inline const NAME_HSET: u64 = 0x74657368;
+// @ts-ignore: decorator
+@inline const NAME_ZRANK: u64 = 0x6b6e61727a;
+// @ts-ignore: decorator
+@inline const NAME_ZREVRANK: u64 = 0x6b6e61727665727a;
 
 // @ts-ignore: decorator
 @inline const CMD_NONE: u32 = 0;
@@ -133,6 +146,12 @@ import {
 @inline const CMD_EXISTS: u32 = 8;
 // @ts-ignore: decorator
 @inline const CMD_DEL: u32 = 9;
+// @ts-ignore: decorator
+@inline const CMD_HSET: u32 = 10;
+// @ts-ignore: decorator
+@inline const CMD_ZRANK: u32 = 11;
+// @ts-ignore: decorator
+@inline const CMD_ZREVRANK: u32 = 12;
 
 /** The native command these arguments call, or CMD_NONE (unknown, other arity, options). */
 function nativeCommand(name: u64, count: u32): u32 {
@@ -145,12 +164,17 @@ function nativeCommand(name: u64, count: u32): u32 {
   if (name == NAME_EXISTS) return count >= 2 ? CMD_EXISTS : CMD_NONE;
   if (name == NAME_DECR) return count == 2 ? CMD_DECR : CMD_NONE;
   if (name == NAME_DECRBY) return count == 3 ? CMD_DECRBY : CMD_NONE;
+  // One field only: HSET with several pairs goes to the host.
+  if (name == NAME_HSET) return count == 4 ? CMD_HSET : CMD_NONE;
+  // Without WITHSCORE, whose reply holds a double.
+  if (name == NAME_ZRANK) return count == 3 ? CMD_ZRANK : CMD_NONE;
+  if (name == NAME_ZREVRANK) return count == 3 ? CMD_ZREVRANK : CMD_NONE;
   return CMD_NONE;
 }
 
 function isWrite(cmd: u32): bool {
   return cmd == CMD_SET || cmd == CMD_INCR || cmd == CMD_DECR || cmd == CMD_INCRBY ||
-    cmd == CMD_DECRBY || cmd == CMD_DEL;
+    cmd == CMD_DECRBY || cmd == CMD_DEL || cmd == CMD_HSET;
 }
 
 // ---- regions -------------------------------------------------------------------
@@ -471,6 +495,13 @@ function replyIncr(status: i32): void {
 }
 
 /** Runs a native command on the parsed argv; returns whether it changed data (for its effect). */
+/** The live entry of the command's key (argument 1), using the hash warmGroup computed. */
+function keyEntry(dbIndex: u32): usize {
+  return state.exec_argHashKnown
+    ? findHashed(dbIndex, argPtr(1), argLen(1), state.exec_argHash, 0)
+    : ks_find(dbIndex, argPtr(1), argLen(1), 0);
+}
+
 function runCommand(cmd: u32, dbIndex: u32): bool {
   if (cmd == CMD_GET) {
     const e = state.exec_argHashKnown
@@ -523,6 +554,34 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
       if (ks_find(dbIndex, argPtr(i), argLen(i), LOOKUP_NOTOUCH) != 0) n++;
     }
     replyInteger(n);
+    return false;
+  }
+  if (cmd == CMD_HSET) {
+    // As runtime/commands/hashes.ts: create the hash if absent, then hash_set.
+    const e = keyEntry(dbIndex);
+    let h: usize;
+    if (e == 0) {
+      h = hash_new();
+      ks_add_object(dbIndex, argPtr(1), argLen(1), TYPE_HASH, ENC_HASHTABLE, h);
+    } else if (entryType(e) != TYPE_HASH) {
+      replyText(TEXT_WRONGTYPE);
+      return false;
+    } else {
+      h = entryObject(e);
+    }
+    replyInteger(<i64>hash_set(h, argPtr(2), argLen(2), argPtr(3), argLen(3), false));
+    return true;
+  }
+  if (cmd == CMD_ZRANK || cmd == CMD_ZREVRANK) {
+    // As runtime/commands/zsets.ts's ZRANK without WITHSCORE.
+    const e = keyEntry(dbIndex);
+    if (e == 0) replyNull();
+    else if (entryType(e) != TYPE_ZSET) replyText(TEXT_WRONGTYPE);
+    else {
+      const rank = zs_rank(entryObject(e), argPtr(2), argLen(2), cmd == CMD_ZREVRANK ? 1 : 0);
+      if (rank < 0) replyNull();
+      else replyInteger(<i64>rank);
+    }
     return false;
   }
   if (cmd == CMD_DEL) {

@@ -61,7 +61,7 @@ const EXEC_TEXTS: readonly ErrorReply[] = [
  * decides, and hands back anything it does not run, so a stale entry costs
  * time, never correctness.
  */
-export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del"]);
+export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank"]);
 
 /** Encoded input above this size is run before more is encoded (bounds the input region). */
 const CHUNK_BYTES = 1 << 20;
