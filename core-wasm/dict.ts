@@ -19,7 +19,7 @@
 // contiguous run of buckets in a larger one and vice versa. Every key present
 // for the whole scan is returned at least once, through any number of resizes.
 
-import { alloc, allocZeroed, free, bytesEqual } from "./mem";
+import { alloc, allocZeroed, free, bytesEqual, blockBytes } from "./mem";
 import { randomBelow } from "./hashing";
 
 // @ts-ignore: decorator
@@ -390,4 +390,12 @@ export function dictRandomEntry(d: Dict): usize {
   let e = head;
   while (pick-- > 0) e = entryNext(e);
   return e;
+}
+
+/** Bytes of the dict's own blocks: its header and bucket arrays (not the entries), for MEMORY USAGE. */
+export function dictOverheadBytes(d: Dict): usize {
+  let total = blockBytes(changetype<usize>(d));
+  if (d.table0 != 0) total += blockBytes(d.table0);
+  if (d.table1 != 0) total += blockBytes(d.table1);
+  return total;
 }

@@ -114,3 +114,4 @@ export {
   zs_aggregate,
   zs_check,
 } from "./zset";
+export { mem_key_usage } from "./memusage";

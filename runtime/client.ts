@@ -16,6 +16,7 @@ import type { Session } from "./context.ts";
 import type { CommandDef } from "./commands/spec.ts";
 import { ErrorReply, NullArray, PushReply, QUEUED, type Reply } from "./reply.ts";
 import { lowerAscii } from "./bytes.ts";
+import { adminOf, type Admin } from "./admin/admin.ts";
 
 export interface ClientHost {
   /** Writes a reply produced outside `execute`: a pub/sub message, or the reply of a blocked command. */
@@ -61,6 +62,16 @@ export class Client {
   readonly patterns = new Set<string>();
   private blocked: BlockedCommand | null = null;
   private replied = true;
+  /** The admin state (CLIENT PAUSE, MONITOR, CLIENT LIST) of this client's engine. */
+  private readonly admin: Admin;
+  /** Full name of the last command run ("client|list"), for CLIENT LIST's cmd. */
+  lastCommand = "NULL";
+  /** CLIENT REPLY: "skip-next" while CLIENT REPLY SKIP runs, "skip" during the command after it. */
+  replyMode: "on" | "off" | "skip" | "skip-next" = "on";
+  /** CLIENT NO-EVICT (no client eviction exists here; the flag is kept and shown). */
+  noEvict = false;
+  /** A command held back by CLIENT PAUSE, run when the pause ends. */
+  private postponedArgs: Uint8Array[] | null = null;
 
   constructor(engine: Engine, host: ClientHost) {
     this.engine = engine;
@@ -68,6 +79,7 @@ export class Client {
     this.host = host;
     this.session = engine.newSession();
     this.session.client = this;
+    this.admin = adminOf(engine);
   }
 
   get subscriptionCount(): number {
@@ -75,20 +87,49 @@ export class Client {
   }
 
   get isBlocked(): boolean {
+    return this.blocked !== null || this.postponedArgs !== null;
+  }
+
+  /** Blocked by a blocking command (not by CLIENT PAUSE): CLIENT LIST's 'b'. */
+  get isBlockedOnKeys(): boolean {
     return this.blocked !== null;
+  }
+
+  get isMonitor(): boolean {
+    return this.admin.monitors.has(this);
   }
 
   /** Runs one command from this connection. */
   execute(args: Uint8Array[]): Outcome {
-    if (this.blocked !== null) throw new Error("a blocked client was given a command; the host must wait for resumed()");
+    const outcome = this.executeCommand(args);
+    if (outcome === BLOCKED) return outcome;
+    // CLIENT REPLY: OFF and SKIP swallow the reply; SKIP lasts one command.
+    const silent = this.replyMode === "off" || this.replyMode === "skip";
+    if (this.replyMode === "skip") this.replyMode = "on";
+    else if (this.replyMode === "skip-next") this.replyMode = "skip";
+    return silent ? NO_REPLY : outcome;
+  }
+
+  private executeCommand(args: Uint8Array[]): Outcome {
+    if (this.isBlocked) throw new Error("a blocked client was given a command; the host must wait for resumed()");
     const def = this.engine.resolve(args);
     if (def instanceof ErrorReply) {
       if (this.multi !== null) this.multi.failed = true;
       return def;
     }
+    this.lastCommand = def.name;
     const name = def.name.split("|")[0]!;
     if (this.session.protocol === 2 && this.subscriptionCount > 0 && !ALLOWED_WHEN_SUBSCRIBED.has(name)) {
       return new ErrorReply(`ERR Can't execute '${def.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+    }
+    if (this.multi !== null && def.flags.includes("no_multi")) {
+      this.multi.failed = true;
+      return new ErrorReply("ERR Command not allowed inside a transaction");
+    }
+    if (this.admin.mustPostpone(def, this)) {
+      this.postponedArgs = args;
+      this.admin.postpone(this);
+      return BLOCKED;
     }
     if (this.multi !== null && !NOT_QUEUED.has(name)) {
       if (def.flags.includes("denyoom") && this.engine.overMemoryLimit()) {
@@ -113,7 +154,36 @@ export class Client {
   }
 
   push(reply: PushReply | Reply): void {
+    this.deliver(reply);
+  }
+
+  /** Writes a reply outside `execute`, unless CLIENT REPLY OFF/SKIP silences this client. */
+  private deliver(reply: Reply): void {
+    if (this.replyMode === "off" || this.replyMode === "skip") return;
     this.host.deliver(reply);
+  }
+
+  /** Runs the command CLIENT PAUSE held back; called when the pause ends. */
+  resumePostponed(): void {
+    const args = this.postponedArgs;
+    if (args === null) return;
+    this.postponedArgs = null;
+    const outcome = this.execute(args);
+    if (outcome === BLOCKED) return;
+    if (outcome !== NO_REPLY) this.host.deliver(outcome);
+    this.host.resumed();
+  }
+
+  /**
+   * CLIENT UNBLOCK: ends a blocking command at once with `reply` (a timeout's
+   * null, or an error). False if the client is not blocked on keys.
+   */
+  unblockWith(reply: Reply): boolean {
+    if (this.blocked === null) return false;
+    this.unblock();
+    this.deliver(reply);
+    this.host.resumed();
+    return true;
   }
 
   // MULTI / EXEC / DISCARD / WATCH
@@ -162,7 +232,7 @@ export class Client {
       blocked.timer = setTimeout(() => {
         if (this.blocked !== blocked) return;
         this.unblock();
-        this.host.deliver(NullArray.instance);
+        this.deliver(NullArray.instance);
         this.host.resumed();
       }, timeoutMs);
     }
@@ -182,7 +252,7 @@ export class Client {
     // Nothing there, or the key now holds another type: stay blocked, as Redis does.
     if (reply === null || reply instanceof ErrorReply) return false;
     this.unblock();
-    this.host.deliver(reply);
+    this.deliver(reply);
     this.host.resumed();
     return true;
   }
@@ -211,12 +281,16 @@ export class Client {
     this.session.db = 0;
     this.session.protocol = 2;
     this.name = "";
+    this.replyMode = "on";
+    this.admin.monitors.delete(this);
   }
 
   /** The connection is gone: drop everything it held. */
   close(): void {
     this.unblock();
+    this.postponedArgs = null;
     this.reset();
+    this.admin.unregister(this);
   }
 }
 

@@ -10,6 +10,7 @@ import { Engine } from "../runtime/engine.ts";
 import { RespServer } from "./resp-server.ts";
 import { loadConfig, ConfigError, DEFAULT_CONFIG } from "./config.ts";
 import { startHttpApi } from "./http-server.ts";
+import { installAdminHost } from "./admin-host.ts";
 
 const HELP = `Usage: trireme [server] [config-file] [options]
 
@@ -46,6 +47,10 @@ async function main(argv: string[]): Promise<void> {
     maxmemoryPolicy: config.maxmemoryPolicy,
   });
   const server = new RespServer(engine, config);
+  installAdminHost(server, config, {
+    log: (level, message) => log(message, level === "warning" ? "#" : "*"),
+    exit: (code) => process.exit(code),
+  });
   const addresses = await server.listen();
   log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
   if (config.httpPort !== 0) {
@@ -54,8 +59,11 @@ async function main(argv: string[]): Promise<void> {
   }
   log("durability: none — data lives in memory only; the durable log is not built yet (see the issues)");
   const stop = (signal: string) => {
-    log(`${signal} received, shutting down`);
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    log(`Received ${signal} scheduling shutdown...`, "#");
+    server.shutdown().then(() => {
+      log("Trireme is now ready to exit, bye bye...", "#");
+      process.exit(0);
+    }, () => process.exit(1));
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
@@ -66,9 +74,10 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-function log(message: string): void {
+/** A log line in Redis's format: pid:role timestamp level message ('*' notice, '#' warning). */
+function log(message: string, level: "*" | "#" = "*"): void {
   const ts = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "");
-  process.stdout.write(`${process.pid}:M ${ts} * ${message}\n`);
+  process.stdout.write(`${process.pid}:M ${ts} ${level} ${message}\n`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

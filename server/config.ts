@@ -3,6 +3,7 @@
 // command-line flags (`--port 6380`), the way redis-server takes them.
 import { readFileSync } from "node:fs";
 import { EVICTION_POLICIES, type EvictionPolicy } from "../runtime/engine.ts";
+import { CONFIG_PARAMS } from "../runtime/admin/config-params.ts";
 
 export interface ServerConfig {
   port: number;
@@ -18,6 +19,14 @@ export interface ServerConfig {
   httpPort: number;
   /** Bearer token the HTTP API requires; unset means none (allowed only on loopback). */
   httpToken: string | undefined;
+  /** The config file the server was started with (CONFIG REWRITE writes it), if any. */
+  configFile?: string;
+  /**
+   * Other redis.conf directives given at start-up (timeout, slowlog-max-len,
+   * client-output-buffer-limit...): applied through the CONFIG registry
+   * (runtime/admin/config-params.ts), which validates them.
+   */
+  settings: Array<[string, string]>;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -32,6 +41,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   dir: "./data",
   httpPort: 7379,
   httpToken: undefined,
+  settings: [],
 };
 
 export class ConfigError extends Error {}
@@ -72,7 +82,11 @@ export function applyDirective(config: ServerConfig, name: string, values: strin
     case "dir": config.dir = value; break;
     case "http-port": config.httpPort = parseInteger(name, value, 0, 65535); break;
     case "http-token": config.httpToken = value === "" ? undefined : value; break;
-    default: throw new ConfigError(`unknown setting '${name}'`);
+    default: {
+      const known = CONFIG_PARAMS.some((p) => p.name === name || (p.aliases ?? []).includes(name));
+      if (!known) throw new ConfigError(`unknown setting '${name}'`);
+      config.settings.push([name, values.join(" ")]);
+    }
   }
 }
 
@@ -91,10 +105,11 @@ export function parseConfigFile(text: string, config: ServerConfig): void {
  * an optional config file path first, then `--name value...` flags.
  */
 export function loadConfig(argv: string[], env: Record<string, string | undefined>): ServerConfig {
-  const config: ServerConfig = { ...DEFAULT_CONFIG, bind: [...DEFAULT_CONFIG.bind] };
+  const config: ServerConfig = { ...DEFAULT_CONFIG, bind: [...DEFAULT_CONFIG.bind], settings: [] };
   let i = 0;
   if (argv[0] !== undefined && !argv[0].startsWith("--")) {
     parseConfigFile(readFileSync(argv[0], "utf8"), config);
+    config.configFile = argv[0];
     i = 1;
   }
   for (const [key, value] of Object.entries(env)) {

@@ -11,6 +11,7 @@ import { listCommands } from "./lists.ts";
 import { blockingCommands } from "./blocking.ts";
 import { commandCommands } from "./command.ts";
 import { zsetCommands } from "./zsets.ts";
+import { adminCommands } from "./admin.ts";
 
 const familyCommands: readonly CommandDef[] = [
   ...connectionCommands,
@@ -23,6 +24,7 @@ const familyCommands: readonly CommandDef[] = [
   ...blockingCommands,
   ...commandCommands,
   ...zsetCommands,
+  ...adminCommands,
 ];
 
 /**
