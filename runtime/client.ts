@@ -70,6 +70,8 @@ export class Client {
   replyMode: "on" | "off" | "skip" | "skip-next" = "on";
   /** CLIENT NO-EVICT (no client eviction exists here; the flag is kept and shown). */
   noEvict = false;
+  /** Replies to send after this command's own reply (a MONITOR client seeing its own command). */
+  private afterReply: Reply[] = [];
   /** A command held back by CLIENT PAUSE, run when the pause ends. */
   private postponedArgs: Uint8Array[] | null = null;
 
@@ -107,7 +109,16 @@ export class Client {
     const silent = this.replyMode === "off" || this.replyMode === "skip";
     if (this.replyMode === "skip") this.replyMode = "on";
     else if (this.replyMode === "skip-next") this.replyMode = "skip";
-    return silent ? NO_REPLY : outcome;
+    const reply = silent ? NO_REPLY : outcome;
+    if (this.afterReply.length === 0) return reply;
+    if (reply !== NO_REPLY) this.host.deliver(reply);
+    for (const r of this.afterReply.splice(0)) this.deliver(r);
+    return NO_REPLY;
+  }
+
+  /** Sends `reply` after the reply of the command running now (or at once between commands). */
+  pushAfterReply(reply: Reply): void {
+    this.afterReply.push(reply);
   }
 
   private executeCommand(args: Uint8Array[]): Outcome {

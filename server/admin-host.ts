@@ -60,8 +60,17 @@ export function installAdminHost(server: RespServer, config: ServerConfig, optio
   registry.define({ name: "http-port", kind: "int", default: "7379", min: 0n, max: 65535n, immutable: true });
   registry.define({ name: "http-token", kind: "string", default: "", immutable: true });
 
-  registry.bind("port", { get: () => String(config.port), set: () => "can't set immutable config" });
-  registry.bind("bind", { get: () => config.bind.join(" "), set: () => "can't set immutable config" });
+  // Moving the listeners of a running server is not supported yet: the setting is refused, not ignored.
+  const notAtRunTime = "Trireme cannot change its listening addresses while running; set it at start-up";
+  let started = false;
+  registry.bind("port", {
+    get: () => String(config.port),
+    set: (v) => { if (started) return notAtRunTime; config.port = Number(v); },
+  });
+  registry.bind("bind", {
+    get: () => config.bind.join(" "),
+    set: (v) => { if (started) return notAtRunTime; config.bind = v.split(" ").filter((a) => a.length > 0); },
+  });
   registry.bind("dir", { get: () => config.dir, set: () => "can't set protected config" });
   registry.bind("http-port", { get: () => String(config.httpPort), set: () => "can't set immutable config" });
   registry.bind("http-token", { get: () => config.httpToken ?? "", set: () => "can't set immutable config" });
@@ -85,6 +94,7 @@ export function installAdminHost(server: RespServer, config: ServerConfig, optio
     applyStartupSetting(registry, name, value);
   }
   if (save !== undefined) applyStartupSetting(registry, "save", save.join(" "));
+  started = true;
 
   admin.host = {
     log: options.log,

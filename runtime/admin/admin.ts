@@ -258,15 +258,19 @@ export class Admin {
       this.slowlog.record(micros, redacted(args), info?.addr ?? "", client?.name ?? "", now);
     }
     if (this.monitors.size > 0 && !def.flags.includes("skip_monitor") && !def.flags.includes("admin")) {
-      this.feedMonitors(session.db, info?.addr ?? "", redacted(args));
+      this.feedMonitors(session.db, info?.addr ?? "", redacted(args), client);
     }
   }
 
   /** Sends a command to every MONITOR client, in Redis's line format. */
-  feedMonitors(db: number, addr: string, args: readonly Uint8Array[]): void {
+  feedMonitors(db: number, addr: string, args: readonly Uint8Array[], from?: Client): void {
     if (this.monitors.size === 0) return;
     const line = new SimpleString(monitorLine(unixMicros(), db, addr, args));
-    for (const m of this.monitors) m.push(line);
+    // A monitor sees its own command after that command's reply, as in Redis.
+    for (const m of this.monitors) {
+      if (m === from) m.pushAfterReply(line);
+      else m.push(line);
+    }
   }
 
   /** CONFIG RESETSTAT. */

@@ -146,8 +146,9 @@ export const DEFAULT_OUTPUT_BUFFER_LIMITS = "normal 0 0 0 slave 268435456 671088
 
 export const CONFIG_PARAMS: readonly ConfigSpec[] = [
   // Network and clients (the host binds these).
-  int("port", 6379, 0n, 65535n, { immutable: true }),
-  str("bind", "127.0.0.1 ::1", { immutable: true, rewrite: (value) => [`bind ${value}`] }),
+  // Redis can move its listeners at run time; the host's binding says whether it can.
+  int("port", 6379, 0n, 65535n),
+  str("bind", "127.0.0.1 ::1", { rewrite: (value) => [`bind ${value}`] }),
   bool("protected-mode", "yes"),
   int("maxclients", 10000, 1n, UINT_MAX),
   int("timeout", 0, 0n, INT_MAX),

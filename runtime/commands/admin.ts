@@ -58,7 +58,7 @@ function configGet(ctx: CommandContext, args: Uint8Array[]): Reply {
 
 // CONFIG SET parameter value [parameter value ...]
 function configSet(ctx: CommandContext, args: Uint8Array[]): Reply {
-  if (args.length % 2 !== 0) return Errors.wrongArity("config|set");
+  if (args.length % 2 !== 0) return Errors.syntax;
   const pairs: Array<[string, string]> = [];
   for (let i = 2; i < args.length; i += 2) pairs.push([ascii(args[i]!), ascii(args[i + 1]!)]);
   const error = adminOf(ctx.engine).config.configSet(pairs);

@@ -19,11 +19,12 @@ async function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(port: number): Promise<RunningRedis> {
+/** Starts redis-server on `port`; `extraArgs` are more redis.conf flags (`--timeout 1`). */
+export async function startRedis(port: number, extraArgs: string[] = []): Promise<RunningRedis> {
   const dir = mkdtempSync(join(tmpdir(), "trireme-oracle-"));
   const child: ChildProcess = spawn("redis-server", [
     "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-    "--dir", dir, "--protected-mode", "yes",
+    "--dir", dir, "--protected-mode", "yes", ...extraArgs,
   ], { stdio: "ignore" });
   let exited = false;
   child.once("exit", () => { exited = true; });

@@ -21,9 +21,26 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startTrireme(extraArgs: string[] = []): Promise<RunningTrireme> {
+export interface StartOptions {
+  /** A config file to start from (the first argument, before the flags). */
+  configFile?: string;
+}
+
+export async function startTrireme(extraArgs: string[] = [], options: StartOptions = {}): Promise<RunningTrireme> {
+  // A random port can be taken (by another test's server or an outgoing connection): try another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnRandomPort(extraArgs, options);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes("EADDRINUSE")) throw error;
+    }
+  }
+}
+
+async function startOnRandomPort(extraArgs: string[], options: StartOptions): Promise<RunningTrireme> {
   const port = 40000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [CLI, "--port", String(port), "--bind", "127.0.0.1", ...extraArgs], {
+  const leading = options.configFile === undefined ? [] : [options.configFile];
+  const child = spawn(process.execPath, [CLI, ...leading, "--port", String(port), "--bind", "127.0.0.1", ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
