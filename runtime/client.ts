@@ -126,6 +126,9 @@ export class Client {
     const def = this.engine.resolve(args);
     if (def instanceof ErrorReply) {
       if (this.multi !== null) this.multi.failed = true;
+      // A known command called wrongly counts as rejected (INFO commandstats).
+      const known = this.engine.lookup(args);
+      if (known !== undefined) this.admin.commandStats.reject(known.name);
       return def;
     }
     this.lastCommand = def.name;
@@ -135,6 +138,7 @@ export class Client {
     }
     if (this.multi !== null && def.flags.includes("no_multi")) {
       this.multi.failed = true;
+      this.admin.commandStats.reject(def.name);
       return new ErrorReply("ERR Command not allowed inside a transaction");
     }
     if (this.admin.mustPostpone(def, this)) {

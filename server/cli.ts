@@ -28,6 +28,15 @@ same settings can come from a config file or from TRIREME_<NAME> variables
   --proto-max-bulk-len BYTES    largest bulk string (default 512mb)
   --client-query-buffer-limit BYTES   unprocessed input held per client (default 1gb)
   --dir PATH                    data folder (default ${DEFAULT_CONFIG.dir})
+  --timeout SECONDS             close clients idle this long (default 0 = never)
+  --client-output-buffer-limit CLASS HARD SOFT SECONDS
+                                reply backlog limits for normal and pubsub clients
+                                (default: pubsub 32mb 8mb 60)
+  --slowlog-log-slower-than US  log commands slower than this many microseconds (default 10000)
+  --slowlog-max-len N           entries the slow log keeps (default 128)
+  --latency-monitor-threshold MS  record latency spikes of at least this (default 0 = off)
+  --enable-debug-command no|yes|local   allow DEBUG (default no, as in Redis)
+  Any other setting CONFIG GET lists can be given the same way (--hz 20, --save "").
   --http-port N                 HTTP API port, Upstash REST compatible (default ${DEFAULT_CONFIG.httpPort}; 0 = off)
   --http-token TOKEN            bearer token the HTTP API requires (required when bound beyond loopback)
   --help                        this text

@@ -118,9 +118,9 @@ export class CommandStats {
     s.calls++;
     s.micros += durationMicros;
     if (failed) s.failedCalls++;
+    // The first bucket whose bound (1024 * 2^k ns) is at least the duration.
     const ns = durationMicros * 1000;
-    let k = 0;
-    while (k < HISTOGRAM_BUCKETS - 1 && 1024 * 2 ** k < ns) k++;
+    const k = ns <= 1024 ? 0 : Math.min(HISTOGRAM_BUCKETS - 1, Math.ceil(Math.log2(ns / 1024)));
     s.histogram[k]!++;
   }
 

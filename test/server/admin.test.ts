@@ -153,6 +153,25 @@ describe("CONFIG", () => {
     w.close();
   });
 
+  it("RESETSTAT clears the command statistics INFO commandstats shows, in Redis's format", async () => {
+    async function stats(port: number): Promise<string[]> {
+      const c = await RespClient.connect(port);
+      await c.send("CONFIG", "RESETSTAT");
+      await c.send("SET", "stat:k", "1");
+      await c.send("SET", "stat:k", "2");
+      await c.send("GET", "stat:k");
+      await c.send("INCR", "stat:nope", "x");
+      await c.send("DEL", "stat:k");
+      const info = plain((await c.send("INFO", "commandstats")).value) as string;
+      c.close();
+      return info.split("\r\n").filter((l) => l.startsWith("cmdstat_")).map((l) =>
+        l.replace(/usec=\d+,usec_per_call=\d+\.\d\d/, "usec=N,usec_per_call=N.NN")).sort();
+    }
+    const [t, r] = await Promise.all([stats(trireme.port), stats(redis.port)]);
+    expect(t).toEqual(r);
+    expect(t).toContain("cmdstat_set:calls=2,usec=N,usec_per_call=N.NN,rejected_calls=0,failed_calls=0");
+  });
+
   it("maxmemory set at run time takes effect at once", async () => {
     const c = await RespClient.connect(trireme.port);
     await c.send("FLUSHALL");
