@@ -23,7 +23,7 @@
 // contiguous run of buckets in a larger one and vice versa. Every key present
 // for the whole scan is returned at least once, through any number of resizes.
 
-import { alloc, allocZeroed, free, bytesEqual } from "./mem";
+import { alloc, allocZeroed, free, bytesEqual, blockBytes } from "./mem";
 import { randomBelow } from "./hashing";
 import { state } from "./state";
 
@@ -404,4 +404,12 @@ export function dictRandomEntry(d: Dict): usize {
 export function dictBucketSlot(d: Dict, hash: u32): usize {
   if (d.size0 == 0) return 0;
   return d.table0 + (<usize>(hash & (d.size0 - 1)) << 2);
+}
+
+/** Bytes of the dict's own blocks: its header and bucket arrays (not the entries), for MEMORY USAGE. */
+export function dictOverheadBytes(d: Dict): usize {
+  let total = blockBytes(changetype<usize>(d));
+  if (d.table0 != 0) total += blockBytes(d.table0);
+  if (d.table1 != 0) total += blockBytes(d.table1);
+  return total;
 }

@@ -154,3 +154,4 @@ export { exec_in, exec_run, exec_argv, exec_host, exec_fx_ptr, exec_fx_len, exec
 export { state_ptr, state_bytes, snapshot_prepare, snapshot_restored } from "./state";
 export { crc32c } from "./crc32c";
 export { random_f64 } from "./hashing";
+export { mem_key_usage } from "./memusage";

@@ -68,10 +68,11 @@
 // three behaviours while it is set. The linear scans are bounded by the 128
 // entries. OBJECT ENCODING still says "skiplist": that is what we store.
 
-import { alloc, free, bytesCompare } from "./mem";
+import { alloc, free, bytesCompare, blockBytes } from "./mem";
 import {
   Dict, dictNew, dictFind, dictPeek, dictInsert, dictUnlinkEntry, dictSize, dictFreeTables,
   dictScanStep, dictCollectAll, entryVecReset, entryVecLen, entryVecGet, ENTRY_HASH, ENTRY_KEYLEN,
+  dictOverheadBytes,
 } from "./dict";
 import { hashBytes, randomU64 } from "./hashing";
 import { out_reset, out_reserve, ctlSetF64, ctlSetI32 } from "./io";
@@ -1019,4 +1020,26 @@ export function zs_check(zsp: usize): i32 {
     }
   }
   return 1;
+}
+
+/**
+ * Bytes of memory a sorted set holds, for MEMORY USAGE: its header, its
+ * dict's bucket arrays, the skiplist header node, and its nodes. With
+ * `samples` > 0 and more nodes than that, the first `samples` nodes are
+ * measured and their average counted for every node, as Redis samples.
+ */
+export function zsetBytes(zs: ZSet, samples: u32): usize {
+  let total = blockBytes(changetype<usize>(zs)) + dictOverheadBytes(zs.dict);
+  total += blockBytes(zs.header - <usize>nodeLevels(zs.header) * LEVEL_BYTES);
+  let seen: u32 = 0;
+  let nodeBytes: usize = 0;
+  let n = fwd(zs.header, 0);
+  while (n != 0 && (samples == 0 || seen < samples)) {
+    nodeBytes += blockBytes(n - <usize>nodeLevels(n) * LEVEL_BYTES);
+    seen++;
+    n = fwd(n, 0);
+  }
+  if (seen == 0) return total;
+  if (seen < zs.length) nodeBytes = <usize>(<f64>nodeBytes / <f64>seen * <f64>zs.length);
+  return total + nodeBytes;
 }

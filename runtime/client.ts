@@ -17,6 +17,7 @@ import type { CommandDef } from "./commands/spec.ts";
 import { ErrorReply, NullArray, PushReply, QUEUED, type Reply } from "./reply.ts";
 import { lowerAscii } from "./bytes.ts";
 import { checkCommand, latin1, NOAUTH, DENIED_CMD, DENIED_KEY, DENIED_CHANNEL, type AclUser, type AclRefusal } from "./acl.ts";
+import { adminOf, type Admin } from "./admin/admin.ts";
 
 export interface ClientHost {
   /** Writes a reply produced outside `execute`: a pub/sub message, or the reply of a blocked command. */
@@ -74,6 +75,18 @@ export class Client {
    * Redis; otherwise only AUTH, HELLO, QUIT and RESET run until it logs in.
    */
   authenticated: boolean;
+  /** The admin state (CLIENT PAUSE, MONITOR, CLIENT LIST) of this client's engine. */
+  private readonly admin: Admin;
+  /** Full name of the last command run ("client|list"), for CLIENT LIST's cmd. */
+  lastCommand = "NULL";
+  /** CLIENT REPLY: "skip-next" while CLIENT REPLY SKIP runs, "skip" during the command after it. */
+  replyMode: "on" | "off" | "skip" | "skip-next" = "on";
+  /** CLIENT NO-EVICT (no client eviction exists here; the flag is kept and shown). */
+  noEvict = false;
+  /** Replies to send after this command's own reply (a MONITOR client seeing its own command). */
+  private afterReply: Reply[] = [];
+  /** A command held back by CLIENT PAUSE, run when the pause ends. */
+  private postponedArgs: Uint8Array[] | null = null;
 
   constructor(engine: Engine, host: ClientHost) {
     this.engine = engine;
@@ -83,6 +96,7 @@ export class Client {
     this.session.client = this;
     this.user = engine.acl.defaultUser;
     this.authenticated = engine.acl.defaultAuthenticated;
+    this.admin = adminOf(engine);
   }
 
   get subscriptionCount(): number {
@@ -90,28 +104,76 @@ export class Client {
   }
 
   /**
-   * No transaction, subscription or block in progress: a command may then
-   * run straight in the core (the native batch path) with the same result
-   * as through execute().
+   * Nothing that execute() would do besides running the command: no
+   * transaction, subscription, block, pause, reply mode, MONITOR watching or
+   * ACL restriction. A command may then run straight in the core (the
+   * native batch path) with the same result as through execute().
    */
   get plain(): boolean {
-    return this.multi === null && this.subscriptionCount === 0 && this.blocked === null;
+    return this.multi === null && this.subscriptionCount === 0 && this.blocked === null &&
+      this.postponedArgs === null && this.replyMode === "on" && this.afterReply.length === 0 &&
+      this.authenticated && this.user.unrestricted &&
+      this.admin.monitors.size === 0 && !this.admin.clientsPaused;
   }
 
   get isBlocked(): boolean {
+    return this.blocked !== null || this.postponedArgs !== null;
+  }
+
+  /** Blocked by a blocking command (not by CLIENT PAUSE): CLIENT LIST's 'b'. */
+  get isBlockedOnKeys(): boolean {
     return this.blocked !== null;
+  }
+
+  get isMonitor(): boolean {
+    return this.admin.monitors.has(this);
   }
 
   /** Runs one command from this connection. */
   execute(args: Uint8Array[]): Outcome {
-    if (this.blocked !== null) throw new Error("a blocked client was given a command; the host must wait for resumed()");
+    const outcome = this.executeCommand(args);
+    if (outcome === BLOCKED) return outcome;
+    // CLIENT REPLY: OFF and SKIP swallow the reply; SKIP lasts one command.
+    const silent = this.replyMode === "off" || this.replyMode === "skip";
+    if (this.replyMode === "skip") this.replyMode = "on";
+    else if (this.replyMode === "skip-next") this.replyMode = "skip";
+    const reply = silent ? NO_REPLY : outcome;
+    if (this.afterReply.length === 0) return reply;
+    if (reply !== NO_REPLY) this.host.deliver(reply);
+    for (const r of this.afterReply.splice(0)) this.deliver(r);
+    return NO_REPLY;
+  }
+
+  /** Sends `reply` after the reply of the command running now (or at once between commands). */
+  pushAfterReply(reply: Reply): void {
+    this.afterReply.push(reply);
+  }
+
+  private executeCommand(args: Uint8Array[]): Outcome {
+    if (this.isBlocked) throw new Error("a blocked client was given a command; the host must wait for resumed()");
     const def = this.engine.resolve(args);
-    if (def instanceof ErrorReply) return this.reject(args, def);
+    if (def instanceof ErrorReply) {
+      // A known command called wrongly counts as rejected (INFO commandstats).
+      const known = this.engine.lookup(args);
+      if (known !== undefined) this.admin.commandStats.reject(known.name);
+      return this.reject(args, def);
+    }
+    this.lastCommand = def.name;
     const refusal = this.admit(def, args);
     if (refusal !== null) return this.reject(args, refusal);
     const name = def.name.split("|")[0]!;
     if (this.session.protocol === 2 && this.subscriptionCount > 0 && !ALLOWED_WHEN_SUBSCRIBED.has(name)) {
       return new ErrorReply(`ERR Can't execute '${def.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+    }
+    if (this.multi !== null && def.flags.includes("no_multi")) {
+      this.multi.failed = true;
+      this.admin.commandStats.reject(def.name);
+      return new ErrorReply("ERR Command not allowed inside a transaction");
+    }
+    if (this.admin.mustPostpone(def, this)) {
+      this.postponedArgs = args;
+      this.admin.postpone(this);
+      return BLOCKED;
     }
     if (this.multi !== null && !NOT_QUEUED.has(name)) {
       if (def.flags.includes("denyoom") && this.engine.overMemoryLimit()) {
@@ -219,7 +281,36 @@ export class Client {
   }
 
   push(reply: PushReply | Reply): void {
+    this.deliver(reply);
+  }
+
+  /** Writes a reply outside `execute`, unless CLIENT REPLY OFF/SKIP silences this client. */
+  private deliver(reply: Reply): void {
+    if (this.replyMode === "off" || this.replyMode === "skip") return;
     this.host.deliver(reply);
+  }
+
+  /** Runs the command CLIENT PAUSE held back; called when the pause ends. */
+  resumePostponed(): void {
+    const args = this.postponedArgs;
+    if (args === null) return;
+    this.postponedArgs = null;
+    const outcome = this.execute(args);
+    if (outcome === BLOCKED) return;
+    if (outcome !== NO_REPLY) this.host.deliver(outcome);
+    this.host.resumed();
+  }
+
+  /**
+   * CLIENT UNBLOCK: ends a blocking command at once with `reply` (a timeout's
+   * null, or an error). False if the client is not blocked on keys.
+   */
+  unblockWith(reply: Reply): boolean {
+    if (this.blocked === null) return false;
+    this.unblock();
+    this.deliver(reply);
+    this.host.resumed();
+    return true;
   }
 
   // MULTI / EXEC / DISCARD / WATCH
@@ -268,7 +359,7 @@ export class Client {
       blocked.timer = setTimeout(() => {
         if (this.blocked !== blocked) return;
         this.unblock();
-        this.host.deliver(NullArray.instance);
+        this.deliver(NullArray.instance);
         this.host.resumed();
       }, timeoutMs);
     }
@@ -288,7 +379,7 @@ export class Client {
     // Nothing there, or the key now holds another type: stay blocked, as Redis does.
     if (reply === null || reply instanceof ErrorReply) return false;
     this.unblock();
-    this.host.deliver(reply);
+    this.deliver(reply);
     this.host.resumed();
     return true;
   }
@@ -320,12 +411,16 @@ export class Client {
     this.engine.acl.track(this, this.user, this.engine.acl.defaultUser);
     this.user = this.engine.acl.defaultUser;
     this.authenticated = this.engine.acl.defaultAuthenticated;
+    this.replyMode = "on";
+    this.admin.monitors.delete(this);
   }
 
   /** The connection is gone: drop everything it held. */
   close(): void {
     this.unblock();
+    this.postponedArgs = null;
     this.reset();
+    this.admin.unregister(this);
   }
 }
 

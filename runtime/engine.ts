@@ -58,6 +58,9 @@ export interface EffectObserver {
   observe(record: EffectRecord): void;
 }
 
+/** Something that wants to see every command run, with its reply and duration (SLOWLOG, MONITOR, stats). */
+export type CommandObserver = (session: Session, def: CommandDef, args: readonly Uint8Array[], reply: Reply, micros: number) => void;
+
 const DEFAULT_DATABASES = 16;
 const ACTIVE_EXPIRE_SAMPLES = 20;
 // Keep going in a database while more than 10% of the keys looked at were
@@ -81,6 +84,9 @@ export class Engine {
   onEffect: ((record: EffectRecord) => void) | undefined;
   /** Observers of effects, called after onEffect (see runtime/hub.ts). */
   readonly observers: EffectObserver[] = [];
+  /** Observers of commands (runtime/admin/admin.ts); not called while replaying the log. */
+  readonly commandObservers: CommandObserver[] = [];
+  private replaying = false;
   /**
    * Counters for INFO: keys deleted because their time was up (lazily or by
    * active expiry) and keys deleted to make room under maxmemory are counted
@@ -295,10 +301,16 @@ export class Engine {
       return Errors.oom;
     }
     const ctx = new CommandContext(this, this.core, session, now, def.name);
+    const timed = this.commandObservers.length > 0 && !this.replaying;
+    const started = timed ? performance.now() : 0;
     const reply = def.handler(ctx, args);
     this.drainKeyLog();
     if ((this.notifyActive & NotifyClass.keyMiss) !== 0) this.publishKeyMisses(ctx, def, args, reply);
     for (const record of ctx.effects(args)) this.emit(record);
+    if (timed) {
+      const micros = Math.floor((performance.now() - started) * 1000);
+      for (const observe of this.commandObservers) observe(session, def, args, reply, micros);
+    }
     return reply;
   }
 
@@ -350,9 +362,11 @@ export class Engine {
   apply(record: EffectRecord): Reply {
     const session: Session = { db: record.db, protocol: 2 };
     this.core.x.ks_set_replaying(1);
+    this.replaying = true;
     try {
       return this.execute(session, record.args as Uint8Array[]);
     } finally {
+      this.replaying = false;
       this.core.x.ks_set_replaying(0);
     }
   }

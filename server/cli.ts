@@ -13,6 +13,7 @@ import { loadConfig, ConfigError, DEFAULT_CONFIG } from "./config.ts";
 import { startHttpApi } from "./http-server.ts";
 import { nodeAclFiles } from "./acl-file.ts";
 import { logStoreMain } from "./logstore/cli.ts";
+import { installAdminHost } from "./admin-host.ts";
 
 const HELP = `Usage: trireme [server] [config-file] [options]
        trireme logstore --region NAME --data DIR --port P --token T   (see trireme logstore --help)
@@ -31,6 +32,15 @@ same settings can come from a config file or from TRIREME_<NAME> variables
   --proto-max-bulk-len BYTES    largest bulk string (default 512mb)
   --client-query-buffer-limit BYTES   unprocessed input held per client (default 1gb)
   --dir PATH                    data folder (default ${DEFAULT_CONFIG.dir})
+  --timeout SECONDS             close clients idle this long (default 0 = never)
+  --client-output-buffer-limit CLASS HARD SOFT SECONDS
+                                reply backlog limits for normal and pubsub clients
+                                (default: pubsub 32mb 8mb 60)
+  --slowlog-log-slower-than US  log commands slower than this many microseconds (default 10000)
+  --slowlog-max-len N           entries the slow log keeps (default 128)
+  --latency-monitor-threshold MS  record latency spikes of at least this (default 0 = off)
+  --enable-debug-command no|yes|local   allow DEBUG (default no, as in Redis)
+  Any other setting CONFIG GET lists can be given the same way (--hz 20, --save "").
   --http-port N                 HTTP API port, Upstash REST compatible (default ${DEFAULT_CONFIG.httpPort}; 0 = off)
   --http-token TOKEN            bearer token the HTTP API requires (required when bound beyond loopback)
   --requirepass PASSWORD        password of the default user (AUTH PASSWORD); default none
@@ -70,6 +80,10 @@ async function main(argv: string[]): Promise<void> {
   const aclError = engine.acl.loadAtStartup(config.users);
   if (aclError !== null) throw new ConfigError(aclError);
   const server = new RespServer(engine, config);
+  installAdminHost(server, config, {
+    log: (level, message) => log(message, level === "warning" ? "#" : "*"),
+    exit: (code) => process.exit(code),
+  });
   const addresses = await server.listen();
   log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
   if (config.httpPort !== 0) {
@@ -78,8 +92,11 @@ async function main(argv: string[]): Promise<void> {
   }
   log("durability: none — data lives in memory only; the durable log is not built yet (see the issues)");
   const stop = (signal: string) => {
-    log(`${signal} received, shutting down`);
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    log(`Received ${signal} scheduling shutdown...`, "#");
+    server.shutdown().then(() => {
+      log("Trireme is now ready to exit, bye bye...", "#");
+      process.exit(0);
+    }, () => process.exit(1));
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
@@ -90,9 +107,10 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-function log(message: string): void {
+/** A log line in Redis's format: pid:role timestamp level message ('*' notice, '#' warning). */
+function log(message: string, level: "*" | "#" = "*"): void {
   const ts = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "");
-  process.stdout.write(`${process.pid}:M ${ts} * ${message}\n`);
+  process.stdout.write(`${process.pid}:M ${ts} ${level} ${message}\n`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { EVICTION_POLICIES, type EvictionPolicy } from "../runtime/engine.ts";
 import { NOTIFY_CLASS_CHARS, parseNotifyFlags } from "../runtime/notify.ts";
+import { CONFIG_PARAMS } from "../runtime/admin/config-params.ts";
 
 export interface ServerConfig {
   port: number;
@@ -39,6 +40,14 @@ export interface ServerConfig {
   tlsCaCertFile: string | undefined;
   /** Whether TLS clients must present a certificate signed by the CA: yes (Redis's default), no, optional. */
   tlsAuthClients: TlsAuthClients;
+  /** The config file the server was started with (CONFIG REWRITE writes it), if any. */
+  configFile?: string;
+  /**
+   * Other redis.conf directives given at start-up (timeout, slowlog-max-len,
+   * client-output-buffer-limit...): applied through the CONFIG registry
+   * (runtime/admin/config-params.ts), which validates them.
+   */
+  settings: Array<[string, string]>;
 }
 
 export type TlsAuthClients = "yes" | "no" | "optional";
@@ -66,6 +75,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   tlsKeyFile: undefined,
   tlsCaCertFile: undefined,
   tlsAuthClients: "yes",
+  settings: [],
 };
 
 export class ConfigError extends Error {}
@@ -133,7 +143,11 @@ export function applyDirective(config: ServerConfig, name: string, values: strin
       config.tlsAuthClients = v;
       break;
     }
-    default: throw new ConfigError(`unknown setting '${name}'`);
+    default: {
+      const known = CONFIG_PARAMS.some((p) => p.name === name || (p.aliases ?? []).includes(name));
+      if (!known) throw new ConfigError(`unknown setting '${name}'`);
+      config.settings.push([name, values.join(" ")]);
+    }
   }
 }
 
@@ -152,10 +166,11 @@ export function parseConfigFile(text: string, config: ServerConfig): void {
  * an optional config file path first, then `--name value...` flags.
  */
 export function loadConfig(argv: string[], env: Record<string, string | undefined>): ServerConfig {
-  const config: ServerConfig = { ...DEFAULT_CONFIG, bind: [...DEFAULT_CONFIG.bind], users: [] };
+  const config: ServerConfig = { ...DEFAULT_CONFIG, bind: [...DEFAULT_CONFIG.bind], users: [], settings: [] };
   let i = 0;
   if (argv[0] !== undefined && !argv[0].startsWith("--")) {
     parseConfigFile(readFileSync(argv[0], "utf8"), config);
+    config.configFile = argv[0];
     i = 1;
   }
   for (const [key, value] of Object.entries(env)) {

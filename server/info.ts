@@ -2,6 +2,7 @@
 // Redis's `field:value` lines, so tools that read INFO (ioredis's ready
 // check, redis-cli --stat, monitoring agents) understand it.
 import type { Engine } from "../runtime/engine.ts";
+import { adminOf } from "../runtime/admin/admin.ts";
 
 export interface InfoSources {
   engine: Engine;
@@ -16,8 +17,9 @@ export interface InfoSources {
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
 
 export function renderInfo(src: InfoSources, requested: string[]): string {
-  const wanted = requested.length === 0 || requested.includes("default") || requested.includes("all") || requested.includes("everything")
-    ? DEFAULT_SECTIONS
+  const all = requested.includes("all") || requested.includes("everything");
+  const wanted = requested.length === 0 || requested.includes("default") || all
+    ? (all ? [...DEFAULT_SECTIONS.slice(0, -1), "commandstats", "keyspace"] : DEFAULT_SECTIONS)
     : requested;
   const blocks: string[] = [];
   for (const section of wanted) {
@@ -55,6 +57,16 @@ function sectionLines(src: InfoSources, section: string): string[] | null {
         `total_connections_received:${src.totalConnections}`, `total_commands_processed:${engine.stats.commands}`,
         `expired_keys:${engine.stats.expiredKeys}`, `evicted_keys:${engine.stats.evictedKeys}`,
       ];
+    case "commandstats": {
+      // Redis's format: cmdstat_<name>:calls=N,usec=N,usec_per_call=N.NN,rejected_calls=N,failed_calls=N
+      const lines: string[] = [];
+      for (const [name, st] of adminOf(engine).commandStats.entries()) {
+        const perCall = st.calls === 0 ? 0 : st.micros / st.calls;
+        lines.push(`cmdstat_${name}:calls=${st.calls},usec=${st.micros},usec_per_call=${perCall.toFixed(2)},` +
+          `rejected_calls=${st.rejectedCalls},failed_calls=${st.failedCalls}`);
+      }
+      return lines;
+    }
     case "replication":
       return ["role:master", "connected_slaves:0"];
     case "cpu": {

@@ -26,11 +26,18 @@ import { ConfigError, type ServerConfig } from "./config.ts";
 import { renderInfo } from "./info.ts";
 import { REDIS_VERSION } from "../runtime/commands/security.ts";
 import { PROTECTED_MODE_DENIED, protectedModeRefuses } from "./protected-mode.ts";
+import { adminOf, type Admin, type ConnectionInfo } from "../runtime/admin/admin.ts";
+import type { RequestLimits } from "../runtime/resp-request.ts";
+import { clientInfoLine } from "../runtime/commands/admin.ts";
 
 export const SERVER_VERSION = REDIS_VERSION;
 const ACTIVE_EXPIRE_INTERVAL_MS = 100;
+/** How often idle clients and soft output-buffer limits are checked (Redis's clientsCron runs at hz). */
+const CLIENTS_CRON_INTERVAL_MS = 100;
+/** How long a graceful shutdown waits for peers to take their last replies. */
+const SHUTDOWN_DRAIN_MS_MAX = 2000;
 
-class Connection {
+class Connection implements ConnectionInfo {
   readonly client: Client;
   closing = false;
   /** True while a chunk of input is being run; replies are then flushed once at the end. */
@@ -42,12 +49,31 @@ class Connection {
   readonly createdAt = Date.now();
   /** This connection as a CLIENT LIST line (set by the server). */
   describeLine: () => string = () => "";
+  lastInteraction = Date.now();
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+  readonly isLocal: boolean;
+  /** When the output buffer went over its soft limit (0: it is under). */
+  softLimitSince = 0;
+  private readonly limitExceeded: (c: Connection) => void;
 
-  constructor(engine: Engine, socket: Socket, config: ServerConfig, process: (c: Connection) => void) {
+  constructor(
+    engine: Engine, socket: Socket, limits: RequestLimits, process: (c: Connection) => void,
+    limitExceeded: (c: Connection) => void,
+  ) {
     this.socket = socket;
+    this.limitExceeded = limitExceeded;
+    this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.laddr = `${socket.localAddress}:${socket.localPort}`;
+    this.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    const remote = socket.remoteAddress ?? "";
+    this.isLocal = remote === "::1" || remote.startsWith("127.") || remote.startsWith("::ffff:127.");
     this.client = new Client(engine, {
       deliver: (reply) => {
+        if (this.closing) return;
         this.writer.write(reply, this.client.session.protocol);
+        if (this.outputBufferBytes() > 0) this.limitExceeded(this);
         this.scheduleFlush();
       },
       resumed: () => queueMicrotask(() => process(this)),
@@ -58,13 +84,27 @@ class Connection {
       },
       describe: () => this.describeLine(),
     });
-    this.parser = new RequestParser({
-      maxBulkBytes: config.protoMaxBulkLen,
-      maxArgs: 2147483647,
-      maxInlineBytes: 64 * 1024,
-      maxQueryBufferBytes: config.clientQueryBufferLimit,
-    });
+    this.parser = new RequestParser(limits);
     this.parser.authRequired = () => this.client.needsAuth;
+  }
+
+  queryBufferBytes(): number {
+    return this.parser.buffered;
+  }
+
+  /** Reply bytes not yet taken by the peer: in our writer and in the socket's queue. */
+  outputBufferBytes(): number {
+    return this.writer.length + this.socket.writableLength;
+  }
+
+  kill(afterReply: boolean): void {
+    if (afterReply) {
+      this.closing = true;
+      if (!this.processing) this.flush();
+    } else {
+      this.closing = true;
+      this.socket.destroy();
+    }
   }
 
   get id(): number {
@@ -87,7 +127,11 @@ class Connection {
   flush(): void {
     if (this.writer.length > 0 && !this.socket.destroyed) {
       const flushed = this.socket.write(this.writer.take());
-      if (!flushed) this.socket.pause();
+      this.lastInteraction = Date.now();
+      if (!flushed) {
+        this.socket.pause();
+        this.limitExceeded(this);
+      }
     }
     if (this.closing) this.socket.end();
   }
@@ -99,12 +143,24 @@ export class RespServer {
   private readonly servers: Server[] = [];
   private readonly connections = new Map<number, Connection>();
   private expireTimer: ReturnType<typeof setInterval> | undefined;
+  private clientsTimer: ReturnType<typeof setInterval> | undefined;
   private totalConnections = 0;
   readonly startedAt = Date.now();
+  readonly admin: Admin;
+  /** Shared by every connection's parser, so CONFIG SET of the limits reaches existing clients. */
+  readonly requestLimits: RequestLimits;
+  private shuttingDown = false;
 
   constructor(engine: Engine, config: ServerConfig) {
     this.engine = engine;
     this.config = config;
+    this.admin = adminOf(engine);
+    this.requestLimits = {
+      maxBulkBytes: config.protoMaxBulkLen,
+      maxArgs: 2147483647,
+      maxInlineBytes: 64 * 1024,
+      maxQueryBufferBytes: config.clientQueryBufferLimit,
+    };
   }
 
   /**
@@ -128,7 +184,11 @@ export class RespServer {
         return server;
       });
     }
-    this.expireTimer = setInterval(() => this.engine.activeExpire(1), ACTIVE_EXPIRE_INTERVAL_MS);
+    this.expireTimer = setInterval(() => {
+      // Keys do not expire on their own while clients are paused, as in Redis.
+      if (this.admin.activeExpireEnabled && !this.admin.writesPaused) this.engine.activeExpire(1);
+    }, ACTIVE_EXPIRE_INTERVAL_MS);
+    this.clientsTimer = setInterval(() => this.clientsCron(), CLIENTS_CRON_INTERVAL_MS);
     return bound;
   }
 
@@ -192,12 +252,82 @@ export class RespServer {
 
   async close(): Promise<void> {
     clearInterval(this.expireTimer);
+    clearInterval(this.clientsTimer);
     for (const c of this.connections.values()) c.socket.destroy();
     await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
   }
 
+  /**
+   * Graceful shutdown: stop listening, let every connection finish the
+   * replies it has (within SHUTDOWN_DRAIN_MS_MAX), then close them all.
+   */
+  async shutdown(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    clearInterval(this.expireTimer);
+    clearInterval(this.clientsTimer);
+    const listenersClosed = Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));
+    const closed = [...this.connections.values()].map((c) => new Promise<void>((resolve) => {
+      if (c.socket.destroyed) return resolve();
+      c.socket.once("close", () => resolve());
+      c.closing = true;
+      if (!c.processing) c.flush();
+    }));
+    const drained = Promise.all(closed);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, SHUTDOWN_DRAIN_MS_MAX); });
+    await Promise.race([drained, timeout]);
+    clearTimeout(timer);
+    for (const c of this.connections.values()) c.socket.destroy();
+    await listenersClosed;
+  }
+
+  /** Output buffer limits (client-output-buffer-limit), checked whenever replies pile up. */
+  private checkOutputLimits(conn: Connection): void {
+    if (conn.closing) return;
+    const limits = this.admin.outputBufferLimits[conn.client.subscriptionCount > 0 ? "pubsub" : "normal"];
+    const used = conn.outputBufferBytes();
+    const now = Date.now();
+    let over = limits.hardBytes > 0 && used >= limits.hardBytes;
+    if (limits.softBytes > 0 && used >= limits.softBytes) {
+      if (conn.softLimitSince === 0) conn.softLimitSince = now;
+      else if (now - conn.softLimitSince >= limits.softSeconds * 1000) over = true;
+    } else {
+      conn.softLimitSince = 0;
+    }
+    if (!over) return;
+    this.admin.stats.clientsClosedForOutputLimit++;
+    this.admin.log("warning", `Client ${clientInfoLine(this.admin, conn.client, now)} scheduled to be closed ASAP for overcoming of output buffer limits.`);
+    conn.closing = true;
+    conn.writer.take();
+    conn.socket.destroy();
+  }
+
+  /** Closes idle clients (timeout) and re-checks soft output limits, like Redis's clientsCron. */
+  private clientsCron(): void {
+    const timeoutMs = this.admin.config.number("timeout") * 1000;
+    const now = Date.now();
+    for (const c of this.connections.values()) {
+      if (c.softLimitSince !== 0) this.checkOutputLimits(c);
+      if (timeoutMs <= 0 || c.closing) continue;
+      const client = c.client;
+      // Subscribers, MONITOR clients and blocked clients may stay quiet, as in Redis.
+      if (client.subscriptionCount > 0 || client.isMonitor || client.isBlocked) continue;
+      if (now - c.lastInteraction > timeoutMs) {
+        this.admin.log("notice", "Closing idle client");
+        c.closing = true;
+        c.socket.destroy();
+      }
+    }
+  }
+
+  get connectedClients(): number {
+    return this.connections.size;
+  }
+
   private accept(socket: Socket): void {
-    if (this.connections.size >= this.config.maxclients) {
+    if (this.connections.size >= this.config.maxclients || this.shuttingDown) {
+      this.admin.stats.rejectedConnections++;
       socket.end("-ERR max number of clients reached\r\n");
       return;
     }
@@ -212,9 +342,10 @@ export class RespServer {
     }
     socket.setNoDelay(true);
     this.totalConnections++;
-    const conn = new Connection(this.engine, socket, this.config, (c) => this.process(c));
-    conn.describeLine = () => this.clientLine(conn);
+    const conn = new Connection(this.engine, socket, this.requestLimits, (c) => this.process(c), (c) => this.checkOutputLimits(c));
+    conn.describeLine = () => clientInfoLine(this.admin, conn.client, Date.now());
     this.connections.set(conn.id, conn);
+    this.admin.register(conn.client, conn);
     socket.on("data", (chunk: Buffer) => this.onData(conn, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     socket.on("drain", () => socket.resume());
     socket.on("error", () => socket.destroy());
@@ -226,6 +357,7 @@ export class RespServer {
 
   private onData(conn: Connection, chunk: Uint8Array): void {
     if (conn.closing) return;
+    conn.lastInteraction = Date.now();
     try {
       conn.parser.feed(chunk);
     } catch (error) {
@@ -267,8 +399,6 @@ export class RespServer {
       case "quit":
         conn.closing = true;
         return OK;
-      case "client":
-        return conn.client.refuseUnauthenticated() ?? this.client(conn, args);
       case "reset":
         conn.client.reset();
         return new SimpleString("RESET");
@@ -282,30 +412,4 @@ export class RespServer {
     }
   }
 
-  // CLIENT ID | SETNAME name | GETNAME | LIST | INFO
-  private client(conn: Connection, args: Uint8Array[]): Reply {
-    if (args.length < 2) return Errors.wrongArity("client");
-    const sub = lowerAscii(args[1]!);
-    switch (sub) {
-      case "id": return conn.id;
-      case "getname": return conn.client.name === "" ? null : utf8(conn.client.name);
-      case "setname": {
-        if (args.length !== 3) return Errors.wrongArity("client|setname");
-        const name = ascii(args[2]!);
-        if (/[\s]/.test(name)) return new ErrorReply("ERR Client names cannot contain spaces, newlines or special characters.");
-        conn.client.name = name;
-        return OK;
-      }
-      case "info": return utf8(this.clientLine(conn) + "\n");
-      case "list": return utf8([...this.connections.values()].map((c) => this.clientLine(c) + "\n").join(""));
-      default:
-        return new ErrorReply(`ERR unknown subcommand '${ascii(args[1]!)}'. Try CLIENT HELP.`);
-    }
-  }
-
-  private clientLine(c: Connection): string {
-    const age = Math.floor((Date.now() - c.createdAt) / 1000);
-    const session = c.client.session;
-    return `id=${c.id} addr=${c.address} name=${c.client.name} age=${age} db=${session.db} resp=${session.protocol}`;
-  }
 }

@@ -809,6 +809,522 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    }
   ]
  },
+ "client": {
+  "summary": "A container for client connection commands",
+  "since": "2.4.0",
+  "group": "connection",
+  "complexity": "Depends on subcommand.",
+  "keySpecs": []
+ },
+ "client|caching": {
+  "summary": "Instruct the server about tracking or not keys in the next request",
+  "since": "6.0.0",
+  "group": "connection",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "mode",
+    "type": "oneof",
+    "arguments": [
+     {
+      "name": "yes",
+      "type": "pure-token",
+      "token": "YES"
+     },
+     {
+      "name": "no",
+      "type": "pure-token",
+      "token": "NO"
+     }
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "client|getname": {
+  "summary": "Get the current connection name",
+  "since": "2.6.9",
+  "group": "connection",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "client|getredir": {
+  "summary": "Get tracking notifications redirection client ID if any",
+  "since": "6.0.0",
+  "group": "connection",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "client|help": {
+  "summary": "Show helpful text about the different subcommands",
+  "since": "5.0.0",
+  "group": "connection",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "client|id": {
+  "summary": "Returns the client ID for the current connection",
+  "since": "5.0.0",
+  "group": "connection",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "client|info": {
+  "summary": "Returns information about the current client connection.",
+  "since": "6.2.0",
+  "group": "connection",
+  "complexity": "O(1)",
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": []
+ },
+ "client|kill": {
+  "summary": "Kill the connection of a client",
+  "since": "2.4.0",
+  "group": "connection",
+  "complexity": "O(N) where N is the number of client connections",
+  "history": [
+   [
+    "2.8.12",
+    "Added new filter format."
+   ],
+   [
+    "2.8.12",
+    "`ID` option."
+   ],
+   [
+    "3.2.0",
+    "Added `master` type in for `TYPE` option."
+   ],
+   [
+    "5.0.0",
+    "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."
+   ],
+   [
+    "6.2.0",
+    "`LADDR` option."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "filter",
+    "type": "oneof",
+    "arguments": [
+     {
+      "name": "ip:port",
+      "type": "string",
+      "deprecatedSince": "2.8.12"
+     },
+     {
+      "name": "new-format",
+      "type": "oneof",
+      "flags": [
+       "multiple"
+      ],
+      "arguments": [
+       {
+        "name": "client-id",
+        "type": "integer",
+        "token": "ID",
+        "since": "2.8.12",
+        "flags": [
+         "optional"
+        ]
+       },
+       {
+        "name": "normal_master_slave_pubsub",
+        "type": "oneof",
+        "token": "TYPE",
+        "since": "2.8.12",
+        "flags": [
+         "optional"
+        ],
+        "arguments": [
+         {
+          "name": "normal",
+          "type": "pure-token",
+          "token": "NORMAL"
+         },
+         {
+          "name": "master",
+          "type": "pure-token",
+          "token": "MASTER",
+          "since": "3.2.0"
+         },
+         {
+          "name": "slave",
+          "type": "pure-token",
+          "token": "SLAVE"
+         },
+         {
+          "name": "replica",
+          "type": "pure-token",
+          "token": "REPLICA",
+          "since": "5.0.0"
+         },
+         {
+          "name": "pubsub",
+          "type": "pure-token",
+          "token": "PUBSUB"
+         }
+        ]
+       },
+       {
+        "name": "username",
+        "type": "string",
+        "token": "USER",
+        "flags": [
+         "optional"
+        ]
+       },
+       {
+        "name": "ip:port",
+        "type": "string",
+        "token": "ADDR",
+        "flags": [
+         "optional"
+        ]
+       },
+       {
+        "name": "ip:port",
+        "type": "string",
+        "token": "LADDR",
+        "since": "6.2.0",
+        "flags": [
+         "optional"
+        ]
+       },
+       {
+        "name": "yes/no",
+        "type": "string",
+        "token": "SKIPME",
+        "flags": [
+         "optional"
+        ]
+       }
+      ]
+     }
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "client|list": {
+  "summary": "Get the list of client connections",
+  "since": "2.4.0",
+  "group": "connection",
+  "complexity": "O(N) where N is the number of client connections",
+  "history": [
+   [
+    "2.8.12",
+    "Added unique client `id` field."
+   ],
+   [
+    "5.0.0",
+    "Added optional `TYPE` filter."
+   ],
+   [
+    "6.0.0",
+    "Added `user` field."
+   ],
+   [
+    "6.2.0",
+    "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."
+   ],
+   [
+    "7.0.0",
+    "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."
+   ],
+   [
+    "7.0.3",
+    "Added `ssub` field."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "normal_master_replica_pubsub",
+    "type": "oneof",
+    "token": "TYPE",
+    "since": "5.0.0",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "normal",
+      "type": "pure-token",
+      "token": "NORMAL"
+     },
+     {
+      "name": "master",
+      "type": "pure-token",
+      "token": "MASTER"
+     },
+     {
+      "name": "replica",
+      "type": "pure-token",
+      "token": "REPLICA"
+     },
+     {
+      "name": "pubsub",
+      "type": "pure-token",
+      "token": "PUBSUB"
+     }
+    ]
+   },
+   {
+    "name": "id",
+    "type": "block",
+    "token": "ID",
+    "since": "6.2.0",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "client-id",
+      "type": "integer",
+      "flags": [
+       "multiple"
+      ]
+     }
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": []
+ },
+ "client|no-evict": {
+  "summary": "Set client eviction mode for the current connection",
+  "since": "7.0.0",
+  "group": "connection",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "enabled",
+    "type": "oneof",
+    "arguments": [
+     {
+      "name": "on",
+      "type": "pure-token",
+      "token": "ON"
+     },
+     {
+      "name": "off",
+      "type": "pure-token",
+      "token": "OFF"
+     }
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "client|pause": {
+  "summary": "Stop processing commands from clients for some time",
+  "since": "2.9.50",
+  "group": "connection",
+  "complexity": "O(1)",
+  "history": [
+   [
+    "6.2.0",
+    "`CLIENT PAUSE WRITE` mode added along with the `mode` option."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "timeout",
+    "type": "integer"
+   },
+   {
+    "name": "mode",
+    "type": "oneof",
+    "since": "6.2.0",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "write",
+      "type": "pure-token",
+      "token": "WRITE"
+     },
+     {
+      "name": "all",
+      "type": "pure-token",
+      "token": "ALL"
+     }
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "client|reply": {
+  "summary": "Instruct the server whether to reply to commands",
+  "since": "3.2.0",
+  "group": "connection",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "on_off_skip",
+    "type": "oneof",
+    "arguments": [
+     {
+      "name": "on",
+      "type": "pure-token",
+      "token": "ON"
+     },
+     {
+      "name": "off",
+      "type": "pure-token",
+      "token": "OFF"
+     },
+     {
+      "name": "skip",
+      "type": "pure-token",
+      "token": "SKIP"
+     }
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "client|setname": {
+  "summary": "Set the current connection name",
+  "since": "2.6.9",
+  "group": "connection",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "connection-name",
+    "type": "string"
+   }
+  ],
+  "keySpecs": []
+ },
+ "client|tracking": {
+  "summary": "Enable or disable server assisted client side caching support",
+  "since": "6.0.0",
+  "group": "connection",
+  "complexity": "O(1). Some options may introduce additional complexity.",
+  "arguments": [
+   {
+    "name": "status",
+    "type": "oneof",
+    "arguments": [
+     {
+      "name": "on",
+      "type": "pure-token",
+      "token": "ON"
+     },
+     {
+      "name": "off",
+      "type": "pure-token",
+      "token": "OFF"
+     }
+    ]
+   },
+   {
+    "name": "client-id",
+    "type": "integer",
+    "token": "REDIRECT",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "prefix",
+    "type": "string",
+    "token": "PREFIX",
+    "flags": [
+     "optional",
+     "multiple",
+     "multiple_token"
+    ]
+   },
+   {
+    "name": "bcast",
+    "type": "pure-token",
+    "token": "BCAST",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "optin",
+    "type": "pure-token",
+    "token": "OPTIN",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "optout",
+    "type": "pure-token",
+    "token": "OPTOUT",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "noloop",
+    "type": "pure-token",
+    "token": "NOLOOP",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "client|trackinginfo": {
+  "summary": "Return information about server assisted client side caching for the current connection",
+  "since": "6.2.0",
+  "group": "connection",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "client|unblock": {
+  "summary": "Unblock a client blocked in a blocking command from a different connection",
+  "since": "5.0.0",
+  "group": "connection",
+  "complexity": "O(log N) where N is the number of client connections",
+  "arguments": [
+   {
+    "name": "client-id",
+    "type": "integer"
+   },
+   {
+    "name": "timeout_error",
+    "type": "oneof",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "timeout",
+      "type": "pure-token",
+      "token": "TIMEOUT"
+     },
+     {
+      "name": "error",
+      "type": "pure-token",
+      "token": "ERROR"
+     }
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "client|unpause": {
+  "summary": "Resume processing of clients that were paused",
+  "since": "6.2.0",
+  "group": "connection",
+  "complexity": "O(N) Where N is the number of paused clients",
+  "keySpecs": []
+ },
  "command": {
   "summary": "Get array of Redis command details",
   "since": "2.8.13",
@@ -930,6 +1446,98 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
   ],
   "keySpecs": []
  },
+ "config": {
+  "summary": "A container for server configuration commands",
+  "since": "2.0.0",
+  "group": "server",
+  "complexity": "Depends on subcommand.",
+  "keySpecs": []
+ },
+ "config|get": {
+  "summary": "Get the values of configuration parameters",
+  "since": "2.0.0",
+  "group": "server",
+  "complexity": "O(N) when N is the number of configuration parameters provided",
+  "history": [
+   [
+    "7.0.0",
+    "Added the ability to pass multiple pattern parameters in one call"
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "parameter",
+    "type": "block",
+    "flags": [
+     "multiple"
+    ],
+    "arguments": [
+     {
+      "name": "parameter",
+      "type": "string"
+     }
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
+ "config|help": {
+  "summary": "Show helpful text about the different subcommands",
+  "since": "5.0.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "config|resetstat": {
+  "summary": "Reset the stats returned by INFO",
+  "since": "2.0.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "config|rewrite": {
+  "summary": "Rewrite the configuration file with the in memory configuration",
+  "since": "2.8.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "config|set": {
+  "summary": "Set configuration parameters to the given values",
+  "since": "2.0.0",
+  "group": "server",
+  "complexity": "O(N) when N is the number of configuration parameters provided",
+  "history": [
+   [
+    "7.0.0",
+    "Added the ability to set multiple parameters in one call."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "parameter_value",
+    "type": "block",
+    "flags": [
+     "multiple"
+    ],
+    "arguments": [
+     {
+      "name": "parameter",
+      "type": "string"
+     },
+     {
+      "name": "value",
+      "type": "string"
+     }
+    ]
+   }
+  ],
+  "tips": [
+   "request_policy:all_nodes",
+   "response_policy:all_succeeded"
+  ],
+  "keySpecs": []
+ },
  "copy": {
   "summary": "Copy a key",
   "since": "6.2.0",
@@ -986,6 +1594,16 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
   "tips": [
    "request_policy:all_shards",
    "response_policy:agg_sum"
+  ],
+  "keySpecs": []
+ },
+ "debug": {
+  "summary": "A container for debugging commands",
+  "since": "1.0.0",
+  "group": "server",
+  "complexity": "Depends on subcommand.",
+  "docFlags": [
+   "syscmd"
   ],
   "keySpecs": []
  },
@@ -2178,6 +2796,133 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
   ],
   "keySpecs": []
  },
+ "lastsave": {
+  "summary": "Get the UNIX time stamp of the last successful save to disk",
+  "since": "1.0.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": []
+ },
+ "latency": {
+  "summary": "A container for latency diagnostics commands",
+  "since": "2.8.13",
+  "group": "server",
+  "complexity": "Depends on subcommand.",
+  "keySpecs": []
+ },
+ "latency|doctor": {
+  "summary": "Return a human readable latency analysis report.",
+  "since": "2.8.13",
+  "group": "server",
+  "complexity": "O(1)",
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:all_nodes",
+   "response_policy:special"
+  ],
+  "keySpecs": []
+ },
+ "latency|graph": {
+  "summary": "Return a latency graph for the event.",
+  "since": "2.8.13",
+  "group": "server",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "event",
+    "type": "string"
+   }
+  ],
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:all_nodes",
+   "response_policy:special"
+  ],
+  "keySpecs": []
+ },
+ "latency|help": {
+  "summary": "Show helpful text about the different subcommands.",
+  "since": "2.8.13",
+  "group": "server",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "latency|histogram": {
+  "summary": "Return the cumulative distribution of latencies of a subset of commands or all.",
+  "since": "7.0.0",
+  "group": "server",
+  "complexity": "O(N) where N is the number of commands with latency information being retrieved.",
+  "arguments": [
+   {
+    "name": "command",
+    "type": "string",
+    "flags": [
+     "optional",
+     "multiple"
+    ]
+   }
+  ],
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:all_nodes",
+   "response_policy:special"
+  ],
+  "keySpecs": []
+ },
+ "latency|history": {
+  "summary": "Return timestamp-latency samples for the event.",
+  "since": "2.8.13",
+  "group": "server",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "event",
+    "type": "string"
+   }
+  ],
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:all_nodes",
+   "response_policy:special"
+  ],
+  "keySpecs": []
+ },
+ "latency|latest": {
+  "summary": "Return the latest latency samples for all events.",
+  "since": "2.8.13",
+  "group": "server",
+  "complexity": "O(1)",
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:all_nodes",
+   "response_policy:special"
+  ],
+  "keySpecs": []
+ },
+ "latency|reset": {
+  "summary": "Reset latency data for one or more events.",
+  "since": "2.8.13",
+  "group": "server",
+  "complexity": "O(1)",
+  "arguments": [
+   {
+    "name": "event",
+    "type": "string",
+    "flags": [
+     "optional",
+     "multiple"
+    ]
+   }
+  ],
+  "tips": [
+   "request_policy:all_nodes",
+   "response_policy:all_succeeded"
+  ],
+  "keySpecs": []
+ },
  "lcs": {
   "summary": "Find longest common substring",
   "since": "7.0.0",
@@ -2713,6 +3458,95 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    }
   ]
  },
+ "memory": {
+  "summary": "A container for memory diagnostics commands",
+  "since": "4.0.0",
+  "group": "server",
+  "complexity": "Depends on subcommand.",
+  "keySpecs": []
+ },
+ "memory|doctor": {
+  "summary": "Outputs memory problems report",
+  "since": "4.0.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:all_shards",
+   "response_policy:special"
+  ],
+  "keySpecs": []
+ },
+ "memory|help": {
+  "summary": "Show helpful text about the different subcommands",
+  "since": "4.0.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "memory|malloc-stats": {
+  "summary": "Show allocator internal stats",
+  "since": "4.0.0",
+  "group": "server",
+  "complexity": "Depends on how much memory is allocated, could be slow",
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:all_shards",
+   "response_policy:special"
+  ],
+  "keySpecs": []
+ },
+ "memory|purge": {
+  "summary": "Ask the allocator to release memory",
+  "since": "4.0.0",
+  "group": "server",
+  "complexity": "Depends on how much memory is allocated, could be slow",
+  "tips": [
+   "request_policy:all_shards",
+   "response_policy:all_succeeded"
+  ],
+  "keySpecs": []
+ },
+ "memory|stats": {
+  "summary": "Show memory usage details",
+  "since": "4.0.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:all_shards",
+   "response_policy:special"
+  ],
+  "keySpecs": []
+ },
+ "memory|usage": {
+  "summary": "Estimate the memory usage of a key",
+  "since": "4.0.0",
+  "group": "server",
+  "complexity": "O(N) where N is the number of samples.",
+  "arguments": [
+   {
+    "name": "key",
+    "type": "key",
+    "keySpecIndex": 0
+   },
+   {
+    "name": "count",
+    "type": "integer",
+    "token": "SAMPLES",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ]
+   }
+  ]
+ },
  "mget": {
   "summary": "Get the values of all the given keys",
   "since": "1.0.0",
@@ -2739,6 +3573,12 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
     ]
    }
   ]
+ },
+ "monitor": {
+  "summary": "Listen for all requests received by the server in real time",
+  "since": "1.0.0",
+  "group": "server",
+  "keySpecs": []
  },
  "move": {
   "summary": "Move a key to another database",
@@ -4088,6 +4928,67 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
    }
   ]
  },
+ "shutdown": {
+  "summary": "Synchronously save the dataset to disk and then shut down the server",
+  "since": "1.0.0",
+  "group": "server",
+  "complexity": "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+  "history": [
+   [
+    "7.0.0",
+    "Added the `NOW`, `FORCE` and `ABORT` modifiers."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "nosave_save",
+    "type": "oneof",
+    "flags": [
+     "optional"
+    ],
+    "arguments": [
+     {
+      "name": "nosave",
+      "type": "pure-token",
+      "token": "NOSAVE"
+     },
+     {
+      "name": "save",
+      "type": "pure-token",
+      "token": "SAVE"
+     }
+    ]
+   },
+   {
+    "name": "now",
+    "type": "pure-token",
+    "token": "NOW",
+    "since": "7.0.0",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "force",
+    "type": "pure-token",
+    "token": "FORCE",
+    "since": "7.0.0",
+    "flags": [
+     "optional"
+    ]
+   },
+   {
+    "name": "abort",
+    "type": "pure-token",
+    "token": "ABORT",
+    "since": "7.0.0",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "keySpecs": []
+ },
  "sinter": {
   "summary": "Intersect multiple sets",
   "since": "1.0.0",
@@ -4209,6 +5110,69 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
     ]
    }
   ]
+ },
+ "slowlog": {
+  "summary": "A container for slow log commands",
+  "since": "2.2.12",
+  "group": "server",
+  "complexity": "Depends on subcommand.",
+  "keySpecs": []
+ },
+ "slowlog|get": {
+  "summary": "Get the slow log's entries",
+  "since": "2.2.12",
+  "group": "server",
+  "complexity": "O(N) where N is the number of entries returned",
+  "history": [
+   [
+    "4.0.0",
+    "Added client IP address, port and name to the reply."
+   ]
+  ],
+  "arguments": [
+   {
+    "name": "count",
+    "type": "integer",
+    "flags": [
+     "optional"
+    ]
+   }
+  ],
+  "tips": [
+   "request_policy:all_nodes",
+   "nondeterministic_output"
+  ],
+  "keySpecs": []
+ },
+ "slowlog|help": {
+  "summary": "Show helpful text about the different subcommands",
+  "since": "6.2.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "keySpecs": []
+ },
+ "slowlog|len": {
+  "summary": "Get the slow log's length",
+  "since": "2.2.12",
+  "group": "server",
+  "complexity": "O(1)",
+  "tips": [
+   "request_policy:all_nodes",
+   "response_policy:agg_sum",
+   "nondeterministic_output"
+  ],
+  "keySpecs": []
+ },
+ "slowlog|reset": {
+  "summary": "Clear all entries from the slow log",
+  "since": "2.2.12",
+  "group": "server",
+  "complexity": "O(N) where N is the number of entries in the slowlog",
+  "tips": [
+   "request_policy:all_nodes",
+   "response_policy:all_succeeded"
+  ],
+  "keySpecs": []
  },
  "smembers": {
   "summary": "Get all the members in a set",
@@ -4600,6 +5564,16 @@ export const REDIS_COMMAND_DOCS: Readonly<Record<string, RedisCommandDocs>> = {
     "name": "index2",
     "type": "integer"
    }
+  ],
+  "keySpecs": []
+ },
+ "time": {
+  "summary": "Return the current server time",
+  "since": "2.6.0",
+  "group": "server",
+  "complexity": "O(1)",
+  "tips": [
+   "nondeterministic_output"
   ],
   "keySpecs": []
  },

@@ -14,6 +14,7 @@ import { zsetCommands } from "./zsets.ts";
 import { hashCommands } from "./hashes.ts";
 import { setCommands } from "./sets.ts";
 import { securityCommands } from "./security.ts";
+import { adminCommands } from "./admin.ts";
 
 const familyCommands: readonly CommandDef[] = [
   ...connectionCommands,
@@ -29,6 +30,7 @@ const familyCommands: readonly CommandDef[] = [
   ...hashCommands,
   ...setCommands,
   ...securityCommands,
+  ...adminCommands,
 ];
 
 /**

@@ -19,7 +19,7 @@ async function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** `extraArgs` are more redis-server options (`--aclfile path`). */
+/** Starts redis-server on `port`; `extraArgs` are more redis.conf flags (`--timeout 1`). */
 export async function startRedis(port: number, extraArgs: string[] = []): Promise<RunningRedis> {
   const dir = mkdtempSync(join(tmpdir(), "trireme-oracle-"));
   const child: ChildProcess = spawn("redis-server", [

@@ -30,21 +30,27 @@ export function freePortGuess(): number {
   return 61000 + Math.floor(Math.random() * 4500);
 }
 
-export async function startTrireme(extraArgs: string[] = [], attempts = 5): Promise<RunningTrireme> {
+export interface StartOptions {
+  /** A config file to start from (the first argument, before the flags). */
+  configFile?: string;
+}
+
+export async function startTrireme(extraArgs: string[] = [], options: StartOptions = {}, attempts = 5): Promise<RunningTrireme> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startTriremeOnce(extraArgs);
+      return await startOnRandomPort(extraArgs, options);
     } catch (error) {
-      if (attempt >= attempts || !/EADDRINUSE/.test(String(error))) throw error;
+      if (attempt >= attempts || !String(error).includes("EADDRINUSE")) throw error;
     }
   }
 }
 
-async function startTriremeOnce(extraArgs: string[]): Promise<RunningTrireme> {
+async function startOnRandomPort(extraArgs: string[], options: StartOptions): Promise<RunningTrireme> {
   const port = freePortGuess();
+  const leading = options.configFile === undefined ? [] : [options.configFile];
   // The HTTP API stays off unless a test asks for it: its default port would clash between servers.
   const http = extraArgs.includes("--http-port") ? [] : ["--http-port", "0"];
-  const child = spawn(process.execPath, [CLI, "--port", String(port), "--bind", "127.0.0.1", ...http, ...extraArgs], {
+  const child = spawn(process.execPath, [CLI, ...leading, "--port", String(port), "--bind", "127.0.0.1", ...http, ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -50,7 +50,7 @@ async function startTls(auth: "yes" | "no" | "optional"): Promise<{ server: Runn
       const server = await startTrireme([
         "--tls-port", String(tlsPort), "--tls-cert-file", file("server.crt"), "--tls-key-file", file("server.key"),
         "--tls-ca-cert-file", file("ca.crt"), "--tls-auth-clients", auth,
-      ], 1);
+      ], {}, 1);
       // The helper waits for the plain port; the TLS listener comes up just after it.
       const deadline = Date.now() + 10_000;
       while (!(await accepts(tlsPort))) {
