@@ -146,9 +146,15 @@ export function parseRandomCount(bytes: Uint8Array): bigint | ErrorReply {
   return v;
 }
 
-/** Deletes a key whose collection became empty. `e` is its entry from this command's lookup. */
-export function deleteIfEmpty(ctx: CommandContext, e: number, size: number): void {
-  if (size === 0) ctx.core.x.ks_delete_entry(ctx.db, e);
+/**
+ * Deletes a key whose collection became empty. `e` is its entry from this
+ * command's lookup. Returns whether it did: the caller reports "del" after
+ * its own event, as Redis does.
+ */
+export function deleteIfEmpty(ctx: CommandContext, e: number, size: number): boolean {
+  if (size !== 0) return false;
+  ctx.core.x.ks_delete_entry(ctx.db, e);
+  return true;
 }
 
 /**

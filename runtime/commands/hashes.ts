@@ -9,6 +9,7 @@ import { range, type CommandDef } from "./spec.ts";
 import { ErrorReply, Errors, MapReply, OK, type Reply } from "../reply.ts";
 import { ValueType } from "../core.ts";
 import { ascii, isWord } from "../bytes.ts";
+import { NotifyClass } from "../notify.ts";
 import { addDecimalTexts, inI64Range, parseI64 } from "../numbers.ts";
 import {
   ENC_HASHTABLE, stageRecords, readBulks, parseScanCursor, invalidCursor, coreCursor, parseScanOptions,
@@ -82,6 +83,7 @@ function hset(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (found instanceof ErrorReply) return found;
   const pairs = (args.length - 2) / 2;
   const created = hx(ctx).hash_set_batch(found.hash, stageRecords(ctx.core, args, 2), pairs);
+  ctx.notify(NotifyClass.hash, "hset", args[1]!);
   ctx.dirty += pairs;
   return ctx.name === "hmset" ? OK : created;
 }
@@ -94,6 +96,7 @@ function hsetnx(ctx: CommandContext, args: Uint8Array[]): Reply {
   const created = lookupOrCreateHash(ctx, args[1]!);
   if (created instanceof ErrorReply) return created;
   setField(ctx, created.hash, args[2]!, args[3]!);
+  ctx.notify(NotifyClass.hash, "hset", args[1]!);
   ctx.dirty++;
   return 1;
 }
@@ -126,7 +129,9 @@ function hdel(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (found === null || found instanceof ErrorReply) return found ?? 0;
   const x = hx(ctx);
   const deleted = x.hash_del_batch(found.hash, stageRecords(ctx.core, args, 2), args.length - 2);
-  deleteIfEmpty(ctx, found.entry, x.hash_len(found.hash));
+  const removed = deleteIfEmpty(ctx, found.entry, x.hash_len(found.hash));
+  if (deleted > 0) ctx.notify(NotifyClass.hash, "hdel", args[1]!);
+  if (removed) ctx.notify(NotifyClass.generic, "del", args[1]!);
   ctx.dirty += deleted;
   return deleted;
 }
@@ -209,6 +214,7 @@ function hincrby(ctx: CommandContext, args: Uint8Array[]): Reply {
   const target = lookupOrCreateHash(ctx, args[1]!);
   if (target instanceof ErrorReply) return target;
   setField(ctx, target.hash, args[2]!, new TextEncoder().encode(String(result)));
+  ctx.notify(NotifyClass.hash, "hincrby", args[1]!);
   ctx.dirty++;
   return result;
 }
@@ -236,6 +242,7 @@ function hincrbyfloat(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (target instanceof ErrorReply) return target;
   const value = new TextEncoder().encode(sum);
   setField(ctx, target.hash, args[2]!, value);
+  ctx.notify(NotifyClass.hash, "hincrbyfloat", args[1]!);
   ctx.dirty++;
   ctx.rewrite("HSET", args[1]!, args[2]!, value);
   return value;

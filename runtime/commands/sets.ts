@@ -12,6 +12,7 @@ import { ErrorReply, Errors, SetReply, type Reply } from "../reply.ts";
 import { ValueType } from "../core.ts";
 import { parseLong } from "../numbers.ts";
 import { isWord } from "../bytes.ts";
+import { NotifyClass } from "../notify.ts";
 import {
   ENC_HASHTABLE, stageRecords, stagePointers, readBulks, parseScanCursor, invalidCursor, coreCursor,
   parseScanOptions, matches, scanReply, parseRandomCount, deleteIfEmpty, RANDOM_REPLY_MAX, randomReplyTooLarge,
@@ -76,6 +77,7 @@ function sadd(ctx: CommandContext, args: Uint8Array[]): Reply {
     set = found.set;
   }
   const added = x.set_add_batch(set, stageRecords(ctx.core, args, 2), args.length - 2);
+  if (added > 0) ctx.notify(NotifyClass.set, "sadd", args[1]!);
   ctx.dirty += added;
   return added;
 }
@@ -86,7 +88,9 @@ function srem(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (found === null || found instanceof ErrorReply) return found ?? 0;
   const x = sx(ctx);
   const removed = x.set_rem_batch(found.set, stageRecords(ctx.core, args, 2), args.length - 2);
-  deleteIfEmpty(ctx, found.entry, x.set_card(found.set));
+  const emptied = deleteIfEmpty(ctx, found.entry, x.set_card(found.set));
+  if (removed > 0) ctx.notify(NotifyClass.set, "srem", args[1]!);
+  if (emptied) ctx.notify(NotifyClass.generic, "del", args[1]!);
   ctx.dirty += removed;
   return removed;
 }
@@ -140,7 +144,9 @@ function spop(ctx: CommandContext, args: Uint8Array[]): Reply {
     if (found === null || found instanceof ErrorReply) return found;
     x.set_pop(found.set, 1);
     const member = members(ctx, 1)[0]!;
-    deleteIfEmpty(ctx, found.entry, x.set_card(found.set));
+    const emptied = deleteIfEmpty(ctx, found.entry, x.set_card(found.set));
+    ctx.notify(NotifyClass.set, "spop", key);
+    if (emptied) ctx.notify(NotifyClass.generic, "del", key);
     ctx.dirty++;
     ctx.rewrite("SREM", key, member);
     return member;
@@ -151,9 +157,11 @@ function spop(ctx: CommandContext, args: Uint8Array[]): Reply {
   if (found instanceof ErrorReply) return found;
   if (found === null || count === 0) return new SetReply([]);
   const size = x.set_card(found.set);
+  ctx.notify(NotifyClass.set, "spop", key);
   if (count >= size) {
     const all = members(ctx, x.set_members(found.set));
     ctx.core.x.ks_delete_entry(ctx.db, found.entry);
+    ctx.notify(NotifyClass.generic, "del", key);
     ctx.dirty++;
     ctx.rewrite("DEL", key);
     return new SetReply(all);
@@ -201,13 +209,14 @@ function smove(ctx: CommandContext, args: Uint8Array[]): Reply {
   const dstSet = dstEntry === 0 ? 0 : core.x.ks_entry_object(dstEntry);
   if (dstSet === src.set) return x.set_has(src.set, core.stage1(member), member.length);
   if (x.set_rem_batch(src.set, stageRecords(core, args, 3), 1) === 0) return 0;
-  deleteIfEmpty(ctx, src.entry, x.set_card(src.set));
+  ctx.notify(NotifyClass.set, "srem", args[1]!);
+  if (deleteIfEmpty(ctx, src.entry, x.set_card(src.set))) ctx.notify(NotifyClass.generic, "del", args[1]!);
   let target = dstSet;
   if (target === 0) {
     target = x.set_new();
     addSetKey(ctx, args[2]!, target);
   }
-  x.set_add(target, core.stage1(member), member.length);
+  if (x.set_add(target, core.stage1(member), member.length) === 1) ctx.notify(NotifyClass.set, "sadd", args[2]!);
   ctx.dirty++;
   return 1;
 }
@@ -215,11 +224,14 @@ function smove(ctx: CommandContext, args: Uint8Array[]): Reply {
 /**
  * The set objects of keys, in order, with null for a missing key; or
  * WRONGTYPE if any key holds another type (checked for every key, as Redis).
+ * `reportMisses`: a write command's read lookups, whose misses it reports
+ * (the engine reports those of read-only commands).
  */
-function lookupSets(ctx: CommandContext, keys: readonly Uint8Array[]): Array<number | null> | ErrorReply {
+function lookupSets(ctx: CommandContext, keys: readonly Uint8Array[], reportMisses = false): Array<number | null> | ErrorReply {
   const sets: Array<number | null> = [];
   for (const key of keys) {
     const found = lookupSet(ctx, key);
+    if (found === null && reportMisses) ctx.keyMiss(key);
     if (found instanceof ErrorReply) return found;
     sets.push(found === null ? null : found.set);
   }
@@ -259,8 +271,9 @@ function readGeneric(ctx: CommandContext, op: SetOp, keys: readonly Uint8Array[]
   return new SetReply(members(ctx, compute(ctx, op, sets, false)));
 }
 
+/** A STORE command: the result replaces the destination ("<op>store"), or an empty one deletes it ("del"). */
 function storeGeneric(ctx: CommandContext, op: SetOp, dstKey: Uint8Array, keys: readonly Uint8Array[]): Reply {
-  const sets = lookupSets(ctx, keys);
+  const sets = lookupSets(ctx, keys, true);
   if (sets instanceof ErrorReply) return sets;
   const x = sx(ctx);
   const result = compute(ctx, op, sets, true);
@@ -272,9 +285,11 @@ function storeGeneric(ctx: CommandContext, op: SetOp, dstKey: Uint8Array, keys: 
   }
   if (size === 0) {
     x.set_free(result);
+    if (old !== 0) ctx.notify(NotifyClass.generic, "del", dstKey);
     return 0;
   }
-  addSetKey(ctx, dstKey, result);
+  ctx.withoutNewKeyEvents(old !== 0, () => addSetKey(ctx, dstKey, result));
+  ctx.notify(NotifyClass.set, `s${op}store`, dstKey);
   ctx.dirty++;
   return size;
 }

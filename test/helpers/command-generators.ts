@@ -1,17 +1,20 @@
 // fast-check generators of command sequences over every family the engine
-// has (strings, bitmaps, counters, keys and expiry, lists, sorted sets,
-// HyperLogLog), for tests that send the same random sequence to Trireme and
+// has (strings, bitmaps, counters, keys and expiry, lists, hashes, sets,
+// sorted sets, HyperLogLog), for tests that send the same random sequence to Trireme and
 // to redis-server: over the wire (test/server/wire-differential.test.ts) and
 // for keyspace notifications (test/server/notifications.test.ts).
 //
 // Every command here has a deterministic reply, so the two servers must
-// answer with the same bytes: no random members (SPOP, RANDOMKEY,
-// ZRANDMEMBER), no reads of expiry times (TTL depends on the instant the
+// answer with the same bytes: no random members (SPOP, SRANDMEMBER,
+// HRANDFIELD, RANDOMKEY, ZRANDMEMBER), no reads of expiry times (TTL depends on the instant the
 // server reads its clock, and so does PEXPIRETIME after a relative EXPIRE:
 // the two servers run it a few microseconds apart, sometimes across a
-// millisecond), no unordered listings (KEYS, SCAN).
-// OBJECT ENCODING is left out: sorted sets report "skiplist" where Redis
-// reports "listpack" (a known difference of the zset family, not of the wire).
+// millisecond), no unordered listings (KEYS, SCAN, SMEMBERS, SINTER, SUNION,
+// SDIFF, HKEYS, HVALS, HGETALL, HSCAN, SSCAN): set and hash contents are
+// read through counts, membership and single fields instead.
+// OBJECT ENCODING is left out: sorted sets, sets and hashes report
+// "skiplist"/"hashtable" where Redis reports "listpack"/"intset" (known
+// differences of those families, not of the wire).
 // A handful of key names shared by all families makes WRONGTYPE, missing
 // keys, renames over other types and empty collections common.
 import fc from "fast-check";
@@ -116,6 +119,38 @@ export const zsetCommand: fc.Arbitrary<Command> = fc.oneof(
   fc.tuple(fc.constantFrom("BZPOPMIN", "BZPOPMAX"), keyName).map(([c, k]) => [c, k, "0.01"]),
 );
 
+const field = fc.constantFrom("f1", "f2", "", "f\u0000");
+const setMember = fc.constantFrom("m1", "m2", "a\u0000b", "1");
+const fields = fc.array(field, { minLength: 1, maxLength: 3 });
+const setMembers = fc.array(setMember, { minLength: 1, maxLength: 3 });
+
+export const hashCommand: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.tuple(fc.constantFrom("HSET", "HMSET"), keyName, fc.array(fc.tuple(field, value), { minLength: 1, maxLength: 3 }))
+      .map(([c, k, ps]) => [c, k, ...ps.flat()]),
+  },
+  fc.tuple(keyName, field, value).map(([k, f, v]) => ["HSETNX", k, f, v]),
+  fc.tuple(keyName, field).map(([k, f]) => ["HGET", k, f]),
+  fc.tuple(keyName, fields).map(([k, fs]) => ["HMGET", k, ...fs]),
+  fc.tuple(keyName, fields).map(([k, fs]) => ["HDEL", k, ...fs]),
+  fc.tuple(fc.constantFrom("HSTRLEN", "HEXISTS"), keyName, field).map(([c, k, f]) => [c, k, f]),
+  keyName.map((k) => ["HLEN", k]),
+  fc.tuple(keyName, field, fc.constantFrom("1", "-3", "x", "9223372036854775807")).map(([k, f, n]) => ["HINCRBY", k, f, n]),
+  fc.tuple(keyName, field, fc.constantFrom("1.5", "-0.25", "1e3", "x", "inf")).map(([k, f, n]) => ["HINCRBYFLOAT", k, f, n]),
+);
+
+export const setCommand: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(keyName, setMembers).map(([k, ms]) => ["SADD", k, ...ms]) },
+  fc.tuple(keyName, setMembers).map(([k, ms]) => ["SREM", k, ...ms]),
+  keyName.map((k) => ["SCARD", k]),
+  fc.tuple(keyName, setMember).map(([k, m]) => ["SISMEMBER", k, m]),
+  fc.tuple(keyName, setMembers).map(([k, ms]) => ["SMISMEMBER", k, ...ms]),
+  fc.tuple(keyName, keyName, setMember).map(([s, d, m]) => ["SMOVE", s, d, m]),
+  fc.tuple(fc.constantFrom("SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"), keyName, keys).map(([c, d, ks]) => [c, d, ...ks]),
+  fc.tuple(keys, fc.constantFrom([] as string[], ["LIMIT", "1"], ["LIMIT", "0"])).map(([ks, l]) => ["SINTERCARD", String(ks.length), ...ks, ...l]),
+);
+
 export const hyperloglogCommand: fc.Arbitrary<Command> = fc.oneof(
   fc.tuple(keyName, fc.array(fc.constantFrom("e1", "e2", "e3", "e4"), { maxLength: 3 })).map(([k, es]) => ["PFADD", k, ...es]),
   keys.map((ks) => ["PFCOUNT", ...ks]),
@@ -128,6 +163,8 @@ export const anyCommand: fc.Arbitrary<Command> = fc.oneof(
   { weight: 3, arbitrary: keyCommand },
   { weight: 3, arbitrary: listCommand },
   { weight: 3, arbitrary: zsetCommand },
+  { weight: 3, arbitrary: hashCommand },
+  { weight: 3, arbitrary: setCommand },
   { weight: 1, arbitrary: hyperloglogCommand },
 );
 

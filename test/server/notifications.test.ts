@@ -19,7 +19,7 @@ import { RespClient } from "../helpers/resp-client.ts";
 import { startRedis, type RunningRedis } from "../helpers/redis-server.ts";
 import { startTrireme, type RunningTrireme } from "../helpers/trireme-server.ts";
 import { WirePair } from "../helpers/wire-diff.ts";
-import { commandSequence, type Command } from "../helpers/command-generators.ts";
+import { commandSequence, hashCommand, keyCommand, setCommand, type Command } from "../helpers/command-generators.ts";
 
 // This file changes notify-keyspace-events, so it has its own oracle rather
 // than the project's shared one (other files' subscribers would see events).
@@ -142,6 +142,25 @@ const SCRIPT: Command[] = [
   ["ZRANGESTORE", "zr", "za", "0", "-1"], ["ZRANGESTORE", "zr", "za", "5", "6"], ["SET", "str", "v"], ["ZUNIONSTORE", "str", "1", "za"],
   ["ZMPOP", "2", "none", "za", "MIN", "COUNT", "5"], ["BZPOPMIN", "zb", "0"], ["BZPOPMAX", "zb", "0"], ["ZSCORE", "none", "a"],
   ["ZRANGE", "none", "0", "-1"],
+  // hashes
+  ["HSET", "hs", "a", "1", "b", "2"], ["HSET", "hs", "a", "1"], ["HMSET", "hs", "c", "3"], ["HSET", "hs", "odd"],
+  ["HSETNX", "hs", "a", "x"], ["HSETNX", "hs", "d", "4"], ["HSETNX", "hs2", "f", "v"], ["HINCRBY", "hs", "n", "5"],
+  ["HINCRBY", "hs", "a", "x"], ["HINCRBY", "hs", "n", "9223372036854775807"], ["HINCRBY", "hs3", "n", "-2"],
+  ["HINCRBYFLOAT", "hs", "fl", "1.5"], ["HINCRBYFLOAT", "hs4", "fl", "2"], ["HINCRBYFLOAT", "hs", "a", "inf"],
+  ["HDEL", "hs", "nope"], ["HDEL", "hs", "a", "b", "nope"], ["HDEL", "hs2", "f", "f"], ["HDEL", "nohash", "f"],
+  ["HSET", "str", "f", "v"], ["HDEL", "str", "f"], ["HGET", "nohash", "f"], ["HMGET", "nohash", "f", "g"], ["HLEN", "nohash"],
+  ["HGETALL", "nohash"], ["HEXISTS", "nohash", "f"], ["HRANDFIELD", "nohash"], ["HSCAN", "nohash", "0"],
+  // sets
+  ["SADD", "st", "a", "b", "c"], ["SADD", "st", "a"], ["SREM", "st", "nope"], ["SREM", "st", "a", "nope"], ["SREM", "nost", "a"],
+  ["SADD", "st2", "b", "x"], ["SMOVE", "st", "st2", "b"], ["SMOVE", "st", "st3", "c"], ["SMOVE", "st", "st2", "zz"],
+  ["SMOVE", "st2", "st2", "x"], ["SMOVE", "st3", "str", "c"], ["SMOVE", "st2", "st3", "nope"], ["SMOVE", "st3", "st2", "c"],
+  ["SADD", "st3", "c"], ["SINTERSTORE", "si", "st2", "st3"], ["SUNIONSTORE", "si", "st2", "st3"], ["SINTERSTORE", "si", "st2", "st3"],
+  ["SDIFFSTORE", "sd", "st2", "nokey"], ["SUNIONSTORE", "sd", "sd", "st3"], ["SINTERSTORE", "sd", "nokey", "st2", "nokey2"],
+  ["SDIFFSTORE", "sd", "nokey", "st2"], ["SUNIONSTORE", "st2", "str"], ["SDIFFSTORE", "x", "nokey", "str", "nokey2"],
+  ["SINTERSTORE", "st2", "st2"], ["SADD", "sp", "a"], ["SPOP", "sp", "0"], ["SPOP", "sp", "5"], ["SADD", "sp", "a"],
+  ["SPOP", "sp"], ["SPOP", "nosp"], ["SPOP", "nosp", "2"], ["SADD", "sp", "b"], ["SPOP", "sp", "1"],
+  ["SINTERCARD", "2", "st2", "nokey"], ["SISMEMBER", "nokey", "a"], ["SMEMBERS", "nokey"], ["SINTER", "st3", "nokey"],
+  ["SUNION", "nokey", "nokey2"], ["SDIFF", "nokey", "st3"], ["SRANDMEMBER", "nokey"], ["SCARD", "nokey"],
   // a transaction
   ["MULTI"], ["SET", "t", "1"], ["INCR", "t"], ["LPUSH", "t", "x"], ["DEL", "t"], ["EXEC"],
   // expired on access, then a read of it
@@ -190,6 +209,25 @@ describe("keyspace notifications, as redis-server publishes them", () => {
           await d.runAll(commands);
         }),
         { numRuns: 120 },
+      );
+    } finally {
+      d.close();
+    }
+  });
+
+  // The mixed sequences above spread over every family; these stay on
+  // hashes and sets long enough to empty them, move members and store results.
+  it("publishes the same events for random hash and set sequences (fast-check)", async () => {
+    const d = await EventDiff.open("KEAnm");
+    const command = fc.oneof({ weight: 3, arbitrary: hashCommand }, { weight: 3, arbitrary: setCommand }, { weight: 1, arbitrary: keyCommand });
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(command, { minLength: 20, maxLength: 60 }), async (commands) => {
+          await d.run("FLUSHALL");
+          await d.run("SELECT", "0");
+          await d.runAll(commands);
+        }),
+        { numRuns: 150 },
       );
     } finally {
       d.close();
