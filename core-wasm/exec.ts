@@ -495,6 +495,24 @@ function replyIncr(status: i32): void {
 }
 
 /** Runs a native command on the parsed argv; returns whether it changed data (for its effect). */
+// Calls and error replies per native command id since the host last read
+// them (INFO commandstats and LATENCY HISTOGRAM count native commands too):
+// [calls u32][errors u32] per id.
+// @ts-ignore: decorator
+@inline const CMD_COUNT: u32 = 13;
+const callCounts: usize = memory.data(<i32>CMD_COUNT * 8, 8);
+
+function countCall(cmd: u32, failed: bool): void {
+  const at = callCounts + (<usize>cmd << 3);
+  store<u32>(at, load<u32>(at) + 1);
+  if (failed) store<u32>(at + 4, load<u32>(at + 4) + 1);
+}
+
+/** Where the per-command [calls, errors] counters are; the host reads and zeroes them. */
+export function exec_call_counts(): usize {
+  return callCounts;
+}
+
 /** The live entry of the command's key (argument 1), using the hash warmGroup computed. */
 function keyEntry(dbIndex: u32): usize {
   return state.exec_argHashKnown
@@ -741,7 +759,9 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
         hostNext = state.exec_inPtr + <usize>load<u32>(group + <usize>(g + hostCount - 1) * GROUP_RECORD_BYTES + 12);
         break;
       }
+      const errorsBefore = state.exec_errorReplies;
       const changed = runCommand(cmd, dbIndex);
+      countCall(cmd, state.exec_errorReplies != errorsBefore);
       drainKeyLog();
       if (changed && state.exec_recordEffects) {
         if (cmd == CMD_SET) {

@@ -150,7 +150,7 @@ export {
   set_union,
   set_diff,
 } from "./set";
-export { exec_in, exec_run, exec_argv, exec_host, exec_fx_ptr, exec_fx_len, exec_fx_count, exec_set_text } from "./exec";
+export { exec_call_counts, exec_in, exec_run, exec_argv, exec_host, exec_fx_ptr, exec_fx_len, exec_fx_count, exec_set_text } from "./exec";
 export { state_ptr, state_bytes, snapshot_prepare, snapshot_restored } from "./state";
 export { crc32c } from "./crc32c";
 export { random_f64 } from "./hashing";

@@ -36,6 +36,7 @@ interface ExecExports {
   exec_fx_len(): number;
   exec_fx_count(): number;
   exec_set_text(id: number, ptr: number, len: number): void;
+  exec_call_counts(): number;
   io_out_ptr(): number;
   io_out_len(): number;
   io_ctl(): number;
@@ -61,6 +62,9 @@ const EXEC_TEXTS: readonly ErrorReply[] = [
  * decides, and hands back anything it does not run, so a stale entry costs
  * time, never correctness.
  */
+/** Native command names by the core's command id (core-wasm/exec.ts CMD_*). */
+const NATIVE_COMMAND_NAMES = ["", "get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank"];
+
 export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank"]);
 
 /** Encoded input above this size is run before more is encoded (bounds the input region). */
@@ -304,7 +308,9 @@ export class BatchRunner {
     enc.reset();
     x.ks_clock(engine.clock());
     const flags = (session.protocol === 3 ? FLAG_RESP3 : 0) | (engine.wantsEffects() ? FLAG_EFFECTS : 0);
+    const started = performance.now();
     const ran = x.exec_run(session.db, 0, input.length, flags, engine.maxmemory);
+    this.reportNativeCalls(ran, (performance.now() - started) * 1000);
     if (ran === 0) return null;
     engine.stats.commands += ran;
     engine.stats.expiredKeys += core.ctlI32(4);
@@ -336,7 +342,46 @@ export class BatchRunner {
     }
   }
 
-  private run(session: Session, input: Uint8Array): BatchResult {
+  /**
+   * Runs the commands at the start of `input` that the core runs natively,
+   * and stops at the first one it does not (or at an incomplete or
+   * malformed one): `consumed` says where, and the host goes on from there
+   * with its own parser. This is how the server hands socket bytes straight
+   * to the core. Returns consumed 0 when the session's commands must not run
+   * natively now.
+   */
+  executeNativePrefix(session: Session, input: Uint8Array): BatchResult {
+    if (this.running || !this.nativeAllowed(session) || input.length === 0) {
+      return { replies: new Uint8Array(0), count: 0, errors: 0, consumed: 0 };
+    }
+    this.running = true;
+    try {
+      return this.run(session, input, true);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Hands the core's per-command counts of the last native run to the
+   * engine's native-call observers (commandstats), with the run's time
+   * shared out evenly, then zeroes them.
+   */
+  private reportNativeCalls(ran: number, micros: number): void {
+    const observers = this.engine.nativeCallObservers;
+    if (ran === 0 || observers.length === 0) return;
+    const view = this.core.dataView();
+    const at = this.x.exec_call_counts();
+    for (let id = 1; id < NATIVE_COMMAND_NAMES.length; id++) {
+      const calls = view.getUint32(at + id * 8, true);
+      if (calls === 0) continue;
+      const errors = view.getUint32(at + id * 8 + 4, true);
+      for (const observe of observers) observe(NATIVE_COMMAND_NAMES[id]!, calls, errors, (micros * calls) / ran);
+    }
+    new Uint8Array(view.buffer, at, NATIVE_COMMAND_NAMES.length * 8).fill(0);
+  }
+
+  private run(session: Session, input: Uint8Array, stopAtHost = false): BatchResult {
     const engine = this.engine;
     const core = this.core;
     const x = this.x;
@@ -353,7 +398,9 @@ export class BatchRunner {
     const ctl = this.ctl;
     for (;;) {
       x.ks_clock(engine.clock());
+      const started = performance.now();
       const ran = x.exec_run(session.db, pos, end, flags, engine.maxmemory);
+      this.reportNativeCalls(ran, (performance.now() - started) * 1000);
       // One view per core call: taking it re-reads memory.buffer, which is not free.
       let view = core.dataView();
       const reason = view.getInt32(ctl, true);
@@ -371,7 +418,7 @@ export class BatchRunner {
       let mem = core.u8();
       const outPtr = x.io_out_ptr();
       const outLen = x.io_out_len();
-      if (reason !== STOP_HOST) {
+      if (reason !== STOP_HOST || stopAtHost) {
         if (writer === null) return { replies: mem.slice(outPtr, outPtr + outLen), count, errors, consumed: stoppedAt };
         writer.raw(mem.subarray(outPtr, outPtr + outLen));
         return { replies: writer.take(), count, errors, consumed: stoppedAt };

@@ -113,7 +113,7 @@ export class Client {
     return this.multi === null && this.subscriptionCount === 0 && this.blocked === null &&
       this.postponedArgs === null && this.replyMode === "on" && this.afterReply.length === 0 &&
       this.authenticated && this.user.unrestricted &&
-      this.admin.monitors.size === 0 && !this.admin.clientsPaused;
+      this.admin.monitors.size === 0 && this.admin.nativeAllowed;
   }
 
   get isBlocked(): boolean {

@@ -61,6 +61,9 @@ export interface EffectObserver {
 /** Something that wants to see every command run, with its reply and duration (SLOWLOG, MONITOR, stats). */
 export type CommandObserver = (session: Session, def: CommandDef, args: readonly Uint8Array[], reply: Reply, micros: number) => void;
 
+/** Counts of commands the core ran natively (no handler, no args): name, calls, error replies, total µs. */
+export type NativeCallObserver = (name: string, calls: number, errors: number, micros: number) => void;
+
 const DEFAULT_DATABASES = 16;
 const ACTIVE_EXPIRE_SAMPLES = 20;
 // Keep going in a database while more than 10% of the keys looked at were
@@ -86,6 +89,8 @@ export class Engine {
   readonly observers: EffectObserver[] = [];
   /** Observers of commands (runtime/admin/admin.ts); not called while replaying the log. */
   readonly commandObservers: CommandObserver[] = [];
+  /** Observers of natively run commands, which commandObservers do not see (runtime/batch.ts). */
+  readonly nativeCallObservers: NativeCallObserver[] = [];
   private replaying = false;
   /**
    * Counters for INFO: keys deleted because their time was up (lazily or by
@@ -284,6 +289,15 @@ export class Engine {
    */
   executeNative(session: Session, args: readonly Arg[]): Uint8Array | null {
     return (this.batchRunner ??= new BatchRunner(this)).executeNative(session, args);
+  }
+
+  /**
+   * Runs the natively-run commands at the start of RESP bytes and stops at
+   * the first other one; `consumed` says how far it got (see
+   * BatchRunner.executeNativePrefix).
+   */
+  executeNativePrefix(session: Session, input: Uint8Array): BatchResult {
+    return (this.batchRunner ??= new BatchRunner(this)).executeNativePrefix(session, input);
   }
 
   /** Runs every complete command in RESP bytes (arrays of bulk strings, as clients send them). */

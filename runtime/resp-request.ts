@@ -85,6 +85,22 @@ export class RequestParser {
    * Redis ignores), or null when more bytes are needed. Throws
    * RespProtocolError with Redis's message on bad input.
    */
+  /**
+   * The bytes received and not yet parsed, when no command is half-parsed
+   * (else an empty view): for a host that hands them to the core directly.
+   * Valid until the next feed.
+   */
+  unparsed(): Uint8Array {
+    if (this.pendingArgs !== null) return new Uint8Array(0);
+    return this.buf.subarray(this.start, this.end);
+  }
+
+  /** Drops `n` bytes of unparsed() that someone else handled. */
+  skip(n: number): void {
+    if (this.pendingArgs !== null || n > this.end - this.start) throw new RangeError("skip past the unparsed bytes");
+    this.start += n;
+  }
+
   next(): Uint8Array[] | null {
     if (this.pendingArgs !== null) return this.continueMultibulk();
     if (this.start >= this.end) return null;

@@ -32,6 +32,8 @@ import { clientInfoLine } from "../runtime/commands/admin.ts";
 
 export const SERVER_VERSION = REDIS_VERSION;
 const ACTIVE_EXPIRE_INTERVAL_MS = 100;
+/** The largest bulk the core's executor accepts (core-wasm/exec.ts BULK_BYTES_MAX). */
+const NATIVE_BULK_BYTES_MAX = 512 * 1024 * 1024;
 /** How often idle clients and soft output-buffer limits are checked (Redis's clientsCron runs at hz). */
 const CLIENTS_CRON_INTERVAL_MS = 100;
 /** How long a graceful shutdown waits for peers to take their last replies. */
@@ -150,6 +152,15 @@ export class RespServer {
   /** Shared by every connection's parser, so CONFIG SET of the limits reaches existing clients. */
   readonly requestLimits: RequestLimits;
   private shuttingDown = false;
+
+  /**
+   * Whether input may go to the core's executor directly: its parser's
+   * bulk limit is the default 512 MB, so it may not when a lower
+   * proto-max-bulk-len is set (the JS parser enforces that).
+   */
+  private get nativeInput(): boolean {
+    return this.requestLimits.maxBulkBytes >= NATIVE_BULK_BYTES_MAX;
+  }
 
   constructor(engine: Engine, config: ServerConfig) {
     this.engine = engine;
@@ -372,6 +383,19 @@ export class RespServer {
     conn.processing = true;
     try {
       while (!conn.closing && !conn.client.isBlocked) {
+        // Bytes in, bytes out: the commands the core runs natively at the
+        // head of the input go to it as they arrived, with no JS per command.
+        if (this.nativeInput) {
+          const input = conn.parser.unparsed();
+          if (input.length > 0 && input[0] === 42) {
+            const r = this.engine.executeNativePrefix(conn.client.session, input);
+            if (r.consumed > 0) {
+              conn.writer.raw(r.replies);
+              conn.parser.skip(r.consumed);
+              continue;
+            }
+          }
+        }
         const args = conn.parser.next();
         if (args === null) break;
         if (args.length === 0) continue;

@@ -100,6 +100,9 @@ function unixMicros(): number {
   return Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }
 
+/** Below this slow-log threshold every command is logged through the handlers, none natively. */
+const NATIVE_SLOWLOG_THRESHOLD_MICROS_MIN = 1000;
+
 export class Admin {
   readonly engine: Engine;
   readonly config: ConfigRegistry;
@@ -129,6 +132,10 @@ export class Admin {
     this.outputBufferLimits = parseOutputBufferLimits(this.config.get("client-output-buffer-limit"));
     this.bindEngineSettings();
     engine.commandObservers.push((session, def, args, reply, micros) => this.observe(session, def, args, reply, micros));
+    engine.nativeCallObservers.push((name, calls, errors, micros) => {
+      const each = Math.round(micros / calls);
+      for (let i = 0; i < calls; i++) this.commandStats.record(name, each, i < errors);
+    });
   }
 
   /** Settings that act at once: bound to the engine and to the admin's own parts. */
@@ -211,6 +218,16 @@ export class Admin {
   }
 
   // ---- CLIENT PAUSE -------------------------------------------------------
+
+  /**
+   * Whether commands may run natively in the core, which reports only their
+   * counts: not while every command must be logged or timed one by one
+   * (a slow-log threshold under a millisecond, the latency monitor on).
+   */
+  get nativeAllowed(): boolean {
+    const slowlog = this.slowlog.thresholdMicros;
+    return (slowlog < 0 || slowlog >= NATIVE_SLOWLOG_THRESHOLD_MICROS_MIN) && this.latency.thresholdMs === 0 && this.pause === null;
+  }
 
   /** Whether a CLIENT PAUSE is in force. */
   get clientsPaused(): boolean {
