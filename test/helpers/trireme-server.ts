@@ -44,6 +44,9 @@ async function startTriremeOnce(extraArgs: string[]): Promise<RunningTrireme> {
   const port = freePortGuess();
   // The HTTP API stays off unless a test asks for it: its default port would clash between servers.
   const http = extraArgs.includes("--http-port") ? [] : ["--http-port", "0"];
+  // Memory only unless a test asks for durability: the default (quorum over
+  // three local log stores under --dir) would share ./data between tests.
+  if (!extraArgs.includes("--durability")) http.push("--durability", "none");
   const child = spawn(process.execPath, [CLI, "--port", String(port), "--bind", "127.0.0.1", ...http, ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
