@@ -116,10 +116,7 @@ export class CommitGate {
     if (def === undefined) return 0;
     let wait = this.barrierLsn > commit ? this.barrierLsn : 0;
     const positions = keyPositions(def, args.length, args);
-    if (positions.length === 0) {
-      if (def.flags.includes("readonly")) return this.replicator.lastLsn;
-      return wait;
-    }
+    if (positions.length === 0) return def.flags.includes("readonly") ? this.replicator.lastLsn : 0;
     if (this.pendingKeys.size === 0) return wait;
     for (const i of positions) {
       const lsn = this.pendingKeys.get(slotName(db, args[i]!));
