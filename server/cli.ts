@@ -73,7 +73,15 @@ async function main(argv: string[]): Promise<void> {
     notifyKeyspaceEvents: config.notifyKeyspaceEvents,
   };
   let durable: DurablePrimary | null = null;
-  if (config.durability !== "none") durable = await startDurablePrimary(config, wasm, engineOptions, log);
+  if (config.durability !== "none") {
+    try {
+      durable = await startDurablePrimary(config, wasm, engineOptions, log);
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      process.stderr.write(`trireme: cannot start durably: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    }
+  }
   const engine = durable?.engine ?? await Engine.create(wasm, engineOptions);
   engine.acl.files = nodeAclFiles;
   engine.acl.aclFile = config.aclfile;

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Cluster, Conn, ConnectionLost, WriteLoad, eventually, persistenceInfo, sleep, text } from "./cluster.ts";
+import { Cluster, Conn, ConnectionLost, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, text } from "./cluster.ts";
 import { startTrireme, type RunningTrireme } from "../helpers/trireme-server.ts";
 
 let cluster: Cluster | null = null;
@@ -114,6 +114,50 @@ describe("the primary killed and restarted", () => {
     const info = await persistenceInfo(conn);
     expect(Number(info.get("log_epoch"))).toBe(2);
     expect(text(await conn.send("SET", "after", "restart"))).toBe("OK");
+    conn.close();
+  });
+
+  it("cuts a suffix that only one store got and the next primary did not adopt", async () => {
+    cluster = await Cluster.start(3);
+    let primary = await cluster.startPrimary();
+    let conn = await Conn.connect(primary.port);
+    for (let i = 0; i < 20; i++) expect(text(await conn.send("SET", `ok:${i}`, String(i)))).toBe("OK");
+    // Stores 1 and 2 die: the next writes reach store 0 alone and are never acknowledged.
+    await Promise.all([cluster.kill9Store(1), cluster.kill9Store(2)]);
+    const lonely = [0, 1, 2, 3, 4].map((i) => conn.send("SET", `lonely:${i}`, String(i)).then(text, () => "lost"));
+    expect(await eventually(async () => {
+      const s = await cluster!.client(0).status();
+      return "lastLsn" in s && s.lastLsn >= 20 + 1 + 5;
+    }, 5000)).toBe(true);
+    const store0 = await cluster.client(0).status();
+    // The primary and store 0 die; the other two come back and a new primary takes them.
+    await cluster.kill9Primary();
+    expect(await Promise.all(lonely)).toEqual(["lost", "lost", "lost", "lost", "lost"]);
+    await cluster.kill9Store(0);
+    await Promise.all([cluster.startStore(1), cluster.startStore(2)]);
+    primary = await cluster.startPrimary();
+    conn = await Conn.connect(primary.port);
+    for (let i = 0; i < 20; i++) expect(text(await conn.send("SET", `new:${i}`, String(i)))).toBe("OK");
+    // Store 0 returns with records of epoch 1 where the log now has others: they are cut
+    // and it takes the log of the new epoch.
+    await cluster.startStore(0);
+    const caughtUp = await eventually(async () => {
+      const [s0, s1] = await Promise.all([cluster!.client(0).status(), cluster!.client(1).status()]);
+      return "lastLsn" in s0 && "lastLsn" in s1 && s0.lastLsn === s1.lastLsn && s0.lastEpoch === 2;
+    }, 10_000);
+    expect(caughtUp).toBe(true);
+    expect("lastLsn" in store0 && store0.lastEpoch).toBe(1);
+    expect(primary.output()).toMatch(/store \S+: removed 5 record\(s\) after 21 that are not in the log of epoch 2/);
+    const [log0, log1] = await Promise.all([readStoreLog(cluster.client(0)), readStoreLog(cluster.client(1))]);
+    expect(log0.map((r) => `${r.lsn}/${r.epoch}`)).toEqual(log1.map((r) => `${r.lsn}/${r.epoch}`));
+    const sets = setsIn(log0);
+    for (let i = 0; i < 5; i++) expect(sets.has(`lonely:${i}`)).toBe(false);
+    // The server agrees: acknowledged writes there, the unacknowledged ones gone.
+    for (let i = 0; i < 20; i++) {
+      expect(await get(conn, `ok:${i}`)).toBe(String(i));
+      expect(await get(conn, `new:${i}`)).toBe(String(i));
+    }
+    for (let i = 0; i < 5; i++) expect(await get(conn, `lonely:${i}`)).toBe(null);
     conn.close();
   });
 
