@@ -10,7 +10,7 @@
 // - a command that did not write waits for the newest uncommitted record of
 //   each key it names (a read of a key with a pending write waits for that
 //   write), or for nothing when none of its keys has one;
-// - a read-only command without keys (DBSIZE, KEYS, SCAN, RANDOMKEY, INFO)
+// - a read-only command without keys (DBSIZE, KEYS, SCAN, RANDOMKEY)
 //   and an EXEC that wrote nothing wait for the newest record of all;
 // - replies produced outside a command (a blocked client served by another
 //   client's write, a pub/sub or keyspace message) wait for the newest record
@@ -37,7 +37,9 @@ import type { Replicator, ReplicatorState } from "./replicator.ts";
 /** Effects whose keys are not (only) at their key positions: they hold back every read until committed. */
 const BARRIER_COMMANDS = new Set(["flushall", "flushdb", "swapdb", "move", "copy"]);
 /** Read-only commands that read keys their key specs do not name. */
-const GLOBAL_READS = new Set(["sort", "sort_ro", "info"]);
+const GLOBAL_READS = new Set(["sort", "sort_ro"]);
+/** Answered even when fenced. */
+const ALWAYS_ALLOWED = new Set(["quit", "reset", "info", "ping"]);
 
 export class CommitGate {
   readonly engine: Engine;
@@ -161,9 +163,9 @@ export class CommitGate {
   refuse(args: readonly Uint8Array[], client: Client | undefined): ErrorReply | null {
     const state = this.replicator.state;
     if (state === "serving") return null;
-    if (state === "fenced") return this.fencedError();
-    if (state !== "stalled") return null;
     const name = lowerAscii(args[0]!);
+    if (state === "fenced") return ALWAYS_ALLOWED.has(name) ? null : this.fencedError();
+    if (state !== "stalled") return null;
     if (client?.multi != null && name !== "exec" && name !== "discard") return null; // queued: judged at EXEC
     let writes = false;
     if (name === "exec" && client?.multi != null) {
