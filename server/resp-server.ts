@@ -19,7 +19,7 @@ import { readFileSync } from "node:fs";
 import { Engine } from "../runtime/engine.ts";
 import { RequestParser } from "../runtime/resp-request.ts";
 import { RespWriter, RespProtocolError } from "../runtime/resp.ts";
-import { ErrorReply, OK, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
+import { ErrorReply, OK, PushReply, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
 import { lowerAscii, ascii, utf8 } from "../runtime/bytes.ts";
 import { Client, BLOCKED, NO_REPLY, type Outcome } from "../runtime/client.ts";
 import { ConfigError, type ServerConfig } from "./config.ts";
@@ -39,6 +39,8 @@ export interface ServerDurability {
 interface HeldReply {
   lsn: number;
   bytes: Uint8Array;
+  /** A pub/sub message: it waits for its commit however long that takes, and never turns into an error. */
+  push: boolean;
 }
 
 export const SERVER_VERSION = REDIS_VERSION;
@@ -113,7 +115,7 @@ class Connection {
       else this.writer.write(reply, this.client.session.protocol);
       return;
     }
-    if (gate.failsNow(lsn)) {
+    if (gate.failsNow(lsn) && !(reply instanceof PushReply)) {
       if (this.holding) this.hold(gate.notDurable(), 0);
       else this.writer.write(gate.notDurable(), this.client.session.protocol);
       return;
@@ -123,7 +125,7 @@ class Connection {
 
   private hold(reply: Reply, lsn: number): HeldReply {
     this.scratch.write(reply, this.client.session.protocol);
-    const entry = { lsn, bytes: this.scratch.take() };
+    const entry = { lsn, bytes: this.scratch.take(), push: reply instanceof PushReply };
     if (!this.holding) this.onHold(this);
     this.held.push(entry);
     return entry;
@@ -162,7 +164,7 @@ class Connection {
     })();
     for (let i = this.heldHead; i < this.held.length; i++) {
       const entry = this.held[i]!;
-      if (entry.lsn > commitLsn && entry.lsn !== Infinity) {
+      if (entry.lsn > commitLsn && entry.lsn !== Infinity && !entry.push) {
         entry.lsn = 0;
         entry.bytes = bytes;
       }
