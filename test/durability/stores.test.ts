@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, text, within,
 } from "./cluster.ts";
+import { freePortGuess } from "../helpers/trireme-server.ts";
 
 const TIMEOUT_MS = 1500;
 let cluster: Cluster | null = null;
@@ -18,9 +19,9 @@ afterEach(async () => {
   cluster = null;
 });
 
-async function startCluster(timeoutMs = TIMEOUT_MS): Promise<{ cluster: Cluster; port: number }> {
+async function startCluster(timeoutMs = TIMEOUT_MS, extra: string[] = []): Promise<{ cluster: Cluster; port: number }> {
   cluster = await Cluster.start(3);
-  const primary = await cluster.startPrimary(["--durability-timeout", String(timeoutMs)]);
+  const primary = await cluster.startPrimary(["--durability-timeout", String(timeoutMs), ...extra]);
   return { cluster, port: primary.port };
 }
 
@@ -110,7 +111,6 @@ describe("durable primary over three log stores", () => {
     await sleep(800);
     await load.stop();
     expect(load.failed.size, load.errors.slice(0, 3).join("\n")).toBe(0);
-    if (process.env.DEBUG_DURABILITY) console.log(load.acked.size, acksWithoutStore, cluster.primary!.output());
     const conn = await Conn.connect(port);
     // The restarted store catches up: it holds exactly the log the others hold.
     const info = await persistenceInfo(conn);
@@ -133,7 +133,13 @@ describe("durable primary over three log stores", () => {
   });
 
   it("fails writes with NOTDURABLE after the timeout when two stores are killed, serves committed reads, and resumes", async () => {
-    const { cluster, port } = await startCluster();
+    const httpPort = freePortGuess();
+    const { cluster, port } = await startCluster(TIMEOUT_MS, ["--http-port", String(httpPort)]);
+    const http = async (command: string[]): Promise<{ result?: unknown; error?: string }> => {
+      const response = await fetch(`http://127.0.0.1:${httpPort}/`, { method: "POST", body: JSON.stringify(command) });
+      return await response.json() as { result?: unknown; error?: string };
+    };
+    expect(await http(["SET", "via-http", "1"])).toEqual({ result: "OK" });
     const load = new WriteLoad(port, 3);
     await sleep(600);
     await Promise.all([cluster.kill9Store(1), cluster.kill9Store(2)]);
@@ -142,7 +148,6 @@ describe("durable primary over three log stores", () => {
     expect(load.acked.size).toBeGreaterThan(10);
     expect(load.failed.size).toBeGreaterThan(0);
     expect(load.errors.every((e) => e.startsWith("NOTDURABLE"))).toBe(true);
-    if (process.env.DEBUG_DURABILITY) console.log(load.acked.size, load.failed.size, load.errors[0]);
     const conn = await Conn.connect(port);
     // A new write fails at once (nothing was written), with the documented error.
     const started = Date.now();
@@ -158,12 +163,16 @@ describe("durable primary over three log stores", () => {
     const [someKey, someValue] = [...load.acked][0]!;
     expect(text(await conn.send("GET", someKey))).toBe(someValue);
     expect(text(await conn.send("PING"))).toBe("PONG");
+    // The HTTP API says the same.
+    expect((await http(["SET", "via-http", "2"])).error).toMatch(/^NOTDURABLE writes are refused/);
+    expect(await http(["GET", "via-http"])).toEqual({ result: "1" });
     // A store comes back: writes resume.
     await cluster.startStore(1);
     const resumed = await eventually(async () => text(await conn.send("SET", "after", "outage")) === "OK", 10_000, 200);
     expect(resumed).toBe(true);
     expect(text(await conn.send("GET", "after"))).toBe("outage");
     expect(text(await conn.send("GET", "during"))).toBe(null);
+    expect(await http(["SET", "via-http", "3"])).toEqual({ result: "OK" });
     // No acknowledged write was lost.
     await expectAcknowledged(port, load.acked);
     conn.close();
