@@ -95,11 +95,20 @@ export async function startLocalStores(dir: string, count: number, log: (message
         }
         if (closing) return;
         log(`log store ${child.region} exited (${code ?? signal}); restarting it on port ${child.port}`);
-        setTimeout(() => {
-          if (!closing) spawnChild(child).catch((error: unknown) => log(`log store ${child.region} could not restart: ${String(error)}`));
-        }, 1000);
+        restart(child);
       });
     });
+  };
+
+  /** Starts a child again after a second, and keeps trying while it fails (its port may be taken for a while). */
+  const restart = (child: Child): void => {
+    setTimeout(() => {
+      if (closing) return;
+      spawnChild(child).catch((error: unknown) => {
+        log(`log store ${child.region} could not restart: ${String(error).split("\n")[0]}; trying again`);
+        restart(child);
+      });
+    }, 1000);
   };
 
   const urls: string[] = [];
