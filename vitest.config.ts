@@ -3,6 +3,7 @@
 //   differential  the engine against a real redis-server started for the run
 //   server        the server process with real clients, and over the wire against redis-server
 //   logstore      the log store: CRC32C, frames, backends (one conformance suite), the process
+//   durability    a durable primary over real log-store processes, under faults (kill -9, SIGSTOP)
 //   conformance-node  the engine conformance suite (test/conformance) on Node
 //   workers       the same suite inside workerd (@cloudflare/vitest-plugin)
 //   browser       the same suite in headless Chromium (esbuild bundle, playwright-core)
@@ -62,6 +63,16 @@ export default defineConfig({
           name: "logstore",
           include: ["test/logstore/**/*.test.ts"],
           testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "durability",
+          include: ["test/durability/**/*.test.ts"],
+          // Real processes (stores, primaries) killed and restarted: one file at a time.
+          fileParallelism: false,
+          testTimeout: 90_000,
+          hookTimeout: 30_000,
         },
       },
       {

@@ -19,6 +19,7 @@ import {
 } from "./reply.ts";
 import { formatDouble } from "./numbers.ts";
 import { utf8 } from "./bytes.ts";
+import type { CommitGate } from "./log/gate.ts";
 
 export interface HttpApiOptions {
   /** Bearer token every request must carry; undefined means no authentication. */
@@ -27,6 +28,12 @@ export interface HttpApiOptions {
   metrics?: () => string;
   /** Largest request body, bytes. */
   maxBodyBytes?: number;
+  /**
+   * A durable server's gate (runtime/log/gate.ts): the response leaves once
+   * every record its commands wait for is committed; a write is refused
+   * while the log cannot commit.
+   */
+  gate?: CommitGate;
 }
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -79,9 +86,20 @@ function newClient(engine: Engine): { client: Client; pushes: Reply[] } {
   return { client, pushes };
 }
 
-function run(client: Client, pushes: Reply[], args: Uint8Array[]): Reply {
+/** The LSN each request's replies wait for (the highest of its commands'). */
+const requestLsn = new WeakMap<Client, number>();
+
+function run(client: Client, pushes: Reply[], args: Uint8Array[], gate?: CommitGate): Reply {
   pushes.length = 0;
+  if (gate !== undefined) {
+    const refusal = gate.refuse(args, client);
+    if (refusal !== null) return refusal;
+  }
   const outcome = client.execute(args);
+  if (gate !== undefined) {
+    const lsn = gate.afterCommand(args, client.session.db);
+    requestLsn.set(client, Math.max(requestLsn.get(client) ?? 0, lsn, pushes.length > 0 ? gate.deliveryLsn() : 0));
+  }
   if (outcome === NO_REPLY) return [...pushes];
   if (outcome === BLOCKED) return new ErrorReply("ERR blocking commands are not available over HTTP");
   return outcome;
@@ -94,6 +112,14 @@ function resultOf(reply: Reply, b64: boolean): { result: Json } | { error: strin
 export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hono {
   const app = new Hono();
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const gate = options.gate;
+  /** Waits until the request's replies may leave; false: they depend on a write that could not be made durable. */
+  const committed = async (client: Client): Promise<boolean> => {
+    if (gate === undefined) return true;
+    const lsn = requestLsn.get(client) ?? 0;
+    return lsn === 0 || await gate.replicator.waitCommitted(lsn);
+  };
+  const notDurable = () => ({ error: gate!.notDurable().message });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
@@ -138,10 +164,12 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
     if (!Array.isArray(body)) return c.json({ error: "ERR failed to parse pipeline request" }, 400);
     const { client, pushes } = newClient(engine);
     try {
-      return c.json(body.map((cmd) => {
+      const results = body.map((cmd) => {
         const args = toArgs(cmd);
-        return args === null ? { error: "ERR malformed command" } : resultOf(run(client, pushes, args), b64);
-      }));
+        return args === null ? { error: "ERR malformed command" } : resultOf(run(client, pushes, args, gate), b64);
+      });
+      if (!(await committed(client))) return c.json(results.map(notDurable));
+      return c.json(results);
     } finally {
       client.close();
     }
@@ -156,10 +184,11 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
     if (commands.some((a) => a === null)) return c.json({ error: "ERR malformed command" }, 400);
     const { client, pushes } = newClient(engine);
     try {
-      run(client, pushes, [utf8("MULTI")]);
-      const queued = commands.map((args) => run(client, pushes, args!));
+      run(client, pushes, [utf8("MULTI")], gate);
+      const queued = commands.map((args) => run(client, pushes, args!, gate));
       const failed = queued.find((r) => r instanceof ErrorReply);
-      const exec = run(client, pushes, [utf8("EXEC")]);
+      const exec = run(client, pushes, [utf8("EXEC")], gate);
+      if (!(await committed(client))) return c.json(notDurable(), 400);
       if (exec instanceof ErrorReply) return c.json({ error: failed instanceof ErrorReply ? failed.message : exec.message }, 400);
       return c.json((exec as Reply[]).map((r) => resultOf(r, b64)));
     } finally {
@@ -184,7 +213,8 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
     if (args === null) return c.json({ error: "ERR failed to parse command" }, 400);
     const { client, pushes } = newClient(engine);
     try {
-      const out = resultOf(run(client, pushes, args), b64);
+      const out = resultOf(run(client, pushes, args, gate), b64);
+      if (!(await committed(client))) return c.json(notDurable(), 400);
       return c.json(out, "error" in out ? 400 : 200);
     } finally {
       client.close();

@@ -14,6 +14,7 @@ import { startHttpApi } from "./http-server.ts";
 import { nodeAclFiles } from "./acl-file.ts";
 import { logStoreMain } from "./logstore/cli.ts";
 import { installAdminHost } from "./admin-host.ts";
+import { startDurablePrimary, type DurablePrimary } from "./durability.ts";
 
 const HELP = `Usage: trireme [server] [config-file] [options]
        trireme logstore --region NAME --data DIR --port P --token T   (see trireme logstore --help)
@@ -55,6 +56,14 @@ same settings can come from a config file or from TRIREME_<NAME> variables
   --tls-key-file FILE           the server's private key (PEM)
   --tls-ca-cert-file FILE       CA certificate(s) (PEM) that client certificates must chain to
   --tls-auth-clients yes|no|optional   require client certificates (default yes)
+  --durability quorum|local|none   quorum (default): a write is acknowledged once 2 of 3
+                                log stores have it on disk; local: one store; none: memory
+                                only, as a cache (docs/durability.md)
+  --log-stores URL,URL,URL      the log stores (trireme logstore); without it, quorum starts
+                                three local stores under --dir (local-a, -b, -c) and local one
+  --log-token TOKEN             the log stores' bearer token (or --log-token-file FILE)
+  --durability-timeout MS       how long a write waits for its quorum before writes fail
+                                with -NOTDURABLE (default ${DEFAULT_CONFIG.durabilityTimeout})
   --help                        this text
 `;
 
@@ -67,33 +76,48 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig(argv, process.env);
   const wasm = readFileSync(fileURLToPath(new URL("../build/trireme-core.wasm", import.meta.url)));
-  const engine = await Engine.create(wasm, {
+  const engineOptions = {
     databases: config.databases,
     maxmemory: config.maxmemory,
     maxmemoryPolicy: config.maxmemoryPolicy,
     notifyKeyspaceEvents: config.notifyKeyspaceEvents,
-  });
+  };
+  let durable: DurablePrimary | null = null;
+  if (config.durability !== "none") {
+    try {
+      durable = await startDurablePrimary(config, wasm, engineOptions, log);
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      process.stderr.write(`trireme: cannot start durably: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    }
+  }
+  const engine = durable?.engine ?? await Engine.create(wasm, engineOptions);
   engine.acl.files = nodeAclFiles;
   engine.acl.aclFile = config.aclfile;
   engine.acl.logMaxLength = config.acllogMaxLen;
   engine.acl.setRequirePass(config.requirepass);
   const aclError = engine.acl.loadAtStartup(config.users);
   if (aclError !== null) throw new ConfigError(aclError);
-  const server = new RespServer(engine, config);
+  const server = new RespServer(engine, config, durable === null ? undefined : { gate: durable.gate, persistence: durable.persistence });
   installAdminHost(server, config, {
     log: (level, message) => log(message, level === "warning" ? "#" : "*"),
-    exit: (code) => process.exit(code),
+    // SHUTDOWN: the log stores this server started go down with it.
+    exit: (code) => { void Promise.resolve(durable?.close()).finally(() => process.exit(code)); },
   });
   const addresses = await server.listen();
   log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
   if (config.httpPort !== 0) {
-    const httpAddresses = await startHttpApi(engine, config);
+    const httpAddresses = await startHttpApi(engine, config, durable?.gate);
     log(`HTTP API (Upstash REST compatible) on ${httpAddresses.join(", ")}${config.httpToken === undefined ? " without a token" : " with a bearer token"}`);
   }
-  log("durability: none — data lives in memory only; the durable log is not built yet (see the issues)");
+  log(durable?.banner ?? "durability: none — data lives in memory only and is lost when the server stops (--durability quorum keeps it)");
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log(`Received ${signal} scheduling shutdown...`, "#");
-    server.shutdown().then(() => {
+    server.shutdown().then(() => durable?.close()).then(() => {
       log("Trireme is now ready to exit, bye bye...", "#");
       process.exit(0);
     }, () => process.exit(1));

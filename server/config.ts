@@ -48,7 +48,18 @@ export interface ServerConfig {
    * (runtime/admin/config-params.ts), which validates them.
    */
   settings: Array<[string, string]>;
+  /** How writes are made durable: quorum (2 of 3 log stores), local (one store), none (memory only). */
+  durability: Durability;
+  /** URLs of the log stores; none: start local ones under `dir` (docs/durability.md). */
+  logStores: string[];
+  /** Bearer token of the log stores (or read from logTokenFile). */
+  logToken: string | undefined;
+  logTokenFile: string | undefined;
+  /** How long a write waits for its quorum before writes fail with NOTDURABLE (ms). */
+  durabilityTimeout: number;
 }
+
+export type Durability = "quorum" | "local" | "none";
 
 export type TlsAuthClients = "yes" | "no" | "optional";
 
@@ -76,6 +87,11 @@ export const DEFAULT_CONFIG: ServerConfig = {
   tlsCaCertFile: undefined,
   tlsAuthClients: "yes",
   settings: [],
+  durability: "quorum",
+  logStores: [],
+  logToken: undefined,
+  logTokenFile: undefined,
+  durabilityTimeout: 5000,
 };
 
 export class ConfigError extends Error {}
@@ -143,6 +159,17 @@ export function applyDirective(config: ServerConfig, name: string, values: strin
       config.tlsAuthClients = v;
       break;
     }
+    case "durability":
+      if (value !== "quorum" && value !== "local" && value !== "none") throw new ConfigError(`'durability' must be quorum, local or none, got '${value}'`);
+      config.durability = value;
+      break;
+    case "log-stores":
+      config.logStores = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v.length > 0);
+      for (const url of config.logStores) if (!/^https?:\/\/[^/]+\/?$/.test(url)) throw new ConfigError(`'log-stores' takes http(s)://host:port URLs, got '${url}'`);
+      break;
+    case "log-token": config.logToken = value === "" ? undefined : value; break;
+    case "log-token-file": config.logTokenFile = value === "" ? undefined : value; break;
+    case "durability-timeout": config.durabilityTimeout = parseInteger(name, value, 1, 3_600_000); break;
     default: {
       const known = CONFIG_PARAMS.some((p) => p.name === name || (p.aliases ?? []).includes(name));
       if (!known) throw new ConfigError(`unknown setting '${name}'`);
@@ -166,7 +193,7 @@ export function parseConfigFile(text: string, config: ServerConfig): void {
  * an optional config file path first, then `--name value...` flags.
  */
 export function loadConfig(argv: string[], env: Record<string, string | undefined>): ServerConfig {
-  const config: ServerConfig = { ...DEFAULT_CONFIG, bind: [...DEFAULT_CONFIG.bind], users: [], settings: [] };
+  const config: ServerConfig = { ...DEFAULT_CONFIG, bind: [...DEFAULT_CONFIG.bind], users: [], settings: [], logStores: [] };
   let i = 0;
   if (argv[0] !== undefined && !argv[0].startsWith("--")) {
     parseConfigFile(readFileSync(argv[0], "utf8"), config);

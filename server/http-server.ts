@@ -3,15 +3,19 @@ import { serve } from "@hono/node-server";
 import type { Engine } from "../runtime/engine.ts";
 import { createHttpApi } from "../runtime/http-api.ts";
 import { ConfigError, type ServerConfig } from "./config.ts";
+import type { CommitGate } from "../runtime/log/gate.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** Starts the HTTP API on every bind address; refuses to run without a token beyond loopback. */
-export async function startHttpApi(engine: Engine, config: ServerConfig): Promise<string[]> {
+export async function startHttpApi(engine: Engine, config: ServerConfig, gate?: CommitGate): Promise<string[]> {
   if (config.httpToken === undefined && config.bind.some((h) => !LOOPBACK.has(h))) {
     throw new ConfigError("the HTTP API is bound beyond loopback: set --http-token (or --http-port 0 to disable it)");
   }
-  const app = createHttpApi(engine, config.httpToken === undefined ? {} : { token: config.httpToken });
+  const app = createHttpApi(engine, {
+    ...(config.httpToken === undefined ? {} : { token: config.httpToken }),
+    ...(gate === undefined ? {} : { gate }),
+  });
   const addresses: string[] = [];
   for (const hostname of config.bind) {
     try {

@@ -12,6 +12,8 @@ export interface InfoSources {
   connectedClients: number;
   maxclients: number;
   totalConnections: number;
+  /** INFO persistence lines of a durable server (runtime/log/persistence.ts). */
+  persistence?: () => string[];
 }
 
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
@@ -51,7 +53,7 @@ function sectionLines(src: InfoSources, section: string): string[] | null {
       ];
     }
     case "persistence":
-      return ["loading:0", "durability:none", "rdb_changes_since_last_save:0", "aof_enabled:0"];
+      return src.persistence?.() ?? ["loading:0", "durability:none", "rdb_changes_since_last_save:0", "aof_enabled:0"];
     case "stats":
       return [
         `total_connections_received:${src.totalConnections}`, `total_commands_processed:${engine.stats.commands}`,

@@ -19,7 +19,7 @@ import { readFileSync } from "node:fs";
 import { Engine } from "../runtime/engine.ts";
 import { RequestParser } from "../runtime/resp-request.ts";
 import { RespWriter, RespProtocolError } from "../runtime/resp.ts";
-import { ErrorReply, OK, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
+import { ErrorReply, OK, PushReply, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
 import { lowerAscii, ascii, utf8 } from "../runtime/bytes.ts";
 import { Client, BLOCKED, NO_REPLY, type Outcome } from "../runtime/client.ts";
 import { ConfigError, type ServerConfig } from "./config.ts";
@@ -29,6 +29,23 @@ import { PROTECTED_MODE_DENIED, protectedModeRefuses } from "./protected-mode.ts
 import { adminOf, type Admin, type ConnectionInfo } from "../runtime/admin/admin.ts";
 import type { RequestLimits } from "../runtime/resp-request.ts";
 import { clientInfoLine } from "../runtime/commands/admin.ts";
+
+import type { CommitGate } from "../runtime/log/gate.ts";
+import type { Persistence } from "../runtime/log/persistence.ts";
+
+/** What a durable server adds: the gate replies wait at, and snapshots. */
+export interface ServerDurability {
+  gate: CommitGate;
+  persistence: Persistence;
+}
+
+/** A reply held until the log commits `lsn` (Infinity: a deferred reply not produced yet). */
+interface HeldReply {
+  lsn: number;
+  bytes: Uint8Array;
+  /** A pub/sub message: it waits for its commit however long that takes, and never turns into an error. */
+  push: boolean;
+}
 
 export const SERVER_VERSION = REDIS_VERSION;
 const ACTIVE_EXPIRE_INTERVAL_MS = 100;
@@ -41,6 +58,17 @@ const SHUTDOWN_DRAIN_MS_MAX = 2000;
 
 class Connection implements ConnectionInfo {
   readonly client: Client;
+  /**
+   * Replies that wait for the log (durability): in arrival order, each with
+   * the LSN it waits for. Replies behind one that waits, wait too, so a
+   * connection's replies leave in the order its commands came.
+   */
+  private held: HeldReply[] = [];
+  private heldHead = 0;
+  private readonly scratch = new RespWriter(256);
+  private readonly gate: CommitGate | undefined;
+  /** Called when this connection starts holding replies (the server releases them on commit). */
+  onHold: (c: Connection) => void = () => {};
   closing = false;
   /** True while a chunk of input is being run; replies are then flushed once at the end. */
   processing = false;
@@ -62,9 +90,10 @@ class Connection implements ConnectionInfo {
 
   constructor(
     engine: Engine, socket: Socket, limits: RequestLimits, process: (c: Connection) => void,
-    limitExceeded: (c: Connection) => void,
+    limitExceeded: (c: Connection) => void, gate: CommitGate | undefined,
   ) {
     this.socket = socket;
+    this.gate = gate;
     this.limitExceeded = limitExceeded;
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
     this.laddr = `${socket.localAddress}:${socket.localPort}`;
@@ -74,7 +103,7 @@ class Connection implements ConnectionInfo {
     this.client = new Client(engine, {
       deliver: (reply) => {
         if (this.closing) return;
-        this.writer.write(reply, this.client.session.protocol);
+        this.output(reply, gate === undefined ? 0 : gate.deliveryLsn());
         if (this.outputBufferBytes() > 0) this.limitExceeded(this);
         this.scheduleFlush();
       },
@@ -117,6 +146,75 @@ class Connection implements ConnectionInfo {
     return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
   }
 
+  get holding(): boolean {
+    return this.heldHead < this.held.length;
+  }
+
+  /** Writes a reply that may leave once the log has committed `lsn` (0: at once). */
+  output(reply: Reply, lsn: number): void {
+    const gate = this.gate;
+    if (gate === undefined || lsn === 0 || (!this.holding && lsn <= gate.commitLsn)) {
+      if (this.holding) this.hold(reply, 0);
+      else this.writer.write(reply, this.client.session.protocol);
+      return;
+    }
+    if (gate.failsNow(lsn) && !(reply instanceof PushReply)) {
+      if (this.holding) this.hold(gate.notDurable(), 0);
+      else this.writer.write(gate.notDurable(), this.client.session.protocol);
+      return;
+    }
+    this.hold(reply, lsn);
+  }
+
+  private hold(reply: Reply, lsn: number): HeldReply {
+    this.scratch.write(reply, this.client.session.protocol);
+    const entry = { lsn, bytes: this.scratch.take(), push: reply instanceof PushReply };
+    if (!this.holding) this.onHold(this);
+    this.held.push(entry);
+    return entry;
+  }
+
+  /** A place for a reply produced later (SAVE): `settle` fills it in and lets it go. */
+  deferred(): (reply: Reply) => void {
+    const entry = this.hold(OK, Infinity);
+    return (reply) => {
+      this.scratch.write(reply, this.client.session.protocol);
+      entry.bytes = this.scratch.take();
+      entry.lsn = 0;
+      this.release(this.gate?.commitLsn ?? 0);
+      if (!this.processing) this.flush();
+    };
+  }
+
+  /** Moves held replies whose LSN is committed (and everything before them) to the writer. */
+  release(commitLsn: number): void {
+    const held = this.held;
+    let head = this.heldHead;
+    while (head < held.length && held[head]!.lsn <= commitLsn) this.writer.raw(held[head++]!.bytes);
+    if (head === held.length) {
+      this.held = [];
+      this.heldHead = 0;
+    } else {
+      this.heldHead = head;
+    }
+  }
+
+  /** The log cannot commit what held replies wait for: they become NOTDURABLE errors. */
+  failHeld(commitLsn: number, error: Reply): void {
+    const bytes = (() => {
+      this.scratch.write(error, this.client.session.protocol);
+      return this.scratch.take();
+    })();
+    for (let i = this.heldHead; i < this.held.length; i++) {
+      const entry = this.held[i]!;
+      if (entry.lsn > commitLsn && entry.lsn !== Infinity && !entry.push) {
+        entry.lsn = 0;
+        entry.bytes = bytes;
+      }
+    }
+    this.release(commitLsn);
+  }
+
   private scheduleFlush(): void {
     if (this.processing || this.flushScheduled) return;
     this.flushScheduled = true;
@@ -135,7 +233,7 @@ class Connection implements ConnectionInfo {
         this.limitExceeded(this);
       }
     }
-    if (this.closing) this.socket.end();
+    if (this.closing && !this.holding) this.socket.end();
   }
 }
 
@@ -148,6 +246,10 @@ export class RespServer {
   private clientsTimer: ReturnType<typeof setInterval> | undefined;
   private totalConnections = 0;
   readonly startedAt = Date.now();
+  readonly durability: ServerDurability | undefined;
+  private readonly gate: CommitGate | undefined;
+  /** Connections holding replies for the log. */
+  private readonly holding = new Set<Connection>();
   readonly admin: Admin;
   /** Shared by every connection's parser, so CONFIG SET of the limits reaches existing clients. */
   readonly requestLimits: RequestLimits;
@@ -162,9 +264,30 @@ export class RespServer {
     return this.requestLimits.maxBulkBytes >= NATIVE_BULK_BYTES_MAX;
   }
 
-  constructor(engine: Engine, config: ServerConfig) {
+  constructor(engine: Engine, config: ServerConfig, durability?: ServerDurability) {
     this.engine = engine;
     this.config = config;
+    this.durability = durability;
+    this.gate = durability?.gate;
+    const gate = this.gate;
+    if (gate !== undefined) {
+      gate.replicator.onCommit((commitLsn) => {
+        for (const c of this.holding) {
+          c.release(commitLsn);
+          if (!c.holding) this.holding.delete(c);
+          if (!c.processing) c.flush();
+        }
+      });
+      gate.replicator.onStateChange((state) => {
+        if (state !== "stalled" && state !== "fenced") return;
+        const error = gate.notDurable();
+        for (const c of this.holding) {
+          c.failHeld(gate.commitLsn, error);
+          if (!c.holding) this.holding.delete(c);
+          if (!c.processing) c.flush();
+        }
+      });
+    }
     this.admin = adminOf(engine);
     this.requestLimits = {
       maxBulkBytes: config.protoMaxBulkLen,
@@ -197,7 +320,16 @@ export class RespServer {
     }
     this.expireTimer = setInterval(() => {
       // Keys do not expire on their own while clients are paused, as in Redis.
-      if (this.admin.activeExpireEnabled && !this.admin.writesPaused) this.engine.activeExpire(1);
+      if (!this.admin.activeExpireEnabled || this.admin.writesPaused) return;
+      const gate = this.gate;
+      if (gate === undefined) {
+        this.engine.activeExpire(1);
+        return;
+      }
+      // While the log cannot commit, keys expire only when touched.
+      if (gate.state !== "serving") return;
+      this.engine.activeExpire(1);
+      gate.afterBackground();
     }, ACTIVE_EXPIRE_INTERVAL_MS);
     this.clientsTimer = setInterval(() => this.clientsCron(), CLIENTS_CRON_INTERVAL_MS);
     return bound;
@@ -353,7 +485,8 @@ export class RespServer {
     }
     socket.setNoDelay(true);
     this.totalConnections++;
-    const conn = new Connection(this.engine, socket, this.requestLimits, (c) => this.process(c), (c) => this.checkOutputLimits(c));
+    const conn = new Connection(this.engine, socket, this.requestLimits, (c) => this.process(c), (c) => this.checkOutputLimits(c), this.gate);
+    conn.onHold = (c) => this.holding.add(c);
     conn.describeLine = () => clientInfoLine(this.admin, conn.client, Date.now());
     this.connections.set(conn.id, conn);
     this.admin.register(conn.client, conn);
@@ -362,6 +495,7 @@ export class RespServer {
     socket.on("error", () => socket.destroy());
     socket.on("close", () => {
       this.connections.delete(conn.id);
+      this.holding.delete(conn);
       conn.client.close();
     });
   }
@@ -385,7 +519,8 @@ export class RespServer {
       while (!conn.closing && !conn.client.isBlocked) {
         // Bytes in, bytes out: the commands the core runs natively at the
         // head of the input go to it as they arrived, with no JS per command.
-        if (this.nativeInput) {
+        // Not with a durable log: those replies must wait at the commit gate.
+        if (this.nativeInput && this.gate === undefined) {
           const input = conn.parser.unparsed();
           if (input.length > 0 && input[0] === 42) {
             const r = this.engine.executeNativePrefix(conn.client.session, input);
@@ -400,8 +535,9 @@ export class RespServer {
         if (args === null) break;
         if (args.length === 0) continue;
         const outcome = this.handle(conn, args);
+        const lsn = this.gate === undefined ? 0 : this.gate.afterCommand(args, conn.client.session.db);
         if (outcome === BLOCKED) break;
-        if (outcome !== NO_REPLY) conn.writer.write(outcome, conn.client.session.protocol);
+        if (outcome !== NO_REPLY) conn.output(outcome, lsn);
       }
     } catch (error) {
       this.protocolError(conn, error);
@@ -419,6 +555,8 @@ export class RespServer {
   }
 
   private handle(conn: Connection, args: Uint8Array[]): Outcome {
+    const refusal = this.gate?.refuse(args, conn.client);
+    if (refusal != null) return refusal;
     switch (lowerAscii(args[0]!)) {
       case "quit":
         conn.closing = true;
@@ -430,10 +568,39 @@ export class RespServer {
         return conn.client.refuseUnauthenticated() ?? utf8(renderInfo({
           engine: this.engine, version: SERVER_VERSION, port: this.config.port, startedAt: this.startedAt,
           connectedClients: this.connections.size, maxclients: this.config.maxclients, totalConnections: this.totalConnections,
+          ...(this.durability === undefined ? {} : { persistence: () => this.durability!.persistence.infoLines() }),
         }, args.slice(1).map((a) => lowerAscii(a))));
+      case "save":
+      case "bgsave":
+      case "lastsave":
+        if (conn.client.multi !== null) return conn.client.execute(args);
+        return conn.client.refuseUnauthenticated() ?? this.persistenceCommand(conn, args);
       default:
         return conn.client.execute(args);
     }
   }
+
+  /** SAVE, BGSAVE, LASTSAVE: snapshots stored on the log stores (docs/durability.md). */
+  private persistenceCommand(conn: Connection, args: Uint8Array[]): Outcome {
+    const name = lowerAscii(args[0]!);
+    const persistence = this.durability?.persistence;
+    if (name === "lastsave") {
+      if (args.length !== 1) return Errors.wrongArity("lastsave");
+      return persistence === undefined ? Math.floor(this.startedAt / 1000) : persistence.lastSaveTime;
+    }
+    if (name === "save" && args.length !== 1) return Errors.wrongArity("save");
+    if (name === "bgsave" && (args.length > 2 || (args.length === 2 && lowerAscii(args[1]!) !== "schedule"))) return Errors.syntax;
+    if (persistence === undefined) {
+      return new ErrorReply("ERR this server runs with durability none: there is no log store to save a snapshot on");
+    }
+    if (name === "bgsave") {
+      if (!persistence.bgsave()) return new ErrorReply("ERR Background save already in progress");
+      return new SimpleString("Background saving started");
+    }
+    const settle = conn.deferred();
+    void persistence.save().then((result) => settle(result.ok ? OK : new ErrorReply(result.message)));
+    return NO_REPLY;
+  }
+
 
 }

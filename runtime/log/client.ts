@@ -166,6 +166,8 @@ export class AppendStream {
   private readonly ws: WebSocket;
   private nextId = 1;
   private readonly pending = new Map<number, (reply: AppendReply) => void>();
+  /** Called once when the socket closes (after the pending appends were failed). */
+  onClose: (() => void) | undefined;
 
   constructor(ws: WebSocket) {
     this.ws = ws;
@@ -184,6 +186,7 @@ export class AppendStream {
     ws.addEventListener("close", () => {
       for (const settle of this.pending.values()) settle(logError("io-error", "append stream closed before the reply"));
       this.pending.clear();
+      this.onClose?.();
     });
   }
 

@@ -2,7 +2,8 @@
 //
 //   trireme logstore --region local-a --data ./data/logstore-a --port 7101 --token T
 
-import { readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { ConfigError, parseMemory } from "../config.ts";
 import { startLogStore } from "./server.ts";
 
@@ -19,6 +20,8 @@ Trireme primary, and serves them over HTTP and WebSocket (docs/durability.md).
   --token-file F         read the token from a file instead (keeps it out of ps)
   --bind ADDR            address to listen on (default 127.0.0.1)
   --segment-bytes SIZE   roll segment files at this size, e.g. 64mb (default 64mb)
+  --exit-with-parent     exit when standard input closes (a primary that starts
+                         its own local stores passes this, so they end with it)
   --help                 this text
 `;
 
@@ -29,6 +32,7 @@ export interface LogStoreCliOptions {
   token: string;
   bind: string;
   segmentBytes: number;
+  exitWithParent: boolean;
 }
 
 export function parseLogStoreArgs(argv: string[]): LogStoreCliOptions {
@@ -36,6 +40,10 @@ export function parseLogStoreArgs(argv: string[]): LogStoreCliOptions {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     if (!flag.startsWith("--")) throw new ConfigError(`expected an option, got '${flag}'`);
+    if (flag === "--exit-with-parent") {
+      values.set("exit-with-parent", "yes");
+      continue;
+    }
     const name = flag.slice(2);
     if (!["region", "data", "port", "token", "token-file", "bind", "segment-bytes"].includes(name)) {
       throw new ConfigError(`unknown logstore option '${flag}'`);
@@ -66,7 +74,51 @@ export function parseLogStoreArgs(argv: string[]): LogStoreCliOptions {
     token,
     bind: values.get("bind") ?? "127.0.0.1",
     segmentBytes,
+    exitWithParent: values.has("exit-with-parent"),
   };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Takes DIR/lock (holding our pid), so that two store processes never share
+ * one data folder: a folder whose lock names a live process is waited for up
+ * to `waitMs` (a store that is still shutting down), then refused; a lock
+ * left by a dead process (kill -9) is taken over. Returns the release.
+ */
+export async function lockDataDir(dir: string, waitMs = 10_000): Promise<() => void> {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "lock");
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const fd = openSync(path, "wx");
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    let owner = Number.NaN;
+    try {
+      owner = Number(readFileSync(path, "utf8").trim());
+    } catch {
+      continue; // removed meanwhile
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || !alive(owner)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new ConfigError(`data folder ${dir} is in use by process ${owner} (${path})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export async function logStoreMain(argv: string[], log: (message: string) => void): Promise<void> {
@@ -75,6 +127,8 @@ export async function logStoreMain(argv: string[], log: (message: string) => voi
     return;
   }
   const options = parseLogStoreArgs(argv);
+  const unlock = await lockDataDir(options.dir);
+  process.once("exit", unlock);
   const store = await startLogStore({
     region: options.region,
     dir: options.dir,
@@ -96,10 +150,18 @@ export async function logStoreMain(argv: string[], log: (message: string) => voi
   const status = await store.backend.status();
   log(`log store ${options.region} ready on ${store.url}: records ${status.firstLsn}..${status.lastLsn} ` +
     `(last epoch ${status.lastEpoch}), promised epoch ${status.promisedEpoch}, ${status.snapshots} snapshot(s), data in ${options.dir}`);
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log(`${signal} received, shutting down`);
     store.close().then(() => process.exit(0), () => process.exit(1));
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  if (options.exitWithParent) {
+    process.stdin.on("data", () => {});
+    process.stdin.once("close", () => stop("parent gone (stdin closed)"));
+    process.stdin.once("end", () => stop("parent gone (stdin closed)"));
+  }
 }

@@ -3,6 +3,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createConnection } from "node:net";
 import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const CLI = fileURLToPath(new URL("../../server/cli.ts", import.meta.url));
 
@@ -50,6 +53,19 @@ async function startOnRandomPort(extraArgs: string[], options: StartOptions): Pr
   const leading = options.configFile === undefined ? [] : [options.configFile];
   // The HTTP API stays off unless a test asks for it: its default port would clash between servers.
   const http = extraArgs.includes("--http-port") ? [] : ["--http-port", "0"];
+  // Memory only unless a test asks for durability: the default (quorum over
+  // three local log stores under --dir) would share ./data between tests.
+  // TEST_DURABILITY=quorum runs every server test durably instead,
+  // each server over its own local stores in a fresh folder.
+  let dataDir: string | undefined;
+  if (!extraArgs.includes("--durability")) {
+    const mode = process.env.TEST_DURABILITY;
+    if (mode === undefined || mode === "none") http.push("--durability", "none");
+    else {
+      dataDir = mkdtempSync(join(tmpdir(), "trireme-test-"));
+      http.push("--durability", mode, "--dir", dataDir);
+    }
+  }
   const child = spawn(process.execPath, [CLI, ...leading, "--port", String(port), "--bind", "127.0.0.1", ...http, ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -57,7 +73,11 @@ async function startOnRandomPort(extraArgs: string[], options: StartOptions): Pr
   child.stdout!.on("data", (d: Buffer) => { out += d.toString(); });
   child.stderr!.on("data", (d: Buffer) => { out += d.toString(); });
   let exitCode: number | null | undefined;
-  child.once("exit", (code) => { exitCode = code; });
+  child.once("exit", (code) => {
+    exitCode = code;
+    // Its local log stores end with it; then their folder can go.
+    if (dataDir !== undefined) setTimeout(() => rmSync(dataDir!, { recursive: true, force: true }), 500).unref();
+  });
   const deadline = Date.now() + 15_000;
   while (!(await canConnect(port))) {
     if (exitCode !== undefined) throw new Error(`trireme exited with ${exitCode}:\n${out}`);

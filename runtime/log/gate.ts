@@ -1,0 +1,185 @@
+// Reply gating: which log record a reply must wait for before it leaves.
+//
+// The gate sits between a host (the RESP server, the HTTP API) and the
+// replicator. It feeds the engine's effect records to the replicator, seals
+// each command's effects into one record, and remembers, per key, the LSN of
+// the newest record that wrote it and is not committed yet. Then:
+//
+// - a command that wrote waits for its own record (later than every record
+//   before it, so its reply never shows anything that could still be lost);
+// - a command that did not write waits for the newest uncommitted record of
+//   each key it names (a read of a key with a pending write waits for that
+//   write), or for nothing when none of its keys has one;
+// - a read-only command without keys (DBSIZE, KEYS, SCAN, RANDOMKEY)
+//   and an EXEC that wrote nothing wait for the newest record of all;
+// - replies produced outside a command (a blocked client served by another
+//   client's write, a pub/sub or keyspace message) wait for the newest record
+//   at the moment they are produced.
+//
+// Records whose effects have no key positions (FLUSHALL, FLUSHDB, SWAPDB,
+// MOVE, COPY ... DB) raise a barrier that every read waits for until it
+// commits. The host keeps replies of one connection in arrival order (a reply
+// whose LSN is committed still waits behind an earlier one that is not).
+//
+// While the replicator is stalled, writes are refused before they run (so
+// nothing is half-applied) and a reply that waits for an uncommitted record
+// fails with NOTDURABLE; once fenced, every command fails.
+
+import type { Engine } from "../engine.ts";
+import type { EffectRecord } from "../effects.ts";
+import type { Client } from "../client.ts";
+import { keyPositions, type CommandDef } from "../commands/spec.ts";
+import { slotName } from "../hub.ts";
+import { ErrorReply } from "../reply.ts";
+import { lowerAscii } from "../bytes.ts";
+import type { Replicator, ReplicatorState } from "./replicator.ts";
+
+/** Effects whose keys are not (only) at their key positions: they hold back every read until committed. */
+const BARRIER_COMMANDS = new Set(["flushall", "flushdb", "swapdb", "move", "copy"]);
+/** Read-only commands that read keys their key specs do not name. */
+const GLOBAL_READS = new Set(["sort", "sort_ro"]);
+/** Answered even when fenced. */
+const ALWAYS_ALLOWED = new Set(["quit", "reset", "info", "ping"]);
+
+export class CommitGate {
+  readonly engine: Engine;
+  readonly replicator: Replicator;
+  /** Newest uncommitted LSN per written key (slotName). */
+  private readonly pendingKeys = new Map<string, number>();
+  private pendingQueue: Array<{ lsn: number; slot: string }> = [];
+  private pendingHead = 0;
+  /** An uncommitted record that every read waits for (see BARRIER_COMMANDS). */
+  private barrierLsn = 0;
+
+  constructor(engine: Engine, replicator: Replicator) {
+    this.engine = engine;
+    this.replicator = replicator;
+    engine.onEffect = (record) => this.onEffect(record);
+    replicator.onCommit((commitLsn) => this.forget(commitLsn));
+  }
+
+  get commitLsn(): number {
+    return this.replicator.commitLsn;
+  }
+
+  get state(): ReplicatorState {
+    return this.replicator.state;
+  }
+
+  private onEffect(record: EffectRecord): void {
+    this.replicator.addEffect(record);
+    const lsn = this.replicator.lastLsn + 1;
+    const name = lowerAscii(record.args[0]!);
+    const def = this.engine.commands.get(name);
+    if (def === undefined || BARRIER_COMMANDS.has(name) || def.keys.length === 0) {
+      this.barrierLsn = lsn;
+      return;
+    }
+    for (const i of keyPositions(def, record.args.length, record.args)) {
+      const slot = slotName(record.db, record.args[i]!);
+      this.pendingKeys.set(slot, lsn);
+      this.pendingQueue.push({ lsn, slot });
+    }
+  }
+
+  /** Forgets keys whose newest write is now committed. */
+  private forget(commitLsn: number): void {
+    const queue = this.pendingQueue;
+    let head = this.pendingHead;
+    while (head < queue.length && queue[head]!.lsn <= commitLsn) {
+      const { lsn, slot } = queue[head]!;
+      if (this.pendingKeys.get(slot) === lsn) this.pendingKeys.delete(slot);
+      head++;
+    }
+    if (head === queue.length) {
+      this.pendingQueue = [];
+      this.pendingHead = 0;
+    } else if (head > 4096 && head * 2 > queue.length) {
+      this.pendingQueue = queue.slice(head);
+      this.pendingHead = 0;
+    } else {
+      this.pendingHead = head;
+    }
+  }
+
+  /**
+   * After a command ran (or was refused): seals its effects into one record
+   * and returns the LSN its reply must wait for (0: none). `db` is the
+   * session's database after the command.
+   */
+  afterCommand(args: readonly Uint8Array[], db: number): number {
+    const own = this.replicator.seal();
+    if (own > 0) return own;
+    const commit = this.replicator.commitLsn;
+    if (this.replicator.lastLsn <= commit) return 0;
+    const name = args.length > 0 ? lowerAscii(args[0]!) : "";
+    if (name === "exec" || GLOBAL_READS.has(name)) return this.replicator.lastLsn;
+    const def: CommandDef | undefined = this.engine.lookup(args);
+    if (def === undefined) return 0;
+    let wait = this.barrierLsn > commit ? this.barrierLsn : 0;
+    const positions = keyPositions(def, args.length, args);
+    if (positions.length === 0) return def.flags.includes("readonly") ? this.replicator.lastLsn : 0;
+    if (this.pendingKeys.size === 0) return wait;
+    for (const i of positions) {
+      const lsn = this.pendingKeys.get(slotName(db, args[i]!));
+      if (lsn !== undefined && lsn > wait) wait = lsn;
+    }
+    return wait > commit ? wait : 0;
+  }
+
+  /** Seals effects produced outside a command (active expiry); returns the record's LSN or 0. */
+  afterBackground(): number {
+    return this.replicator.seal();
+  }
+
+  /** The LSN a reply produced right now outside a command must wait for. */
+  deliveryLsn(): number {
+    return this.replicator.currentLsn();
+  }
+
+  /** Whether a reply waiting for `lsn` must fail now (stalled or fenced, `lsn` uncommitted). */
+  failsNow(lsn: number): boolean {
+    const state = this.replicator.state;
+    return (state === "stalled" || state === "fenced") && lsn > this.replicator.commitLsn;
+  }
+
+  /** The error that replaces a reply whose record could not be committed. */
+  notDurable(): ErrorReply {
+    if (this.replicator.state === "fenced") return this.fencedError();
+    const rep = this.replicator;
+    return new ErrorReply(`NOTDURABLE the reply depends on a write that ${rep.quorum} log stores did not acknowledge in time; ` +
+      `that write may or may not survive`);
+  }
+
+  private fencedError(): ErrorReply {
+    return new ErrorReply("NOTDURABLE this primary was deposed: a log store promised a newer epoch to another primary");
+  }
+
+  /**
+   * Refuses a command before it runs when it cannot be made durable: while
+   * stalled a write (or an EXEC that queued one) is refused, and the
+   * transaction is discarded; once fenced, everything is. Null: run it.
+   */
+  refuse(args: readonly Uint8Array[], client: Client | undefined): ErrorReply | null {
+    const state = this.replicator.state;
+    if (state === "serving") return null;
+    const name = lowerAscii(args[0]!);
+    if (state === "fenced") return ALWAYS_ALLOWED.has(name) ? null : this.fencedError();
+    if (state !== "stalled") return null;
+    if (client?.multi != null && name !== "exec" && name !== "discard") return null; // queued: judged at EXEC
+    let writes = false;
+    if (name === "exec" && client?.multi != null) {
+      writes = client.multi.queue.some((q) => q.def.flags.includes("write"));
+      if (writes) client.discardMulti();
+    } else {
+      const def = this.engine.lookup(args);
+      writes = def !== undefined && def.flags.includes("write");
+    }
+    if (!writes) return null;
+    const rep = this.replicator;
+    const stores = rep.stores();
+    const up = stores.filter((s) => s.state === "streaming").length;
+    return new ErrorReply(`NOTDURABLE writes are refused until ${rep.quorum} log stores answer (${up} of ${stores.length} connected); ` +
+      `nothing was written`);
+  }
+}

@@ -1,0 +1,825 @@
+// The primary's side of the log: it turns the engine's effect records into
+// log records, appends them to the log stores, and decides what is committed.
+// docs/durability.md ("The primary") states the protocol and why no
+// committed write is lost; this file is that protocol. It is platform-neutral:
+// it talks to the stores through StoreApi (LogStoreClient over fetch and
+// WebSocket, or anything that speaks the same protocol) and uses only timers.
+//
+//   const rep = new Replicator({ stores, crc32c, candidate, quorum: 2, commitTimeoutMs: 5000 });
+//   await rep.start();                   // election: epoch, adopt, align, epoch record committed
+//   engine.onEffect = (e) => rep.addEffect(e);
+//   ... run a command ...
+//   const lsn = rep.seal();              // the command's effects become one record (0: none)
+//   rep.onCommit((commitLsn) => ...);    // release replies waiting for LSNs <= commitLsn
+//
+// Records. The effects of one command (of one EXEC, with everything the
+// engine did meanwhile: expired and evicted keys, blocked clients served) are
+// one record: `addEffect` encodes each into the open record and `seal` gives
+// it the next LSN. Sealed records go into a window (an in-memory run of
+// frames) and are sent to every streaming store once per turn of the event
+// loop, as one append message: appends are pipelined (never a round trip per
+// command) and the stores group-commit whatever arrived meanwhile.
+//
+// Commit. A store's acknowledgement of an append says its log is durable up
+// to `lastLsn`; the store holds our log (we aligned it before streaming), so
+// `acked` is a prefix of our log. The commit LSN is the quorum-th highest
+// `acked`: every record up to it is durable on a quorum under our epoch.
+//
+// Stores that fail or fall behind. Any error on a store's stream (a closed
+// socket, an io-error, an lsn-gap) drops that store's link; it is reconnected
+// in the background (status, promise if needed, alignment, then streaming
+// from where its durable log ends), with records from the window or, when the
+// window no longer has them, read from a store that does. While a quorum
+// streams, nothing waits for the others.
+//
+// Stall. When the oldest uncommitted record has waited `commitTimeoutMs`
+// (fewer than a quorum of stores answer), the replicator is "stalled": its
+// listeners fail what waits for uncommitted records and refuse new writes
+// (the host does that, see gate.ts); the records stay in the window and keep
+// being offered to the stores, and once they are all committed it serves
+// again. A store that has promised a higher epoch fences us: "fenced" is final.
+
+import type { Crc32c } from "./crc32c.ts";
+import { encodeFrame, scanFrames } from "./frame.ts";
+import { encodeEffects } from "./payload.ts";
+import type { EffectRecord } from "../effects.ts";
+import type { StoredSnapshot } from "./backend.ts";
+import {
+  logError,
+  type AppendReply, type AppendRequest, type LogError, type LogTail, type PromiseReply, type PromiseRequest,
+  type PutSnapshotReply, type PutSnapshotRequest, type ReadReply, type ReadRequest, type SnapshotInfo,
+  type StoreStatus, type TruncateReply, type TruncateRequest,
+} from "./protocol.ts";
+
+/** What the replicator needs of one log store (LogStoreClient provides it). */
+export interface StoreApi {
+  readonly url: string;
+  status(): Promise<StoreStatus | LogError>;
+  promise(request: PromiseRequest): Promise<PromiseReply>;
+  truncate(request: TruncateRequest): Promise<TruncateReply>;
+  read(request: ReadRequest): Promise<ReadReply>;
+  putSnapshot(request: PutSnapshotRequest): Promise<PutSnapshotReply>;
+  listSnapshots(): Promise<SnapshotInfo[] | LogError>;
+  getSnapshot(lsn: number | "latest"): Promise<StoredSnapshot | null | LogError>;
+  openAppendStream(): Promise<AppendStreamApi>;
+}
+
+export interface AppendStreamApi {
+  append(request: AppendRequest): Promise<AppendReply>;
+  close(): void;
+  onClose: (() => void) | undefined;
+}
+
+export type ReplicatorState =
+  /** Taking an epoch and aligning the stores; nothing is served. */
+  | "electing"
+  /** Writes commit. */
+  | "serving"
+  /** Fewer than a quorum answered within the timeout: writes are refused until the backlog commits. */
+  | "stalled"
+  /** A store promised a newer epoch to another primary: this one must stop. */
+  | "fenced";
+
+export interface ReplicatorOptions {
+  /** The stores, in a fixed order; each named for reports. */
+  stores: ReadonlyArray<{ name: string; api: StoreApi }>;
+  crc32c: Crc32c;
+  /** Names this primary in promises (unique per process start). */
+  candidate: string;
+  /** Acknowledgements that commit a record (2 of 3; 1 for a single store). */
+  quorum: number;
+  /** How long a record may wait for its quorum before the replicator stalls (ms). */
+  commitTimeoutMs: number;
+  /** Bound of one request to a store (ms). Default 5000. */
+  requestTimeoutMs?: number;
+  /** Bytes of committed records kept in memory for stores that lag (default 64 MiB). */
+  windowBytesMax?: number;
+  log?: (message: string) => void;
+  now?: () => number;
+}
+
+/** The command of the record that opens an epoch (replay skips it). */
+export const EPOCH_RECORD_COMMAND = "TRIREME.EPOCH";
+
+const BATCH_BYTES_MAX = 4 * 1024 * 1024;
+const INFLIGHT_BYTES_MAX = 32 * 1024 * 1024;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 1000;
+
+interface WindowRecord {
+  readonly lsn: number;
+  readonly frame: Uint8Array;
+  /** When it was sealed (stall detection). */
+  readonly at: number;
+}
+
+type LinkState = "down" | "syncing" | "streaming";
+
+class StoreLink {
+  readonly name: string;
+  readonly api: StoreApi;
+  state: LinkState = "down";
+  stream: AppendStreamApi | null = null;
+  /** Our log is durable on this store up to here (under our epoch). */
+  acked = 0;
+  /** Last LSN sent on the current stream. */
+  sent = 0;
+  inflightBytes = 0;
+  pumping = false;
+  /** Bumped on every reset: callbacks of an older connection are ignored. */
+  generation = 0;
+  retryMs = RETRY_MIN_MS;
+  retryTimer: ReturnType<typeof setTimeout> | undefined;
+  lastError = "";
+  /** The store's promised epoch, as last seen. */
+  promisedEpoch = 0;
+
+  constructor(name: string, api: StoreApi) {
+    this.name = name;
+    this.api = api;
+  }
+}
+
+/** A store's state, for INFO. */
+export interface StoreReport {
+  readonly name: string;
+  readonly url: string;
+  readonly state: LinkState;
+  readonly acked: number;
+  readonly lastError: string;
+}
+
+const encoder = new TextEncoder();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const schedule: (fn: () => void) => void = typeof globalThis.setImmediate === "function"
+  ? (fn) => { globalThis.setImmediate(fn); }
+  : (fn) => { setTimeout(fn, 0); };
+
+export class Replicator {
+  readonly quorum: number;
+  readonly candidate: string;
+  private readonly crc32c: Crc32c;
+  private readonly links: StoreLink[];
+  private readonly commitTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly windowBytesMax: number;
+  private readonly log: (message: string) => void;
+  private readonly now: () => number;
+
+  state: ReplicatorState = "electing";
+  /** Our epoch (0 before the election). */
+  epoch = 0;
+  /** LSN of the last record of the log (sealed, whether or not committed). */
+  lastLsn = 0;
+  /** Every record up to here is durable on a quorum. */
+  commitLsn = 0;
+  /** LSN of the record that opened our epoch. */
+  epochStartLsn = 0;
+  /** Why it is stalled or fenced. */
+  reason = "";
+
+  private open: Uint8Array[] = [];
+  private openBytes = 0;
+  private window: WindowRecord[] = [];
+  private windowHead = 0;
+  private windowBytes = 0;
+  /** Epochs of our log from `runsFrom` on: [first LSN, epoch] pairs, ascending. */
+  private runs: Array<[number, number]> = [];
+  private runsFrom = 1;
+  private flushScheduled = false;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private waiters: Array<{ lsn: number; resolve: (ok: boolean) => void }> = [];
+  private readonly commitListeners: Array<(commitLsn: number) => void> = [];
+  private readonly stateListeners: Array<(state: ReplicatorState) => void> = [];
+  private closed = false;
+  private triedEpoch = 0;
+  private electionFenced = false;
+
+  constructor(options: ReplicatorOptions) {
+    if (options.stores.length === 0) throw new RangeError("the replicator needs at least one log store");
+    if (options.quorum < 1 || options.quorum > options.stores.length) throw new RangeError("quorum out of range");
+    this.quorum = options.quorum;
+    this.candidate = options.candidate;
+    this.crc32c = options.crc32c;
+    this.links = options.stores.map((s) => new StoreLink(s.name, s.api));
+    this.commitTimeoutMs = options.commitTimeoutMs;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    this.windowBytesMax = options.windowBytesMax ?? 64 * 1024 * 1024;
+    this.log = options.log ?? (() => {});
+    this.now = options.now ?? Date.now;
+  }
+
+  // ---- listeners ----------------------------------------------------------
+
+  /** Called whenever the commit LSN advances. */
+  onCommit(listener: (commitLsn: number) => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  /** Called when the state changes (serving, stalled, fenced). */
+  onStateChange(listener: (state: ReplicatorState) => void): void {
+    this.stateListeners.push(listener);
+  }
+
+  /** Resolves true once `lsn` is committed, false if it fails first (stall, fence, `timeoutMs`). */
+  waitCommitted(lsn: number, timeoutMs?: number): Promise<boolean> {
+    if (lsn <= this.commitLsn) return Promise.resolve(true);
+    if (this.state === "stalled" || this.state === "fenced") return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = { lsn, resolve };
+      this.waiters.push(waiter);
+      if (timeoutMs !== undefined) {
+        setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i < 0) return;
+          this.waiters.splice(i, 1);
+          resolve(false);
+        }, timeoutMs);
+      }
+    });
+  }
+
+  // ---- records --------------------------------------------------------------
+
+  /** Adds one effect record to the open log record. */
+  addEffect(effect: EffectRecord): void {
+    const bytes = encodeEffects([effect]);
+    this.open.push(bytes);
+    this.openBytes += bytes.length;
+  }
+
+  /** LSN the open record will get when sealed; the last LSN when nothing is open. */
+  currentLsn(): number {
+    return this.open.length > 0 ? this.lastLsn + 1 : this.lastLsn;
+  }
+
+  /** Makes the open effects one record with the next LSN and returns it; 0 when nothing is open. */
+  seal(): number {
+    if (this.open.length === 0) return 0;
+    let payload: Uint8Array;
+    if (this.open.length === 1) payload = this.open[0]!;
+    else {
+      payload = new Uint8Array(this.openBytes);
+      let at = 0;
+      for (const piece of this.open) {
+        payload.set(piece, at);
+        at += piece.length;
+      }
+    }
+    this.open = [];
+    this.openBytes = 0;
+    const lsn = this.lastLsn + 1;
+    const frame = encodeFrame({ lsn, epoch: this.epoch, payload }, this.crc32c);
+    this.lastLsn = lsn;
+    this.noteEpoch(lsn, this.epoch);
+    this.window.push({ lsn, frame, at: this.now() });
+    this.windowBytes += frame.length;
+    this.scheduleFlush();
+    this.armStallTimer();
+    return lsn;
+  }
+
+  private noteEpoch(lsn: number, epoch: number): void {
+    const last = this.runs[this.runs.length - 1];
+    if (last === undefined || last[1] !== epoch) this.runs.push([lsn, epoch]);
+  }
+
+  private get windowFirst(): number {
+    const head = this.window[this.windowHead];
+    return head === undefined ? this.lastLsn + 1 : head.lsn;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    schedule(() => {
+      this.flushScheduled = false;
+      for (const link of this.links) void this.pump(link);
+    });
+  }
+
+  /** Sends a streaming store the records it has not been sent, within its in-flight bound. */
+  private async pump(link: StoreLink): Promise<void> {
+    if (link.pumping || link.state !== "streaming") return;
+    link.pumping = true;
+    const generation = link.generation;
+    try {
+      while (link.generation === generation && link.state === "streaming" && link.sent < this.lastLsn
+        && link.inflightBytes < INFLIGHT_BYTES_MAX) {
+        const from = link.sent + 1;
+        let batch: { frames: Uint8Array; records: number } | null;
+        if (from >= this.windowFirst) batch = this.windowFrames(from);
+        else batch = await this.remoteFrames(from, link);
+        if (link.generation !== generation || link.state !== "streaming") return;
+        if (batch === null) {
+          this.dropLink(link, `no store holds records from ${from} to copy`);
+          return;
+        }
+        if (from !== link.sent + 1) continue; // raced with another sender; recompute
+        link.sent = from + batch.records - 1;
+        link.inflightBytes += batch.frames.length;
+        const bytes = batch.frames.length;
+        const stream = link.stream!;
+        void stream.append({ epoch: this.epoch, frames: batch.frames, commitLsn: this.commitLsn }).then((reply) => {
+          this.onAppendReply(link, generation, reply, bytes);
+        });
+      }
+    } finally {
+      link.pumping = false;
+    }
+  }
+
+  /** Frames of the window from `from`, up to the batch bound (at least one record). */
+  private windowFrames(from: number): { frames: Uint8Array; records: number } {
+    const start = this.windowHead + (from - this.windowFirst);
+    let end = start;
+    let bytes = 0;
+    while (end < this.window.length && (end === start || bytes + this.window[end]!.frame.length <= BATCH_BYTES_MAX)) {
+      bytes += this.window[end]!.frame.length;
+      end++;
+    }
+    if (end - start === 1) return { frames: this.window[start]!.frame, records: 1 };
+    const frames = new Uint8Array(bytes);
+    let at = 0;
+    for (let i = start; i < end; i++) {
+      frames.set(this.window[i]!.frame, at);
+      at += this.window[i]!.frame.length;
+    }
+    return { frames, records: end - start };
+  }
+
+  /** Frames of our log from `from`, read from a store that holds them. */
+  private async remoteFrames(from: number, target: StoreLink): Promise<{ frames: Uint8Array; records: number } | null> {
+    const sources = this.links.filter((l) => l !== target && l.acked >= from);
+    if (target.acked >= from) sources.push(target);
+    for (const source of sources) {
+      const reply = await this.timed(source.api.read({ fromLsn: from, maxBytes: BATCH_BYTES_MAX }));
+      if (!reply.ok || reply.records === 0) continue;
+      const scan = scanFrames(reply.frames, this.crc32c, { expectLsn: from });
+      // Only the part the source acknowledged to us is surely our log.
+      const limit = Math.min(source.acked, this.lastLsn);
+      const frames = scan.frames.filter((f) => f.lsn <= limit);
+      if (frames.length === 0) continue;
+      const last = frames[frames.length - 1]!;
+      return { frames: reply.frames.subarray(0, last.offset + last.bytes), records: frames.length };
+    }
+    return null;
+  }
+
+  private onAppendReply(link: StoreLink, generation: number, reply: AppendReply, bytes: number): void {
+    if (link.generation !== generation) return;
+    link.inflightBytes -= bytes;
+    if (reply.ok) {
+      if (reply.lastLsn > link.acked) link.acked = Math.min(reply.lastLsn, this.lastLsn);
+      link.retryMs = RETRY_MIN_MS;
+      this.updateCommit();
+      void this.pump(link);
+      return;
+    }
+    if (reply.error === "stale-epoch") {
+      this.fence(`log store ${link.name} promised epoch ${reply.promisedEpoch ?? "?"} to another primary (ours: ${this.epoch})`);
+      return;
+    }
+    this.dropLink(link, `${reply.error}: ${reply.message}`);
+  }
+
+  private updateCommit(): void {
+    const acks = this.links.map((l) => l.acked).sort((a, b) => b - a);
+    const quorumAck = Math.min(acks[this.quorum - 1]!, this.lastLsn);
+    if (quorumAck > this.commitLsn) {
+      this.commitLsn = quorumAck;
+      this.trimWindow();
+      if (this.waiters.length > 0) {
+        const ready = this.waiters.filter((w) => w.lsn <= quorumAck);
+        if (ready.length > 0) {
+          this.waiters = this.waiters.filter((w) => w.lsn > quorumAck);
+          for (const w of ready) w.resolve(true);
+        }
+      }
+      for (const listener of this.commitListeners) listener(quorumAck);
+      if (this.state === "stalled" && this.commitLsn >= this.lastLsn) {
+        this.log(`log: every record is committed again (commit LSN ${this.commitLsn}); accepting writes`);
+        this.setState("serving", "");
+      }
+    }
+    if (this.commitLsn >= this.lastLsn && this.stallTimer !== undefined) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+    }
+  }
+
+  /** Drops window records every store has, and committed ones beyond the memory bound. */
+  private trimWindow(): void {
+    let minAcked = Infinity;
+    for (const l of this.links) minAcked = Math.min(minAcked, l.acked);
+    while (this.windowHead < this.window.length) {
+      const head = this.window[this.windowHead]!;
+      const everywhere = head.lsn <= minAcked;
+      const overBudget = this.windowBytes > this.windowBytesMax && head.lsn <= this.commitLsn;
+      if (!everywhere && !overBudget) break;
+      this.windowBytes -= head.frame.length;
+      this.windowHead++;
+    }
+    if (this.windowHead > 1024 && this.windowHead * 2 > this.window.length) {
+      this.window = this.window.slice(this.windowHead);
+      this.windowHead = 0;
+    }
+  }
+
+  // ---- stall and fence --------------------------------------------------------
+
+  private armStallTimer(): void {
+    if (this.stallTimer !== undefined || this.state !== "serving") return;
+    this.stallTimer = setTimeout(() => this.checkStall(), this.commitTimeoutMs);
+  }
+
+  private checkStall(): void {
+    this.stallTimer = undefined;
+    if (this.state !== "serving" || this.commitLsn >= this.lastLsn) return;
+    const oldest = this.window[this.windowHead + (this.commitLsn + 1 - this.windowFirst)];
+    const age = oldest === undefined ? this.commitTimeoutMs : this.now() - oldest.at;
+    if (age < this.commitTimeoutMs) {
+      this.stallTimer = setTimeout(() => this.checkStall(), this.commitTimeoutMs - age);
+      return;
+    }
+    const up = this.links.filter((l) => l.state === "streaming").length;
+    this.stall(`records after LSN ${this.commitLsn} were not acknowledged by ${this.quorum} log stores within ` +
+      `${this.commitTimeoutMs} ms (${up} of ${this.links.length} connected)`);
+  }
+
+  private stall(reason: string): void {
+    this.log(`log: NOT DURABLE: ${reason}; refusing writes until they commit`);
+    this.setState("stalled", reason);
+    this.failWaiters();
+  }
+
+  private fence(reason: string): void {
+    if (this.state === "fenced") return;
+    if (this.state === "electing") {
+      this.electionFenced = true;
+      return;
+    }
+    this.log(`log: FENCED: ${reason}; this primary stops serving`);
+    this.setState("fenced", reason);
+    this.failWaiters();
+    for (const link of this.links) this.resetLink(link);
+  }
+
+  private failWaiters(): void {
+    const failed = this.waiters.filter((w) => w.lsn > this.commitLsn);
+    this.waiters = this.waiters.filter((w) => w.lsn <= this.commitLsn);
+    for (const w of failed) w.resolve(false);
+  }
+
+  private setState(state: ReplicatorState, reason: string): void {
+    this.state = state;
+    this.reason = reason;
+    for (const listener of this.stateListeners) listener(state);
+  }
+
+  // ---- links ------------------------------------------------------------------
+
+  private timed<T>(promise: Promise<T>, ms = this.requestTimeoutMs): Promise<T | LogError> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(logError("io-error", `no answer within ${ms} ms`)), ms);
+      promise.then(
+        (value) => { clearTimeout(timer); resolve(value); },
+        (error: unknown) => { clearTimeout(timer); resolve(logError("io-error", error instanceof Error ? error.message : String(error))); },
+      );
+    });
+  }
+
+  private resetLink(link: StoreLink): void {
+    link.generation++;
+    link.state = "down";
+    const stream = link.stream;
+    link.stream = null;
+    if (stream !== null) {
+      stream.onClose = undefined;
+      try { stream.close(); } catch { /* already closed */ }
+    }
+    link.inflightBytes = 0;
+    link.sent = link.acked;
+    clearTimeout(link.retryTimer);
+    link.retryTimer = undefined;
+  }
+
+  /** The link failed: reset it and reconnect after a backoff. */
+  private dropLink(link: StoreLink, error: string): void {
+    if (link.state === "streaming") this.log(`log: store ${link.name} disconnected: ${error}`);
+    link.lastError = error;
+    this.resetLink(link);
+    this.scheduleReconnect(link);
+  }
+
+  private scheduleReconnect(link: StoreLink): void {
+    if (this.closed || this.state === "fenced" || this.state === "electing") return;
+    clearTimeout(link.retryTimer);
+    const delay = link.retryMs;
+    link.retryMs = Math.min(RETRY_MAX_MS, link.retryMs * 2);
+    link.retryTimer = setTimeout(() => {
+      link.retryTimer = undefined;
+      void this.connect(link);
+    }, delay);
+  }
+
+  /**
+   * Brings a store into our epoch and our log, then streams to it: status;
+   * promise our epoch if it has not; find where its log stops agreeing with
+   * ours and truncate the rest; open the append stream and send it what it
+   * lacks. Returns whether it is streaming.
+   */
+  private async connect(link: StoreLink): Promise<boolean> {
+    if (link.state !== "down" || this.closed) return link.state === "streaming";
+    link.state = "syncing";
+    const generation = ++link.generation;
+    const fail = (error: string): boolean => {
+      if (link.generation !== generation) return false;
+      link.lastError = error;
+      link.state = "down";
+      this.scheduleReconnect(link);
+      return false;
+    };
+    const status = await this.timed(link.api.status());
+    if (link.generation !== generation) return false;
+    if ("ok" in status) return fail(`${status.error}: ${status.message}`);
+    link.promisedEpoch = status.promisedEpoch;
+    let tail: LogTail = { lastLsn: status.lastLsn, lastEpoch: status.lastEpoch };
+    let firstLsn = status.firstLsn;
+    if (status.promisedEpoch > this.epoch || (status.promisedEpoch === this.epoch && status.promisedTo !== this.candidate)) {
+      this.fence(`log store ${link.name} promised epoch ${status.promisedEpoch} to ${status.promisedTo} (ours: ${this.epoch})`);
+      return fail(`promised epoch ${status.promisedEpoch} to another primary`);
+    }
+    if (status.promisedEpoch < this.epoch) {
+      const promised = await this.timed(link.api.promise({ epoch: this.epoch, candidate: this.candidate }));
+      if (link.generation !== generation) return false;
+      if (!promised.ok) {
+        if (promised.error === "epoch-not-newer") this.fence(`log store ${link.name} refused epoch ${this.epoch}: ${promised.message}`);
+        return fail(`${promised.error}: ${promised.message}`);
+      }
+      link.promisedEpoch = this.epoch;
+      tail = promised.tail;
+      firstLsn = promised.firstLsn;
+    }
+    let agreed: number;
+    try {
+      agreed = await this.commonPrefix(link, tail, firstLsn);
+    } catch (error) {
+      return fail(error instanceof Error ? error.message : String(error));
+    }
+    if (link.generation !== generation) return false;
+    if (agreed < tail.lastLsn) {
+      const cut = await this.timed(link.api.truncate({ epoch: this.epoch, afterLsn: agreed }));
+      if (link.generation !== generation) return false;
+      if (!cut.ok) {
+        if (cut.error === "stale-epoch") this.fence(`log store ${link.name}: ${cut.message}`);
+        return fail(`truncate: ${cut.error}: ${cut.message}`);
+      }
+      this.log(`log: store ${link.name}: removed ${cut.removed} record(s) after ${agreed} that are not in the log of epoch ${this.epoch}`);
+    }
+    const stream = await this.timed(link.api.openAppendStream());
+    if (link.generation !== generation) {
+      if (!("ok" in stream)) stream.close();
+      return false;
+    }
+    if ("ok" in stream) return fail(`append stream: ${stream.message}`);
+    link.stream = stream;
+    stream.onClose = () => {
+      if (link.generation === generation) this.dropLink(link, "append stream closed");
+    };
+    link.acked = agreed;
+    link.sent = agreed;
+    link.state = "streaming";
+    link.lastError = "";
+    if (this.state !== "electing") this.log(`log: store ${link.name} connected at LSN ${agreed} (log end ${this.lastLsn})`);
+    this.updateCommit();
+    void this.pump(link);
+    return true;
+  }
+
+  /** Epoch of our record `lsn` (from memory, or read from a store that holds it). */
+  private async epochAt(lsn: number): Promise<number> {
+    if (lsn === 0) return 0;
+    if (lsn > this.lastLsn) throw new Error(`LSN ${lsn} is beyond the log's end ${this.lastLsn}`);
+    if (lsn >= this.runsFrom && this.runs.length > 0 && lsn >= this.runs[0]![0]) {
+      let epoch = this.runs[0]![1];
+      for (const [from, e] of this.runs) {
+        if (from > lsn) break;
+        epoch = e;
+      }
+      return epoch;
+    }
+    for (const source of this.links.filter((l) => l.acked >= lsn)) {
+      const epoch = await this.storeEpochAt(source, lsn);
+      if (epoch !== null) return epoch;
+    }
+    throw new Error(`no store could be read for the epoch of record ${lsn}`);
+  }
+
+  /** Epoch of a store's record `lsn`; null when it cannot be read. */
+  private async storeEpochAt(link: StoreLink, lsn: number): Promise<number | null> {
+    const reply = await this.timed(link.api.read({ fromLsn: lsn, maxBytes: 1 }));
+    if (!reply.ok || reply.records === 0) return null;
+    const scan = scanFrames(reply.frames, this.crc32c);
+    const first = scan.frames[0];
+    return first !== undefined && first.lsn === lsn ? first.epoch : null;
+  }
+
+  /**
+   * The longest prefix of a store's log that is also ours. Two logs that
+   * hold a record of the same LSN and epoch agree up to it (one primary per
+   * epoch writes each LSN once, and aligns a store before it appends to it),
+   * so agreement is monotone and a binary search over LSNs finds its end.
+   */
+  private async commonPrefix(link: StoreLink, tail: LogTail, firstLsn: number): Promise<number> {
+    if (tail.lastLsn === 0) return 0;
+    if (tail.lastLsn <= this.lastLsn && (await this.epochAt(tail.lastLsn)) === tail.lastEpoch) return tail.lastLsn;
+    let lo = Math.max(0, firstLsn - 1); // records below firstLsn are covered by a snapshot of committed state
+    let hi = Math.min(tail.lastLsn, this.lastLsn);
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      const theirs = await this.storeEpochAt(link, mid);
+      if (theirs === null) throw new Error(`could not read record ${mid}`);
+      if (theirs === (await this.epochAt(mid))) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  // ---- election ---------------------------------------------------------------
+
+  /**
+   * Takes the next epoch from a quorum, adopts the most advanced log of that
+   * quorum (by last record's epoch, then LSN), aligns every reachable store
+   * with it, and commits a record of the new epoch; resolves once that record
+   * is on a quorum. Retries until it succeeds.
+   */
+  async start(): Promise<void> {
+    let lastReport = "";
+    for (let attempt = 1; !this.closed; attempt++) {
+      const result = await this.electOnce();
+      if (result === "ok") return;
+      if (result !== lastReport) this.log(`log: ${result}; retrying`);
+      lastReport = result;
+      await sleep(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * attempt) + Math.floor(Math.random() * 100));
+    }
+    throw new Error("the replicator was closed");
+  }
+
+  private async electOnce(): Promise<string> {
+    this.state = "electing";
+    this.electionFenced = false;
+    for (const link of this.links) this.resetLink(link);
+    const statuses = await Promise.all(this.links.map((l) => this.timed(l.api.status())));
+    const reachable: StoreLink[] = [];
+    let highest = this.triedEpoch;
+    statuses.forEach((s, i) => {
+      const link = this.links[i]!;
+      if ("ok" in s) {
+        link.lastError = `${s.error}: ${s.message}`;
+        return;
+      }
+      reachable.push(link);
+      highest = Math.max(highest, s.promisedEpoch);
+    });
+    if (reachable.length < this.quorum) {
+      const down = this.links.filter((l) => !reachable.includes(l)).map((l) => `${l.name} (${l.lastError})`);
+      return `waiting for log stores: ${reachable.length} of ${this.links.length} reachable, ${this.quorum} needed; down: ${down.join(", ")}`;
+    }
+    const epoch = highest + 1;
+    this.triedEpoch = epoch;
+    const replies = await Promise.all(reachable.map((l) => this.timed(l.api.promise({ epoch, candidate: this.candidate }))));
+    const granted: Array<{ link: StoreLink; tail: LogTail }> = [];
+    replies.forEach((r, i) => {
+      if (r.ok) granted.push({ link: reachable[i]!, tail: r.tail });
+      else if (r.promisedEpoch !== undefined) this.triedEpoch = Math.max(this.triedEpoch, r.promisedEpoch);
+    });
+    if (granted.length < this.quorum) return `only ${granted.length} log store(s) promised epoch ${epoch}`;
+    let best = granted[0]!;
+    for (const g of granted) {
+      if (g.tail.lastEpoch > best.tail.lastEpoch || (g.tail.lastEpoch === best.tail.lastEpoch && g.tail.lastLsn > best.tail.lastLsn)) best = g;
+    }
+    // Adopt the best log: it is ours now, held by `best` (the window starts after it).
+    this.epoch = epoch;
+    this.lastLsn = best.tail.lastLsn;
+    this.commitLsn = 0;
+    this.window = [];
+    this.windowHead = 0;
+    this.windowBytes = 0;
+    this.open = [];
+    this.openBytes = 0;
+    this.runs = best.tail.lastLsn > 0 ? [[best.tail.lastLsn, best.tail.lastEpoch]] : [];
+    this.runsFrom = best.tail.lastLsn > 0 ? best.tail.lastLsn : 1;
+    for (const link of this.links) link.acked = 0;
+    best.link.acked = best.tail.lastLsn;
+    const connected = await Promise.all(this.links.map((l) => this.connect(l)));
+    if (this.electionFenced) return "a log store promised a newer epoch to another primary";
+    const streaming = connected.filter((c) => c).length;
+    if (streaming < this.quorum) return `only ${streaming} log store(s) could be aligned with the log of epoch ${epoch}`;
+    this.addEffect({ db: 0, args: [encoder.encode(EPOCH_RECORD_COMMAND), encoder.encode(String(epoch)), encoder.encode(this.candidate)] });
+    const marker = this.seal();
+    const committed = await this.waitCommitted(marker, this.commitTimeoutMs);
+    if (this.electionFenced) return "a log store promised a newer epoch to another primary";
+    if (!committed) return `the record opening epoch ${epoch} was not acknowledged by ${this.quorum} stores within ${this.commitTimeoutMs} ms`;
+    this.epochStartLsn = marker;
+    this.setState("serving", "");
+    // Stores that were unreachable keep trying in the background.
+    for (const link of this.links) if (link.state === "down") this.scheduleReconnect(link);
+    const adopted = best.tail.lastLsn;
+    this.log(`log: epoch ${epoch} on ${streaming} of ${this.links.length} stores; adopted the log of ${best.link.name} ` +
+      `(${adopted} record(s), last epoch ${best.tail.lastEpoch})`);
+    return "ok";
+  }
+
+  // ---- reading the log and snapshots --------------------------------------------
+
+  /**
+   * Reads our committed log from `from` to `to` (inclusive) from a store that
+   * holds it, handing each batch of frames (verified, consecutive) to
+   * `onBatch`. The epochs read are remembered, so aligning a store later
+   * needs no reads in that range.
+   */
+  async readLog(from: number, to: number, onBatch: (frames: Uint8Array, first: number, count: number) => void | Promise<void>): Promise<void> {
+    let next = from;
+    const readRuns: Array<[number, number]> = [];
+    while (next <= to) {
+      let progressed = false;
+      for (const source of this.links.filter((l) => l.acked >= to)) {
+        const reply = await this.timed(source.api.read({ fromLsn: next, maxBytes: BATCH_BYTES_MAX }), Math.max(this.requestTimeoutMs, 30_000));
+        if (!reply.ok || reply.records === 0) continue;
+        const scan = scanFrames(reply.frames, this.crc32c, { expectLsn: next });
+        const frames = scan.frames.filter((f) => f.lsn <= to);
+        if (frames.length === 0) continue;
+        for (const f of frames) {
+          const last = readRuns[readRuns.length - 1];
+          if (last === undefined || last[1] !== f.epoch) readRuns.push([f.lsn, f.epoch]);
+        }
+        const last = frames[frames.length - 1]!;
+        await onBatch(reply.frames.subarray(0, last.offset + last.bytes), next, frames.length);
+        next += frames.length;
+        progressed = true;
+        break;
+      }
+      if (!progressed) throw new Error(`no log store could serve records ${next}..${to}`);
+    }
+    if (readRuns.length > 0 && from < this.runsFrom && to + 1 >= this.runsFrom) {
+      for (const run of this.runs) {
+        const last = readRuns[readRuns.length - 1]!;
+        if (run[0] > to && last[1] !== run[1]) readRuns.push(run);
+      }
+      this.runs = readRuns;
+      this.runsFrom = from;
+    }
+  }
+
+  /** The newest snapshot held by a store of ours at or below the log's end, or null. */
+  async newestSnapshot(): Promise<StoredSnapshot | null> {
+    const candidates: Array<{ link: StoreLink; info: SnapshotInfo }> = [];
+    for (const link of this.links.filter((l) => l.state === "streaming")) {
+      const list = await this.timed(link.api.listSnapshots());
+      if (!Array.isArray(list)) continue;
+      for (const info of list) if (info.lsn <= this.lastLsn && info.lsn <= link.acked) candidates.push({ link, info });
+    }
+    candidates.sort((a, b) => b.info.lsn - a.info.lsn);
+    for (const { link, info } of candidates) {
+      const snapshot = await this.timed(link.api.getSnapshot(info.lsn), Math.max(this.requestTimeoutMs, 60_000));
+      if (snapshot !== null && !("ok" in snapshot)) return snapshot;
+    }
+    return null;
+  }
+
+  /**
+   * Stores a snapshot of the state up to `lsn` on the stores, once `lsn` is
+   * committed (a snapshot never holds a write that could still be lost).
+   * Resolves with the number of stores that hold it; it counts as saved at a
+   * quorum.
+   */
+  async saveSnapshot(lsn: number, image: Uint8Array): Promise<{ ok: boolean; stores: number; error: string }> {
+    if (!(await this.waitCommitted(lsn, this.commitTimeoutMs))) {
+      return { ok: false, stores: 0, error: `the log up to ${lsn} is not committed` };
+    }
+    let recordEpoch: number;
+    try {
+      recordEpoch = await this.epochAt(lsn);
+    } catch (error) {
+      return { ok: false, stores: 0, error: String(error) };
+    }
+    const replies = await Promise.all(this.links.map((l) => this.timed(
+      l.api.putSnapshot({ epoch: this.epoch, lsn, recordEpoch, data: image }), Math.max(this.requestTimeoutMs, 60_000))));
+    const stored = replies.filter((r) => r.ok).length;
+    const errors = replies.filter((r): r is LogError => !r.ok).map((r) => r.message);
+    return { ok: stored >= this.quorum, stores: stored, error: errors.join("; ") };
+  }
+
+  // ---- reports ------------------------------------------------------------------
+
+  stores(): StoreReport[] {
+    return this.links.map((l) => ({ name: l.name, url: l.api.url, state: l.state, acked: l.acked, lastError: l.lastError }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.stallTimer);
+    for (const link of this.links) this.resetLink(link);
+  }
+}

@@ -1,0 +1,203 @@
+// The replicator (runtime/log/replicator.ts) over three in-memory log stores
+// in this process: commit at two acknowledgements, stall and recovery when
+// stores go away and come back, elections that adopt the most advanced log
+// by (last epoch, LSN) and cut what disagrees with it, and fencing by a
+// newer primary. The real processes are exercised in test/durability.
+import { afterEach, describe, expect, it } from "vitest";
+import { loadCrc32c } from "../../runtime/log/crc32c.ts";
+import { MemoryLogBackend } from "../../runtime/log/memory-backend.ts";
+import { InProcessStore } from "../../runtime/log/in-process-store.ts";
+import { Replicator, type ReplicatorOptions } from "../../runtime/log/replicator.ts";
+import { decodeFrames, encodeFrames } from "../../runtime/log/frame.ts";
+import { decodeEffects, encodeEffects } from "../../runtime/log/payload.ts";
+import { coreModule } from "../helpers/core-bytes.ts";
+
+const crc32c = await loadCrc32c(coreModule());
+const te = new TextEncoder();
+const td = new TextDecoder();
+const replicators: Replicator[] = [];
+
+afterEach(async () => {
+  for (const r of replicators.splice(0)) await r.close();
+});
+
+function stores(n = 3): InProcessStore[] {
+  return Array.from({ length: n }, (_, i) => new InProcessStore(new MemoryLogBackend({ region: `m${i}`, crc32c })));
+}
+
+function replicator(ss: InProcessStore[], options: Partial<ReplicatorOptions> = {}): Replicator {
+  const r = new Replicator({
+    stores: ss.map((s) => ({ name: s.backend.region, api: s })),
+    crc32c,
+    candidate: `primary-${replicators.length + 1}`,
+    quorum: Math.floor(ss.length / 2) + 1,
+    commitTimeoutMs: 200,
+    requestTimeoutMs: 200,
+    ...options,
+  });
+  replicators.push(r);
+  return r;
+}
+
+function write(r: Replicator, key: string, value: string): number {
+  r.addEffect({ db: 0, args: [te.encode("SET"), te.encode(key), te.encode(value)] });
+  return r.seal();
+}
+
+/** A store's log as "lsn/epoch" strings, and its SET keys. */
+async function logOf(s: InProcessStore): Promise<{ shape: string[]; keys: string[] }> {
+  const read = await s.backend.read({ fromLsn: 1, maxBytes: 64 * 1024 * 1024 });
+  if (!read.ok) throw new Error(read.message);
+  const { records } = decodeFrames(read.frames, crc32c);
+  const keys: string[] = [];
+  for (const r of records) for (const e of decodeEffects(r.payload)) if (td.decode(e.args[0]) === "SET") keys.push(td.decode(e.args[1]));
+  return { shape: records.map((r) => `${r.lsn}/${r.epoch}`), keys };
+}
+
+/** Writes records of `epoch` with these keys at the end of a store's log (as a primary of that epoch would). */
+async function seed(s: InProcessStore, epoch: number, keys: string[]): Promise<void> {
+  const promised = await s.backend.promise({ epoch, candidate: `old-${epoch}` });
+  if (!promised.ok) throw new Error(promised.message);
+  let lsn = promised.tail.lastLsn;
+  const frames = encodeFrames(keys.map((k) => ({
+    lsn: ++lsn, epoch, payload: encodeEffects([{ db: 0, args: [te.encode("SET"), te.encode(k), te.encode("x")] }]),
+  })), crc32c);
+  const appended = await s.backend.append({ epoch, frames });
+  if (!appended.ok) throw new Error(appended.message);
+}
+
+/** A promise of `epoch` by a store that the primary of that epoch then wrote nothing to. */
+async function promiseOnly(s: InProcessStore, epoch: number): Promise<void> {
+  const promised = await s.backend.promise({ epoch, candidate: `old-${epoch}` });
+  if (!promised.ok) throw new Error(promised.message);
+}
+
+const until = async (check: () => boolean | Promise<boolean>, ms = 3000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe("replicator", () => {
+  it("commits a record once two of three stores hold it, and not before", async () => {
+    const ss = stores();
+    const r = replicator(ss);
+    await r.start();
+    expect(r.state).toBe("serving");
+    expect(r.epoch).toBe(1);
+    expect(r.commitLsn).toBe(1); // the record that opens epoch 1
+    ss[2]!.setDown(true);
+    const lsn = write(r, "a", "1");
+    expect(lsn).toBe(2);
+    expect(r.commitLsn).toBe(1); // nothing is committed synchronously
+    expect(await r.waitCommitted(lsn, 1000)).toBe(true);
+    for (const i of [0, 1]) expect((await logOf(ss[i]!)).keys).toContain("a");
+    // With one store left, nothing commits, and after the timeout the replicator stalls.
+    ss[1]!.setDown(true);
+    const lost = write(r, "b", "2");
+    expect(await r.waitCommitted(lost, 100)).toBe(false);
+    await until(() => r.state === "stalled");
+    expect(r.commitLsn).toBe(lsn);
+    expect((await logOf(ss[0]!)).keys).toContain("b"); // on one store: not committed
+    // A store returns: it is caught up, the record commits, and writes are served again.
+    ss[2]!.setDown(false);
+    await until(() => r.state === "serving");
+    expect(r.commitLsn).toBe(lost);
+    expect((await logOf(ss[2]!)).keys).toEqual(["a", "b"]);
+  });
+
+  it("groups many sealed records into few appends and keeps LSNs consecutive", async () => {
+    const ss = stores();
+    const r = replicator(ss);
+    await r.start();
+    let last = 0;
+    for (let i = 0; i < 500; i++) last = write(r, `k${i}`, "v");
+    expect(await r.waitCommitted(last, 2000)).toBe(true);
+    await until(async () => (await logOf(ss[2]!)).shape.length === 501);
+    const log = await logOf(ss[0]!);
+    expect(log.shape).toEqual(Array.from({ length: 501 }, (_, i) => `${i + 1}/1`));
+    expect(log.keys).toEqual(Array.from({ length: 500 }, (_, i) => `k${i}`));
+    // One append per turn of the event loop, not one per record.
+    expect((ss[0]!.backend as MemoryLogBackend).syncs).toBeLessThan(20);
+  });
+
+  it("adopts the log with the newest last epoch over a longer older one, and cuts what disagrees", async () => {
+    const ss = stores();
+    // Epoch 1 wrote k1..k2 everywhere; its primary then wrote k3, k4 to store 0 only.
+    for (const s of ss) await seed(s, 1, ["k1", "k2"]);
+    await seed(ss[0]!, 1, ["k3", "k4"]);
+    // Epoch 2 (promised by stores 1 and 2) wrote j3 to store 1 only.
+    await seed(ss[1]!, 2, ["j3"]);
+    await promiseOnly(ss[2]!, 2);
+    const r = replicator(ss);
+    await r.start();
+    expect(r.epoch).toBe(3);
+    for (const s of ss) {
+      await until(async () => (await logOf(s)).shape.length === 4);
+      expect(await logOf(s)).toEqual({ shape: ["1/1", "2/1", "3/2", "4/3"], keys: ["k1", "k2", "j3"] });
+    }
+  });
+
+  it("with the newest log unreachable, adopts the most advanced of the quorum and cuts the other later", async () => {
+    const ss = stores();
+    for (const s of ss) await seed(s, 1, ["k1", "k2"]);
+    await seed(ss[0]!, 1, ["k3", "k4"]);
+    await seed(ss[1]!, 2, ["j3"]);
+    await promiseOnly(ss[2]!, 2);
+    ss[1]!.setDown(true);
+    const r = replicator(ss);
+    await r.start();
+    // Stores 0 and 2: store 0's k3, k4 are adopted (they were never acknowledged
+    // by a quorum, but nothing newer was either) and copied to store 2.
+    expect(await logOf(ss[2]!)).toEqual({ shape: ["1/1", "2/1", "3/1", "4/1", "5/3"], keys: ["k1", "k2", "k3", "k4"] });
+    const last = write(r, "n", "1");
+    expect(await r.waitCommitted(last, 1000)).toBe(true);
+    // Store 1 returns holding (3, epoch 2), which this log does not have: cut and replaced.
+    ss[1]!.setDown(false);
+    await until(async () => (await logOf(ss[1]!)).shape.length === 6);
+    expect(await logOf(ss[1]!)).toEqual({ shape: ["1/1", "2/1", "3/1", "4/1", "5/3", "6/3"], keys: ["k1", "k2", "k3", "k4", "n"] });
+  });
+
+  it("does not lose a record that a later primary committed by its epoch record (Raft's figure 8)", async () => {
+    const ss = stores();
+    for (const s of ss) await seed(s, 1, ["k1"]);
+    // Epoch 2 (promised by stores 0 and 1) wrote x at LSN 2 to store 0 only;
+    // epoch 3 (promised by stores 1 and 2) wrote y at LSN 2 to store 2 only.
+    await seed(ss[0]!, 2, ["x"]);
+    await promiseOnly(ss[1]!, 2);
+    await seed(ss[2]!, 3, ["y"]);
+    await promiseOnly(ss[1]!, 3);
+    // Epoch 4 with stores 0 and 1 adopts x (store 2 is away) and commits its epoch record.
+    ss[2]!.setDown(true);
+    const p4 = replicator(ss);
+    await p4.start();
+    expect(p4.epoch).toBe(4);
+    expect((await logOf(ss[1]!)).keys).toEqual(["k1", "x"]);
+    await p4.close();
+    // Epoch 5 with stores 1 and 2: store 2's (2, epoch 3) must not win over (3, epoch 4).
+    ss[2]!.setDown(false);
+    ss[0]!.setDown(true);
+    const p5 = replicator(ss);
+    await p5.start();
+    expect(p5.epoch).toBe(5);
+    expect(await logOf(ss[2]!)).toEqual({ shape: ["1/1", "2/2", "3/4", "4/5"], keys: ["k1", "x"] });
+  });
+
+  it("is fenced when another primary takes a newer epoch on the same stores", async () => {
+    const ss = stores();
+    const first = replicator(ss);
+    await first.start();
+    const committed = write(first, "a", "1");
+    expect(await first.waitCommitted(committed, 1000)).toBe(true);
+    const second = replicator(ss);
+    await second.start();
+    expect(second.epoch).toBe(2);
+    const fenced = write(first, "b", "2");
+    expect(await first.waitCommitted(fenced, 1000)).toBe(false);
+    await until(() => first.state === "fenced");
+    // The new primary's log has the committed write and not the fenced one.
+    expect((await logOf(ss[0]!)).keys).toEqual(["a"]);
+  });
+});
