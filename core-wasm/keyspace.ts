@@ -45,6 +45,7 @@ import { TYPE_STRING, ENC_RAW, ENC_INT, ENC_EMBSTR } from "./types";
 import { freeValue, copyValue } from "./values";
 import { out_reset, out_bytes, out_u32 } from "./io";
 import { state } from "./state";
+import { parseI64 } from "./counter";
 
 // @ts-ignore: decorator
 @inline export const E_META: usize = 12;
@@ -349,26 +350,9 @@ export function stringEncodingOf(vptr: usize, vlen: u32): u32 {
   return vlen <= EMBSTR_MAX_BYTES ? ENC_EMBSTR : ENC_RAW;
 }
 
-/** Whether the bytes are an integer in Redis's canonical form that fits in i64. */
+/** Whether the bytes are an integer in Redis's canonical form that fits in i64 (counter.ts's rule). */
 export function isCanonicalInteger(p: usize, len: u32): bool {
-  if (len == 0 || len > 20) return false;
-  let i: u32 = 0;
-  let negative = false;
-  if (load<u8>(p) == 45) { // '-'
-    if (len == 1) return false;
-    negative = true;
-    i = 1;
-  }
-  const first = load<u8>(p + i);
-  if (first == 48) return len == 1; // "0" alone; "-0" and leading zeros are not canonical
-  let value: u64 = 0;
-  for (; i < len; i++) {
-    const c = <u32>load<u8>(p + i) - 48;
-    if (c > 9) return false;
-    if (value > 922337203685477580) return false;
-    value = value * 10 + c;
-  }
-  return negative ? value <= 9223372036854775808 : value <= 9223372036854775807;
+  return parseI64(p, len);
 }
 
 /**

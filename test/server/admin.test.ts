@@ -8,6 +8,7 @@ import { createConnection, type Socket } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { rawExchange } from "../helpers/raw-socket.ts";
 import { startTrireme, type RunningTrireme } from "../helpers/trireme-server.ts";
 import { startRedis, type RunningRedis } from "../helpers/redis-server.ts";
 import { RespClient } from "../helpers/resp-client.ts";
@@ -50,22 +51,7 @@ function pairsOf(v: RespValue): string[] {
   return out.sort();
 }
 
-/** Sends raw bytes; returns what the server wrote until it went quiet or closed. */
-function raw(port: number, bytes: string, quietMs = 300): Promise<{ data: string; closed: boolean }> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    let data = "";
-    let timer: ReturnType<typeof setTimeout>;
-    const finish = (closed: boolean) => { clearTimeout(timer); socket.destroy(); resolve({ data, closed }); };
-    socket.on("data", (d) => {
-      data += d.toString("latin1");
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(false), quietMs);
-    });
-    socket.on("close", () => finish(true));
-    socket.on("connect", () => { socket.write(Buffer.from(bytes, "latin1")); timer = setTimeout(() => finish(false), quietMs); });
-  });
-}
+const raw = rawExchange;
 
 const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`).join("")}`;
 

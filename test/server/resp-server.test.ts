@@ -2,7 +2,7 @@
 // inline commands, pipelining, and bad input.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { createConnection } from "node:net";
+import { rawExchange } from "../helpers/raw-socket.ts";
 import { startTrireme, type RunningTrireme } from "../helpers/trireme-server.ts";
 import { RespClient } from "../helpers/resp-client.ts";
 import { text } from "../../runtime/bytes.ts";
@@ -15,21 +15,9 @@ function cli(...args: string[]): string {
   return execFileSync("redis-cli", ["-p", String(server.port), ...args], { encoding: "utf8" }).trim();
 }
 
-/** Sends raw bytes, returns everything the server wrote until it closed or went quiet. */
+/** Sends raw bytes to the Trireme server (or another port); see rawExchange. */
 function raw(bytes: string, port = server.port, quietMs = 300): Promise<{ data: string; closed: boolean }> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    let data = "";
-    let timer: ReturnType<typeof setTimeout>;
-    const finish = (closed: boolean) => { clearTimeout(timer); socket.destroy(); resolve({ data, closed }); };
-    socket.on("data", (d) => {
-      data += d.toString("latin1");
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(false), quietMs);
-    });
-    socket.on("close", () => finish(true));
-    socket.on("connect", () => { socket.write(Buffer.from(bytes, "latin1")); timer = setTimeout(() => finish(false), quietMs); });
-  });
+  return rawExchange(port, bytes, quietMs);
 }
 
 describe("RESP server", () => {
