@@ -50,13 +50,18 @@ import {
   entryType, entryStringPtr, entryStringLength, entryKeyLength, bucketSlot, LOOKUP_NOTOUCH, E_KEY,
   ks_add_object, entryObject,
 } from "./keyspace";
-import { TYPE_STRING, TYPE_HASH, TYPE_ZSET } from "./types";
+import { TYPE_STRING, TYPE_HASH, TYPE_ZSET, TYPE_LIST, TYPE_SET } from "./types";
+import { list_new, list_push } from "./list";
+import { set_new, set_add } from "./set";
 import { hash_new, hash_set } from "./hash";
 import { zs_rank } from "./zset";
 
 // The hash table encoding tag (runtime/commands/collections.ts ENC_HASHTABLE).
 // @ts-ignore: decorator
 @inline const ENC_HASHTABLE: u32 = 0;
+// The list encoding tag (runtime/commands/lists.ts ENC_QUICKLIST).
+// @ts-ignore: decorator
+@inline const ENC_QUICKLIST: u32 = 0;
 import { hashBytes } from "./hashing";
 import {
   parseI64, formatI64, stringIncrBy,
@@ -125,6 +130,12 @@ import {
 @inline const NAME_ZRANK: u64 = 0x6b6e61727a;
 // @ts-ignore: decorator
 @inline const NAME_ZREVRANK: u64 = 0x6b6e61727665727a;
+// @ts-ignore: decorator
+@inline const NAME_LPUSH: u64 = 0x687375706c;
+// @ts-ignore: decorator
+@inline const NAME_RPUSH: u64 = 0x6873757072;
+// @ts-ignore: decorator
+@inline const NAME_SADD: u64 = 0x64646173;
 
 // @ts-ignore: decorator
 @inline const CMD_NONE: u32 = 0;
@@ -152,6 +163,12 @@ import {
 @inline const CMD_ZRANK: u32 = 11;
 // @ts-ignore: decorator
 @inline const CMD_ZREVRANK: u32 = 12;
+// @ts-ignore: decorator
+@inline const CMD_LPUSH: u32 = 13;
+// @ts-ignore: decorator
+@inline const CMD_RPUSH: u32 = 14;
+// @ts-ignore: decorator
+@inline const CMD_SADD: u32 = 15;
 
 /** The native command these arguments call, or CMD_NONE (unknown, other arity, options). */
 function nativeCommand(name: u64, count: u32): u32 {
@@ -169,12 +186,17 @@ function nativeCommand(name: u64, count: u32): u32 {
   // Without WITHSCORE, whose reply holds a double.
   if (name == NAME_ZRANK) return count == 3 ? CMD_ZRANK : CMD_NONE;
   if (name == NAME_ZREVRANK) return count == 3 ? CMD_ZREVRANK : CMD_NONE;
+  // One element or member: several go to the host.
+  if (name == NAME_LPUSH) return count == 3 ? CMD_LPUSH : CMD_NONE;
+  if (name == NAME_RPUSH) return count == 3 ? CMD_RPUSH : CMD_NONE;
+  if (name == NAME_SADD) return count == 3 ? CMD_SADD : CMD_NONE;
   return CMD_NONE;
 }
 
 function isWrite(cmd: u32): bool {
   return cmd == CMD_SET || cmd == CMD_INCR || cmd == CMD_DECR || cmd == CMD_INCRBY ||
-    cmd == CMD_DECRBY || cmd == CMD_DEL || cmd == CMD_HSET;
+    cmd == CMD_DECRBY || cmd == CMD_DEL || cmd == CMD_HSET || cmd == CMD_LPUSH || cmd == CMD_RPUSH ||
+    cmd == CMD_SADD;
 }
 
 // ---- regions -------------------------------------------------------------------
@@ -499,7 +521,7 @@ function replyIncr(status: i32): void {
 // them (INFO commandstats and LATENCY HISTOGRAM count native commands too):
 // [calls u32][errors u32] per id.
 // @ts-ignore: decorator
-@inline const CMD_COUNT: u32 = 13;
+@inline const CMD_COUNT: u32 = 16;
 const callCounts: usize = memory.data(<i32>CMD_COUNT * 8, 8);
 
 function countCall(cmd: u32, failed: bool): void {
@@ -589,6 +611,39 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
     }
     replyInteger(<i64>hash_set(h, argPtr(2), argLen(2), argPtr(3), argLen(3), false));
     return true;
+  }
+  if (cmd == CMD_LPUSH || cmd == CMD_RPUSH) {
+    // As runtime/commands/lists.ts pushElements: create the list if absent, push.
+    const e = keyEntry(dbIndex);
+    let l: usize;
+    if (e == 0) {
+      l = list_new();
+      ks_add_object(dbIndex, argPtr(1), argLen(1), TYPE_LIST, ENC_QUICKLIST, l);
+    } else if (entryType(e) != TYPE_LIST) {
+      replyText(TEXT_WRONGTYPE);
+      return false;
+    } else {
+      l = entryObject(e);
+    }
+    replyInteger(<i64>list_push(l, cmd == CMD_LPUSH ? 0 : 1, argPtr(2), argLen(2)));
+    return true;
+  }
+  if (cmd == CMD_SADD) {
+    // As runtime/commands/sets.ts SADD: create the set if absent, add; a write only if added.
+    const e = keyEntry(dbIndex);
+    let set: usize;
+    if (e == 0) {
+      set = set_new();
+      ks_add_object(dbIndex, argPtr(1), argLen(1), TYPE_SET, ENC_HASHTABLE, set);
+    } else if (entryType(e) != TYPE_SET) {
+      replyText(TEXT_WRONGTYPE);
+      return false;
+    } else {
+      set = entryObject(e);
+    }
+    const added = set_add(set, argPtr(2), argLen(2));
+    replyInteger(<i64>added);
+    return added > 0;
   }
   if (cmd == CMD_ZRANK || cmd == CMD_ZREVRANK) {
     // As runtime/commands/zsets.ts's ZRANK without WITHSCORE.

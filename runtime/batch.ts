@@ -63,9 +63,9 @@ const EXEC_TEXTS: readonly ErrorReply[] = [
  * time, never correctness.
  */
 /** Native command names by the core's command id (core-wasm/exec.ts CMD_*). */
-const NATIVE_COMMAND_NAMES = ["", "get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank"];
+const NATIVE_COMMAND_NAMES = ["", "get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd"];
 
-export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank"]);
+export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd"]);
 
 /** Encoded input above this size is run before more is encoded (bounds the input region). */
 const CHUNK_BYTES = 1 << 20;
@@ -339,6 +339,7 @@ export class BatchRunner {
       return this.run(session, input);
     } finally {
       this.running = false;
+      this.engine.hub.serveReady();
     }
   }
 
@@ -359,6 +360,10 @@ export class BatchRunner {
       return this.run(session, input, true);
     } finally {
       this.running = false;
+      // A native push can make a key ready for clients blocked on it (BLPOP):
+      // serve them, as Client.execute does after a command, once the replies
+      // are out of the core's output buffer (serving uses it).
+      this.engine.hub.serveReady();
     }
   }
 

@@ -86,6 +86,8 @@ export class Store {
       const resp = this.engine.executeNative(this.client.session, args);
       if (resp !== null) {
         const value = new RespDecoder(resp, this.options.bytes === true).value();
+        // Decoded: now serving clients blocked on keys this made ready may use the core.
+        this.engine.hub.serveReady();
         if (value instanceof ReplyError) throw value;
         return value;
       }
