@@ -117,7 +117,7 @@ const keys = fc.array(key, { minLength: 1, maxLength: 4 });
 const command: fc.Arbitrary<string[]> = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(name("GET"), key).map((t) => [...t]) },
   { weight: 4, arbitrary: fc.tuple(name("SET"), key, value).map((t) => [...t]) },
-  { weight: 2, arbitrary: fc.tuple(name("SET"), key, value, fc.constantFrom("PX", "EX"), fc.integer({ min: -1, max: 40 })).map(([n, k, v, unit, t]) => [n, k, v, unit, String(unit === "EX" ? Math.ceil(t / 20) : t)]) },
+  { weight: 5, arbitrary: fc.tuple(name("SET"), key, value, fc.constantFrom("PX", "EX"), fc.integer({ min: -1, max: 40 })).map(([n, k, v, unit, t]) => [n, k, v, unit, String(unit === "EX" ? Math.ceil(t / 20) : t)]) },
   { weight: 1, arbitrary: fc.tuple(name("SET"), key, value, fc.constantFrom("KEEPTTL", "NX", "XX", "GET")).map((t) => [...t]) },
   { weight: 3, arbitrary: fc.tuple(name("INCR"), key).map((t) => [...t]) },
   { weight: 2, arbitrary: fc.tuple(name("DECR"), key).map((t) => [...t]) },
@@ -148,7 +148,7 @@ const command: fc.Arbitrary<string[]> = fc.oneof(
 );
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 12, arbitrary: command.map((cmd) => ({ cmd })) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 30 }).map((tick) => ({ tick })) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 30 }).map((tick) => ({ tick })) },
 );
 const workload = fc.record({
   steps: fc.array(step, { minLength: 1, maxLength: 80 }),
