@@ -105,13 +105,8 @@ async function main(argv: string[]): Promise<void> {
     // SHUTDOWN: the log stores this server started go down with it.
     exit: (code) => { void Promise.resolve(durable?.close()).finally(() => process.exit(code)); },
   });
-  const addresses = await server.listen();
-  log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
-  if (config.httpPort !== 0) {
-    const httpAddresses = await startHttpApi(engine, config, durable?.gate);
-    log(`HTTP API (Upstash REST compatible) on ${httpAddresses.join(", ")}${config.httpToken === undefined ? " without a token" : " with a bearer token"}`);
-  }
-  log(durable?.banner ?? "durability: none — data lives in memory only and is lost when the server stops (--durability quorum keeps it)");
+  // Signals are handled before the port opens: a client (or a test) may send
+  // SIGTERM as soon as it can connect, and that must be a graceful stop.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -124,6 +119,13 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
+  const addresses = await server.listen();
+  log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
+  if (config.httpPort !== 0) {
+    const httpAddresses = await startHttpApi(engine, config, durable?.gate);
+    log(`HTTP API (Upstash REST compatible) on ${httpAddresses.join(", ")}${config.httpToken === undefined ? " without a token" : " with a bearer token"}`);
+  }
+  log(durable?.banner ?? "durability: none — data lives in memory only and is lost when the server stops (--durability quorum keeps it)");
 }
 
 function packageVersion(): string {
