@@ -359,6 +359,22 @@ export function dictScanStep(d: Dict, cursor: u32): u32 {
   return v;
 }
 
+/**
+ * One SCAN call: resets the entry vector and scans from `cursor` until at
+ * least `count` entries were collected or the scan ends, visiting at most
+ * count * 10 buckets (Redis's bound, so a sparse table cannot make one call
+ * long). Returns the next cursor (0 when the scan is complete).
+ */
+export function dictScan(d: Dict, cursor: u32, count: u32): u32 {
+  entryVecReset();
+  let v = cursor;
+  let maxBuckets = count * 10;
+  do {
+    v = dictScanStep(d, v);
+  } while (v != 0 && entryVecLen() < count && --maxBuckets > 0);
+  return v;
+}
+
 /** Pushes every entry onto the entry vector. */
 export function dictCollectAll(d: Dict): void {
   for (let i: u32 = 0; i < d.size0; i++) pushChain(d.table0, i);

@@ -25,7 +25,7 @@
 import { alloc, free, realloc } from "./mem";
 import {
   Dict, dictNew, dictFind, dictInsert, dictUnlink, dictSize, dictRelinkFound,
-  dictScanStep, entryVecReset, entryVecLen, entryVecGet, entryKeyLen, ENTRY_HASH, ENTRY_KEYLEN,
+  dictScan, entryVecLen, entryVecGet, entryKeyLen, ENTRY_HASH, ENTRY_KEYLEN,
 } from "./dict";
 import { hashBytes } from "./hashing";
 import { out_reset, out_bytes, out_u32 } from "./io";
@@ -203,12 +203,7 @@ export function hash_all(h: usize, want: u32): u32 {
 export function hash_scan(h: usize, cursor: u32, count: u32): u32 {
   const d = changetype<Dict>(h);
   out_reset();
-  entryVecReset();
-  let v = cursor;
-  let maxBuckets = count * 10;
-  do {
-    v = dictScanStep(d, v);
-  } while (v != 0 && entryVecLen() < count && --maxBuckets > 0);
+  const v = dictScan(d, cursor, count);
   const n = entryVecLen();
   for (let i: u32 = 0; i < n; i++) outEntry(entryVecGet(i), WANT_FIELDS | WANT_VALUES);
   return v;

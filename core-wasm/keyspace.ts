@@ -36,7 +36,7 @@
 import { alloc, free, realloc } from "./mem";
 import {
   Dict, dictNew, dictFind, dictPeek, dictInsert, dictUnlink, dictUnlinkEntry, dictRelinkFound,
-  dictSize, dictClear, dictScanStep, dictCollectAll, dictRandomEntry, dictRehashSteps,
+  dictSize, dictClear, dictScan, dictCollectAll, dictRandomEntry, dictRehashSteps,
   entryVecReset, entryVecLen, entryVecGet, ENTRY_HASH, ENTRY_KEYLEN,
   dictBucketSlot,
 } from "./dict";
@@ -683,13 +683,7 @@ function outKey(e: usize): void {
 export function ks_scan(dbIndex: u32, cursor: u32, count: u32): u32 {
   const d = db(dbIndex);
   out_reset();
-  entryVecReset();
-  let v = cursor;
-  // Bound the buckets visited per call, as Redis does (count * 10).
-  let maxBuckets = count * 10;
-  do {
-    v = dictScanStep(d.dict, v);
-  } while (v != 0 && entryVecLen() < count && --maxBuckets > 0);
+  const v = dictScan(d.dict, cursor, count);
   const n = entryVecLen();
   for (let i: u32 = 0; i < n; i++) {
     const e = entryVecGet(i);

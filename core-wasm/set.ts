@@ -26,7 +26,7 @@
 import { alloc, free } from "./mem";
 import {
   Dict, dictNew, dictFind, dictPeek, dictInsert, dictUnlink, dictUnlinkEntry, dictSize,
-  dictScanStep, entryVecReset, entryVecLen, entryVecGet, entryKeyLen, entryHash, ENTRY_HASH, ENTRY_KEYLEN,
+  dictScan, entryVecLen, entryVecGet, entryKeyLen, entryHash, ENTRY_HASH, ENTRY_KEYLEN,
 } from "./dict";
 import { hashBytes } from "./hashing";
 import { out_reset, out_bytes, out_u32 } from "./io";
@@ -153,12 +153,7 @@ export function set_members(s: usize): u32 {
 export function set_scan(s: usize, cursor: u32, count: u32): u32 {
   const d = changetype<Dict>(s);
   out_reset();
-  entryVecReset();
-  let v = cursor;
-  let maxBuckets = count * 10;
-  do {
-    v = dictScanStep(d, v);
-  } while (v != 0 && entryVecLen() < count && --maxBuckets > 0);
+  const v = dictScan(d, cursor, count);
   const n = entryVecLen();
   for (let i: u32 = 0; i < n; i++) outMember(entryVecGet(i));
   return v;

@@ -71,7 +71,7 @@
 import { alloc, free, bytesCompare, blockBytes } from "./mem";
 import {
   Dict, dictNew, dictFind, dictPeek, dictInsert, dictUnlinkEntry, dictSize, dictFreeTables,
-  dictScanStep, dictCollectAll, entryVecReset, entryVecLen, entryVecGet, ENTRY_HASH, ENTRY_KEYLEN,
+  dictScan, dictCollectAll, entryVecReset, entryVecLen, entryVecGet, ENTRY_HASH, ENTRY_KEYLEN,
   dictOverheadBytes,
 } from "./dict";
 import { hashBytes, randomU64 } from "./hashing";
@@ -799,12 +799,7 @@ export function zs_at_ranks(zsp: usize, ptr: usize, n: u32): u32 {
 export function zs_scan(zsp: usize, cursor: u32, count: u32): u32 {
   const zs = changetype<ZSet>(zsp);
   out_reset();
-  entryVecReset();
-  let v = cursor;
-  let maxBuckets = count * 10;
-  do {
-    v = dictScanStep(zs.dict, v);
-  } while (v != 0 && entryVecLen() < count && --maxBuckets > 0);
+  const v = dictScan(zs.dict, cursor, count);
   const n = entryVecLen();
   for (let i: u32 = 0; i < n; i++) outNode(entryVecGet(i));
   return v;
