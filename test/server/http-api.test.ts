@@ -1,14 +1,15 @@
 // The HTTP API through the real @upstash/redis client, and by hand.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "@upstash/redis";
-import { startTrireme, type RunningTrireme } from "../helpers/trireme-server.ts";
+import { freePortGuess, startTrireme, type RunningTrireme } from "../helpers/trireme-server.ts";
 
 const TOKEN = "test-token-123";
 let server: RunningTrireme;
 let httpPort: number;
 
 beforeAll(async () => {
-  httpPort = 20000 + Math.floor(Math.random() * 20000);
+  // Above the ephemeral range, where no outgoing connection can hold it.
+  httpPort = freePortGuess();
   server = await startTrireme(["--http-port", String(httpPort), "--http-token", TOKEN]);
   // The RESP port answering does not mean the HTTP one does yet.
   for (let i = 0; i < 100; i++) {
