@@ -1,6 +1,6 @@
 // vitest globalSetup for the differential project: one redis-server for the run.
 import type { TestProject } from "vitest/node";
-import { startRedis, type RunningRedis } from "./redis-server.ts";
+import { startPrivateRedis, type RunningRedis } from "./redis-server.ts";
 
 let redis: RunningRedis | undefined;
 
@@ -11,9 +11,8 @@ declare module "vitest" {
 }
 
 export async function setup(project: TestProject): Promise<void> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  redis = await startRedis(port);
-  project.provide("oraclePort", port);
+  redis = await startPrivateRedis();
+  project.provide("oraclePort", redis.port);
 }
 
 export async function teardown(): Promise<void> {
