@@ -39,6 +39,7 @@
 // being offered to the stores, and once they are all committed it serves
 // again. A store that has promised a higher epoch fences us: "fenced" is final.
 
+import { systemClock, sleepOn, type Clock, type TimerHandle } from "./clock.ts";
 import type { Crc32c } from "./crc32c.ts";
 import { encodeFrame, scanFrames } from "./frame.ts";
 import { encodeEffects } from "./payload.ts";
@@ -95,7 +96,8 @@ export interface ReplicatorOptions {
   /** Bytes of committed records kept in memory for stores that lag (default 64 MiB). */
   windowBytesMax?: number;
   log?: (message: string) => void;
-  now?: () => number;
+  /** Time and timers (the simulation's clock in test/sim; the system's by default). */
+  clock?: Clock;
 }
 
 /** The command of the record that opens an epoch (replay skips it). */
@@ -129,7 +131,7 @@ class StoreLink {
   /** Bumped on every reset: callbacks of an older connection are ignored. */
   generation = 0;
   retryMs = RETRY_MIN_MS;
-  retryTimer: ReturnType<typeof setTimeout> | undefined;
+  retryTimer: TimerHandle | undefined;
   lastError = "";
   /** The store's promised epoch, as last seen. */
   promisedEpoch = 0;
@@ -150,10 +152,6 @@ export interface StoreReport {
 }
 
 const encoder = new TextEncoder();
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const schedule: (fn: () => void) => void = typeof globalThis.setImmediate === "function"
-  ? (fn) => { globalThis.setImmediate(fn); }
-  : (fn) => { setTimeout(fn, 0); };
 
 export class Replicator {
   readonly quorum: number;
@@ -164,7 +162,7 @@ export class Replicator {
   private readonly requestTimeoutMs: number;
   private readonly windowBytesMax: number;
   private readonly log: (message: string) => void;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   state: ReplicatorState = "electing";
   /** Our epoch (0 before the election). */
@@ -187,7 +185,7 @@ export class Replicator {
   private runs: Array<[number, number]> = [];
   private runsFrom = 1;
   private flushScheduled = false;
-  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: TimerHandle | undefined;
   private waiters: Array<{ lsn: number; resolve: (ok: boolean) => void }> = [];
   private readonly commitListeners: Array<(commitLsn: number) => void> = [];
   private readonly stateListeners: Array<(state: ReplicatorState) => void> = [];
@@ -206,7 +204,7 @@ export class Replicator {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.windowBytesMax = options.windowBytesMax ?? 64 * 1024 * 1024;
     this.log = options.log ?? (() => {});
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   // ---- listeners ----------------------------------------------------------
@@ -229,7 +227,7 @@ export class Replicator {
       const waiter = { lsn, resolve };
       this.waiters.push(waiter);
       if (timeoutMs !== undefined) {
-        setTimeout(() => {
+        this.clock.setTimer(() => {
           const i = this.waiters.indexOf(waiter);
           if (i < 0) return;
           this.waiters.splice(i, 1);
@@ -272,7 +270,7 @@ export class Replicator {
     const frame = encodeFrame({ lsn, epoch: this.epoch, payload }, this.crc32c);
     this.lastLsn = lsn;
     this.noteEpoch(lsn, this.epoch);
-    this.window.push({ lsn, frame, at: this.now() });
+    this.window.push({ lsn, frame, at: this.clock.now() });
     this.windowBytes += frame.length;
     this.scheduleFlush();
     this.armStallTimer();
@@ -292,7 +290,7 @@ export class Replicator {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    schedule(() => {
+    this.clock.schedule(() => {
       this.flushScheduled = false;
       for (const link of this.links) void this.pump(link);
     });
@@ -403,7 +401,7 @@ export class Replicator {
       }
     }
     if (this.commitLsn >= this.lastLsn && this.stallTimer !== undefined) {
-      clearTimeout(this.stallTimer);
+      this.clock.clearTimer(this.stallTimer);
       this.stallTimer = undefined;
     }
   }
@@ -430,16 +428,16 @@ export class Replicator {
 
   private armStallTimer(): void {
     if (this.stallTimer !== undefined || this.state !== "serving") return;
-    this.stallTimer = setTimeout(() => this.checkStall(), this.commitTimeoutMs);
+    this.stallTimer = this.clock.setTimer(() => this.checkStall(), this.commitTimeoutMs);
   }
 
   private checkStall(): void {
     this.stallTimer = undefined;
     if (this.state !== "serving" || this.commitLsn >= this.lastLsn) return;
     const oldest = this.window[this.windowHead + (this.commitLsn + 1 - this.windowFirst)];
-    const age = oldest === undefined ? this.commitTimeoutMs : this.now() - oldest.at;
+    const age = oldest === undefined ? this.commitTimeoutMs : this.clock.now() - oldest.at;
     if (age < this.commitTimeoutMs) {
-      this.stallTimer = setTimeout(() => this.checkStall(), this.commitTimeoutMs - age);
+      this.stallTimer = this.clock.setTimer(() => this.checkStall(), this.commitTimeoutMs - age);
       return;
     }
     const up = this.links.filter((l) => l.state === "streaming").length;
@@ -481,10 +479,10 @@ export class Replicator {
 
   private timed<T>(promise: Promise<T>, ms = this.requestTimeoutMs): Promise<T | LogError> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(logError("io-error", `no answer within ${ms} ms`)), ms);
+      const timer = this.clock.setTimer(() => resolve(logError("io-error", `no answer within ${ms} ms`)), ms);
       promise.then(
-        (value) => { clearTimeout(timer); resolve(value); },
-        (error: unknown) => { clearTimeout(timer); resolve(logError("io-error", error instanceof Error ? error.message : String(error))); },
+        (value) => { this.clock.clearTimer(timer); resolve(value); },
+        (error: unknown) => { this.clock.clearTimer(timer); resolve(logError("io-error", error instanceof Error ? error.message : String(error))); },
       );
     });
   }
@@ -500,7 +498,7 @@ export class Replicator {
     }
     link.inflightBytes = 0;
     link.sent = link.acked;
-    clearTimeout(link.retryTimer);
+    this.clock.clearTimer(link.retryTimer);
     link.retryTimer = undefined;
   }
 
@@ -514,10 +512,10 @@ export class Replicator {
 
   private scheduleReconnect(link: StoreLink): void {
     if (this.closed || this.state === "fenced" || this.state === "electing") return;
-    clearTimeout(link.retryTimer);
+    this.clock.clearTimer(link.retryTimer);
     const delay = link.retryMs;
     link.retryMs = Math.min(RETRY_MAX_MS, link.retryMs * 2);
-    link.retryTimer = setTimeout(() => {
+    link.retryTimer = this.clock.setTimer(() => {
       link.retryTimer = undefined;
       void this.connect(link);
     }, delay);
@@ -661,7 +659,7 @@ export class Replicator {
       if (result === "ok") return;
       if (result !== lastReport) this.log(`log: ${result}; retrying`);
       lastReport = result;
-      await sleep(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * attempt) + Math.floor(Math.random() * 100));
+      await sleepOn(this.clock, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * attempt) + Math.floor(this.clock.random() * 100));
     }
     throw new Error("the replicator was closed");
   }
@@ -819,7 +817,7 @@ export class Replicator {
 
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.stallTimer);
+    this.clock.clearTimer(this.stallTimer);
     for (const link of this.links) this.resetLink(link);
   }
 }
