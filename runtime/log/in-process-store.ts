@@ -9,7 +9,7 @@ import {
   logError,
   type AppendReply, type AppendRequest, type LogError, type PromiseReply, type PromiseRequest, type PutSnapshotReply,
   type PutSnapshotRequest, type ReadReply, type ReadRequest, type SnapshotInfo, type StoreStatus, type TruncateReply,
-  type TruncateRequest,
+  type TruncateRequest, type TrimReply, type TrimRequest,
 } from "./protocol.ts";
 import type { AppendStreamApi, StoreApi } from "./replicator.ts";
 
@@ -65,6 +65,10 @@ export class InProcessStore implements StoreApi {
 
   getSnapshot(lsn: number | "latest"): Promise<StoredSnapshot | null | LogError> {
     return this.call(() => this.backend.getSnapshot(lsn));
+  }
+
+  trim(request: TrimRequest): Promise<TrimReply> {
+    return this.call(() => this.backend.trim(request));
   }
 
   openAppendStream(): Promise<AppendStreamApi> {

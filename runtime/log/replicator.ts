@@ -49,7 +49,7 @@ import {
   logError,
   type AppendReply, type AppendRequest, type LogError, type LogTail, type PromiseReply, type PromiseRequest,
   type PutSnapshotReply, type PutSnapshotRequest, type ReadReply, type ReadRequest, type SnapshotInfo,
-  type StoreStatus, type TruncateReply, type TruncateRequest,
+  type StoreStatus, type TruncateReply, type TruncateRequest, type TrimReply, type TrimRequest,
 } from "./protocol.ts";
 
 /** What the replicator needs of one log store (LogStoreClient provides it). */
@@ -63,6 +63,7 @@ export interface StoreApi {
   listSnapshots(): Promise<SnapshotInfo[] | LogError>;
   getSnapshot(lsn: number | "latest"): Promise<StoredSnapshot | null | LogError>;
   openAppendStream(): Promise<AppendStreamApi>;
+  trim(request: TrimRequest): Promise<TrimReply>;
 }
 
 export interface AppendStreamApi {
@@ -135,6 +136,10 @@ class StoreLink {
   lastError = "";
   /** The store's promised epoch, as last seen. */
   promisedEpoch = 0;
+  /** The store's first record (records before it are trimmed), as last seen. */
+  firstLsn = 1;
+  /** The newest snapshot the store is known to hold (0: none). */
+  snapshotLsn = 0;
 
   constructor(name: string, api: StoreApi) {
     this.name = name;
@@ -192,6 +197,8 @@ export class Replicator {
   private closed = false;
   private triedEpoch = 0;
   private electionFenced = false;
+  /** A trimLogs() is under way. */
+  private trimming = false;
 
   constructor(options: ReplicatorOptions) {
     if (options.stores.length === 0) throw new RangeError("the replicator needs at least one log store");
@@ -559,6 +566,8 @@ export class Replicator {
       tail = promised.tail;
       firstLsn = promised.firstLsn;
     }
+    link.firstLsn = firstLsn;
+    link.snapshotLsn = status.newestSnapshotLsn;
     let agreed: number;
     try {
       agreed = await this.commonPrefix(link, tail, firstLsn);
@@ -574,6 +583,12 @@ export class Replicator {
         return fail(`truncate: ${cut.error}: ${cut.message}`);
       }
       this.log(`log: store ${link.name}: removed ${cut.removed} record(s) after ${agreed} that are not in the log of epoch ${this.epoch}`);
+    }
+    if (agreed < this.lastLsn && !this.canSupply(agreed + 1, link)) {
+      const caughtUp = await this.catchUpBySnapshot(link, agreed);
+      if (link.generation !== generation) return false;
+      if (typeof caughtUp === "string") return fail(caughtUp);
+      agreed = caughtUp;
     }
     const stream = await this.timed(link.api.openAppendStream());
     if (link.generation !== generation) {
@@ -631,9 +646,20 @@ export class Replicator {
    */
   private async commonPrefix(link: StoreLink, tail: LogTail, firstLsn: number): Promise<number> {
     if (tail.lastLsn === 0) return 0;
-    if (tail.lastLsn <= this.lastLsn && (await this.epochAt(tail.lastLsn)) === tail.lastEpoch) return tail.lastLsn;
+    const known = this.epochsKnownFrom(link);
+    if (tail.lastLsn <= this.lastLsn && tail.lastLsn >= known && (await this.epochAt(tail.lastLsn)) === tail.lastEpoch) return tail.lastLsn;
     let lo = Math.max(0, firstLsn - 1); // records below firstLsn are covered by a snapshot of committed state
     let hi = Math.min(tail.lastLsn, this.lastLsn);
+    if (lo < known - 1) {
+      // Our records before `known` are trimmed everywhere, so agreement there
+      // cannot be checked: the store agrees up to its first record (a
+      // committed snapshot's LSN) and, if it agrees at `known`, up to there.
+      if (hi < known) return lo;
+      const theirs = await this.storeEpochAt(link, known);
+      if (theirs === null) throw new Error(`could not read record ${known}`);
+      if (theirs !== (await this.epochAt(known))) return lo;
+      lo = known;
+    }
     while (lo < hi) {
       const mid = Math.ceil((lo + hi) / 2);
       const theirs = await this.storeEpochAt(link, mid);
@@ -689,6 +715,7 @@ export class Replicator {
     const replies = await Promise.all(reachable.map((l) => this.timed(l.api.promise({ epoch, candidate: this.candidate }))));
     const granted: Array<{ link: StoreLink; tail: LogTail }> = [];
     replies.forEach((r, i) => {
+      if (r.ok) reachable[i]!.firstLsn = r.firstLsn;
       if (r.ok) granted.push({ link: reachable[i]!, tail: r.tail });
       else if (r.promisedEpoch !== undefined) this.triedEpoch = Math.max(this.triedEpoch, r.promisedEpoch);
     });
@@ -806,7 +833,101 @@ export class Replicator {
       l.api.putSnapshot({ epoch: this.epoch, lsn, recordEpoch, data: image }), Math.max(this.requestTimeoutMs, 60_000))));
     const stored = replies.filter((r) => r.ok).length;
     const errors = replies.filter((r): r is LogError => !r.ok).map((r) => r.message);
+    replies.forEach((r, i) => {
+      if (r.ok) this.links[i]!.snapshotLsn = Math.max(this.links[i]!.snapshotLsn, lsn);
+    });
+    if (stored >= this.quorum) void this.trimLogs();
     return { ok: stored >= this.quorum, stores: stored, error: errors.join("; ") };
+  }
+
+  // ---- trimming and catching up by snapshot (rule 8) ---------------------------
+
+  /**
+   * The lowest LSN of our log whose epoch can still be learnt (from memory,
+   * or from a store other than `target` that holds it); records before it
+   * are trimmed everywhere.
+   */
+  private epochsKnownFrom(target: StoreLink): number {
+    let known = this.runs.length > 0 ? Math.max(this.runsFrom, this.runs[0]![0]) : this.lastLsn + 1;
+    for (const l of this.links) if (l !== target && l.acked >= l.firstLsn) known = Math.min(known, l.firstLsn);
+    return known;
+  }
+
+  /** Whether our records from `from` on can be sent to `target`: from the window or a store that holds them. */
+  private canSupply(from: number, target: StoreLink): boolean {
+    if (from >= this.windowFirst) return true;
+    return this.links.some((l) => l !== target && l.acked >= from && l.firstLsn <= from);
+  }
+
+  /**
+   * Rule 8: a store whose log ends before the first record any store still
+   * holds (it was away while they trimmed) gets a snapshot after its end that
+   * another store holds, then `trim` at exactly that LSN, which restarts its
+   * log after the snapshot; the records after it are streamed as usual.
+   * Returns the LSN its log now ends at, or why it could not be done.
+   */
+  private async catchUpBySnapshot(link: StoreLink, agreed: number): Promise<number | string> {
+    const candidates: Array<{ source: StoreLink; info: SnapshotInfo }> = [];
+    for (const source of this.links) {
+      if (source === link) continue;
+      const list = await this.timed(source.api.listSnapshots());
+      if (!Array.isArray(list)) continue;
+      for (const info of list) {
+        if (info.lsn > agreed && info.lsn <= this.lastLsn && (info.lsn === this.lastLsn || this.canSupply(info.lsn + 1, link))) {
+          candidates.push({ source, info });
+        }
+      }
+    }
+    candidates.sort((a, b) => b.info.lsn - a.info.lsn);
+    const long = Math.max(this.requestTimeoutMs, 60_000);
+    for (const { source, info } of candidates) {
+      const snapshot = await this.timed(source.api.getSnapshot(info.lsn), long);
+      if (snapshot === null || "ok" in snapshot) continue;
+      const put = await this.timed(link.api.putSnapshot({ epoch: this.epoch, lsn: info.lsn, recordEpoch: info.epoch, data: snapshot.data }), long);
+      if (!put.ok) return `snapshot for catching up: ${put.error}: ${put.message}`;
+      link.snapshotLsn = Math.max(link.snapshotLsn, info.lsn);
+      const reset = await this.timed(link.api.trim({ epoch: this.epoch, lsn: info.lsn }));
+      if (!reset.ok) return `trim for catching up: ${reset.error}: ${reset.message}`;
+      link.firstLsn = reset.firstLsn;
+      this.log(`log: store ${link.name} ended at LSN ${agreed}, before the records the other stores still hold; ` +
+        `gave it the snapshot at LSN ${info.lsn} from ${source.name}`);
+      return reset.tail.lastLsn;
+    }
+    return `its log ends at LSN ${agreed}, before the records the other stores hold, and no snapshot after it could be read`;
+  }
+
+  /**
+   * Tells the stores how far they may trim: to the newest snapshot that every
+   * streaming store holds (at least a quorum must stream), within what each
+   * has acknowledged and what is committed. A store that is down is not
+   * waited for, so that its absence cannot make the logs grow without bound;
+   * if the others trim past its end, it catches up by snapshot when it is
+   * back (catchUpBySnapshot). Resolves with the trim point (0: none).
+   */
+  async trimLogs(): Promise<number> {
+    if (this.trimming || (this.state !== "serving" && this.state !== "stalled")) return 0;
+    const streaming = this.links.filter((l) => l.state === "streaming");
+    if (streaming.length < this.quorum) return 0;
+    let point = this.commitLsn;
+    for (const l of streaming) point = Math.min(point, l.snapshotLsn, l.acked);
+    if (point <= 0) return 0;
+    this.trimming = true;
+    try {
+      await Promise.all(streaming.filter((l) => l.firstLsn <= point).map(async (l) => {
+        const reply = await this.timed(l.api.trim({ epoch: this.epoch, lsn: point }));
+        if (reply.ok) {
+          l.firstLsn = reply.firstLsn;
+          if (reply.segmentsRemoved > 0) this.log(`log: store ${l.name} trimmed ${reply.segmentsRemoved} segment(s) up to the snapshot at LSN ${point}`);
+        } else if (reply.error === "stale-epoch") {
+          this.fence(`log store ${l.name}: ${reply.message}`);
+        } else {
+          this.log(`log: store ${l.name} could not trim to LSN ${point}: ${reply.error}: ${reply.message}`);
+        }
+      }));
+    } finally {
+      this.trimming = false;
+    }
+    return point;
   }
 
   // ---- reports ------------------------------------------------------------------
