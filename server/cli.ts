@@ -105,6 +105,10 @@ async function main(argv: string[]): Promise<void> {
     // SHUTDOWN: the log stores this server started go down with it.
     exit: (code) => { void Promise.resolve(durable?.close()).finally(() => process.exit(code)); },
   });
+  durable?.startSnapshotSchedule({
+    save: () => server.admin.config.get("save"),
+    logBytes: () => server.admin.config.number("snapshot-log-bytes"),
+  });
   // Signals are handled before the port opens: a client (or a test) may send
   // SIGTERM as soon as it can connect, and that must be a graceful stop.
   let stopping = false;

@@ -17,7 +17,7 @@ import { LogStoreClient } from "../runtime/log/client.ts";
 import { Replicator } from "../runtime/log/replicator.ts";
 import { CommitGate } from "../runtime/log/gate.ts";
 import { recoverEngine } from "../runtime/log/recovery.ts";
-import { Persistence } from "../runtime/log/persistence.ts";
+import { Persistence, type SnapshotPolicy } from "../runtime/log/persistence.ts";
 import { ConfigError, type ServerConfig } from "./config.ts";
 import { nodeCrc32c } from "./logstore/server.ts";
 import { startLocalStores, type LocalStores } from "./logstore/local.ts";
@@ -30,6 +30,8 @@ export interface DurablePrimary {
   readonly local: LocalStores | null;
   /** One line for the banner: how durable this server is. */
   readonly banner: string;
+  /** Checks once a second whether a scheduled snapshot is due (`save`, `snapshot-log-bytes`). */
+  startSnapshotSchedule(policy: SnapshotPolicy): void;
   close(): Promise<void>;
 }
 
@@ -79,14 +81,23 @@ export async function startDurablePrimary(
     });
     const engine = recovered.engine;
     const gate = new CommitGate(engine, replicator);
-    const persistence = new Persistence(engine, replicator, { mode, snapshotLsn: recovered.snapshotLsn, log });
+    const persistence = new Persistence(engine, replicator, {
+      mode, snapshotLsn: recovered.snapshotLsn, log, logBytesSinceSnapshot: recovered.replayedBytes,
+    });
+    let schedule: NodeJS.Timeout | undefined;
     const where = local === null ? urls.join(", ") : `${urls.length} local store(s) under ${config.dir} (${urls.join(", ")})`;
     const banner = mode === "quorum"
       ? `durability: quorum — a write is acknowledged once ${quorum} of ${urls.length} log stores have it on disk; log stores: ${where}`
       : `durability: local — a write is acknowledged once one log store has it on disk (no copy survives the loss of that store); log store: ${where}`;
     return {
       engine, gate, replicator, persistence, local, banner,
+      startSnapshotSchedule(policy) {
+        clearInterval(schedule);
+        schedule = setInterval(() => persistence.scheduledSave(policy), 1000);
+        schedule.unref();
+      },
       async close() {
+        clearInterval(schedule);
         await replicator.close();
         await local?.close();
       },

@@ -170,6 +170,9 @@ export const CONFIG_PARAMS: readonly ConfigSpec[] = [
   int("busy-reply-threshold", 5000, 0n, LONG_MAX, { aliases: ["lua-time-limit"] }),
   // Persistence: accepted and reported; Trireme's durability is its log (not built yet), not RDB/AOF.
   { name: "save", kind: "special", default: "", parse: parseSave, rewrite: rewriteSave },
+  // Trireme: a snapshot starts once the log since the last one holds this many bytes and at
+  // least the last snapshot's size, which keeps the log (and recovery) bounded; 0 turns it off.
+  memory("snapshot-log-bytes", 64 * 1024 * 1024, 0n, LONG_MAX),
   str("dir", "./data", { protected: true }),
   str("dbfilename", "dump.rdb", { protected: true }),
   bool("appendonly", "no"),

@@ -7,9 +7,28 @@
 // stores holds it; BGSAVE answers at once and works in the background (the
 // engine pauses only to copy its memory). LASTSAVE is the time of the last
 // snapshot stored on a quorum (the start time until then, as in Redis).
+//
+// Scheduled snapshots: the host calls `scheduledSave()` about once a second
+// (Redis's serverCron). It starts a BGSAVE when a `save` rule holds (N
+// seconds since the last snapshot and at least M records since it), or when
+// the log sealed since the last snapshot holds `snapshot-log-bytes` and at
+// least the last snapshot's size (a snapshot costs no more than the log it
+// lets the stores trim). After a failed snapshot the schedule waits 5 s
+// before it tries again, as Redis does.
 
 import type { Engine } from "../engine.ts";
 import type { Replicator } from "./replicator.ts";
+
+/** What starts a scheduled snapshot (read at each check, so CONFIG SET applies at once). */
+export interface SnapshotPolicy {
+  /** The `save` setting: "seconds changes" pairs, "" for none. */
+  save(): string;
+  /** `snapshot-log-bytes`: log bytes since the last snapshot that start one (0: never). */
+  logBytes(): number;
+}
+
+/** Redis's CONFIG_BGSAVE_RETRY_DELAY. */
+const RETRY_AFTER_FAILURE_MS = 5000;
 
 export interface SaveResult {
   readonly ok: boolean;
@@ -30,10 +49,24 @@ export class Persistence {
   /** The longest the engine stopped for a snapshot (the memory copy), ms. */
   worstPauseMs = 0;
   inProgress = false;
+  /** Snapshots stored on a quorum since the start. */
+  saves = 0;
+  /** Size of the newest snapshot taken (bytes). */
+  lastSnapshotBytes = 0;
+  /** Unix ms when the running snapshot started (0: none). */
+  private startedAt = 0;
+  /** Unix ms of the last attempt that failed (0: none since the last success). */
+  private lastFailureAt = 0;
+  /** replicator.sealedBytes when the image of the newest stored snapshot was taken. */
+  private sealedBytesAtSnapshot: number;
   private readonly now: () => number;
   private readonly log: (message: string) => void;
 
-  constructor(engine: Engine, replicator: Replicator, options: { mode: string; snapshotLsn: number; now?: () => number; log?: (message: string) => void }) {
+  constructor(engine: Engine, replicator: Replicator, options: {
+    mode: string; snapshotLsn: number; now?: () => number; log?: (message: string) => void;
+    /** Log bytes replayed after the snapshot recovery started from (they count towards snapshot-log-bytes). */
+    logBytesSinceSnapshot?: number;
+  }) {
     this.engine = engine;
     this.replicator = replicator;
     this.mode = options.mode;
@@ -41,28 +74,68 @@ export class Persistence {
     this.log = options.log ?? (() => {});
     this.lastSaveTime = Math.floor(this.now() / 1000);
     this.lastSnapshotLsn = options.snapshotLsn;
+    this.sealedBytesAtSnapshot = replicator.sealedBytes - (options.logBytesSinceSnapshot ?? 0);
+  }
+
+  /** Records sealed since the newest snapshot (Redis's dirty counter). */
+  changesSinceSave(): number {
+    return Math.max(0, this.replicator.lastLsn - this.lastSnapshotLsn);
+  }
+
+  /** Bytes of log sealed since the newest snapshot's image was taken. */
+  logBytesSinceSave(): number {
+    return this.replicator.sealedBytes - this.sealedBytesAtSnapshot;
+  }
+
+  /**
+   * Starts a background snapshot if the policy says one is due; returns why
+   * (for the log line), or null. Call it about once a second.
+   */
+  scheduledSave(policy: SnapshotPolicy): string | null {
+    if (this.inProgress || this.replicator.state !== "serving") return null;
+    const now = this.now();
+    if (this.lastFailureAt !== 0 && now - this.lastFailureAt < RETRY_AFTER_FAILURE_MS) return null;
+    const changes = this.changesSinceSave();
+    if (changes === 0) return null;
+    let reason: string | null = null;
+    const rules = policy.save().split(" ").filter((p) => p.length > 0).map(Number);
+    const elapsed = Math.floor(now / 1000) - this.lastSaveTime;
+    for (let i = 0; i + 1 < rules.length && reason === null; i += 2) {
+      if (changes >= rules[i + 1]! && elapsed > rules[i]!) reason = `${rules[i + 1]} changes in ${rules[i]} seconds`;
+    }
+    const limit = policy.logBytes();
+    const bytes = this.logBytesSinceSave();
+    if (reason === null && limit > 0 && bytes >= Math.max(limit, this.lastSnapshotBytes)) {
+      reason = `${bytes} bytes of log since the last snapshot (snapshot-log-bytes ${limit})`;
+    }
+    if (reason === null || !this.bgsave()) return null;
+    this.log(`${reason}. Saving...`);
+    return reason;
   }
 
   /** SAVE: takes the image now (the engine stops for the copy) and stores it. */
   save(): Promise<SaveResult> {
     if (this.inProgress) return Promise.resolve({ ok: false, message: "ERR Background save already in progress" });
     const lsn = this.replicator.lastLsn;
+    const sealedBytes = this.replicator.sealedBytes;
     const started = this.now();
     const image = this.engine.snapshot(lsn);
     this.notePause(this.now() - started);
-    return this.store(lsn, image, started);
+    return this.store(lsn, image, started, sealedBytes);
   }
 
   /** BGSAVE: starts a background snapshot; false when one is already running. */
   bgsave(): boolean {
     if (this.inProgress) return false;
     const lsn = this.replicator.lastLsn;
+    const sealedBytes = this.replicator.sealedBytes;
     const started = this.now();
     this.inProgress = true;
+    this.startedAt = started;
     const image = this.engine.snapshotInBackground(lsn);
     // The copy is taken synchronously inside snapshotInBackground: that is the pause.
     this.notePause(this.now() - started);
-    void image.then((bytes) => this.store(lsn, bytes, started), (error: unknown) => {
+    void image.then((bytes) => this.store(lsn, bytes, started, sealedBytes), (error: unknown) => {
       this.inProgress = false;
       this.fail(`snapshot failed: ${String(error)}`);
     });
@@ -73,13 +146,18 @@ export class Persistence {
     if (ms > this.worstPauseMs) this.worstPauseMs = ms;
   }
 
-  private async store(lsn: number, image: Uint8Array, started: number): Promise<SaveResult> {
+  private async store(lsn: number, image: Uint8Array, started: number, sealedBytes: number): Promise<SaveResult> {
     this.inProgress = true;
+    this.startedAt = started;
     try {
       const result = await this.replicator.saveSnapshot(lsn, image);
       if (!result.ok) return this.fail(`snapshot at LSN ${lsn} stored on ${result.stores} store(s), ${this.replicator.quorum} needed: ${result.error}`);
       this.lastSaveTime = Math.floor(this.now() / 1000);
+      if (lsn >= this.lastSnapshotLsn) this.sealedBytesAtSnapshot = sealedBytes;
       this.lastSnapshotLsn = Math.max(this.lastSnapshotLsn, lsn);
+      this.saves++;
+      this.lastFailureAt = 0;
+      this.lastSnapshotBytes = image.length;
       this.lastStatus = "ok";
       this.lastError = "";
       this.lastSaveMs = this.now() - started;
@@ -87,11 +165,13 @@ export class Persistence {
       return { ok: true, message: "OK" };
     } finally {
       this.inProgress = false;
+      this.startedAt = 0;
     }
   }
 
   private fail(message: string): SaveResult {
     this.lastStatus = "err";
+    this.lastFailureAt = this.now();
     this.lastError = message;
     this.log(`snapshot: ${message}`);
     return { ok: false, message: `ERR ${message}` };
@@ -104,10 +184,15 @@ export class Persistence {
     const lines = [
       "loading:0",
       `durability:${this.mode}`,
-      `rdb_changes_since_last_save:${Math.max(0, rep.lastLsn - this.lastSnapshotLsn)}`,
+      `rdb_changes_since_last_save:${this.changesSinceSave()}`,
       `rdb_bgsave_in_progress:${this.inProgress ? 1 : 0}`,
       `rdb_last_save_time:${this.lastSaveTime}`,
       `rdb_last_bgsave_status:${this.lastStatus}`,
+      `rdb_saves:${this.saves}`,
+      `rdb_last_bgsave_time_sec:${this.saves === 0 ? -1 : Math.round(this.lastSaveMs / 1000)}`,
+      `rdb_current_bgsave_time_sec:${this.startedAt === 0 ? -1 : Math.round((this.now() - this.startedAt) / 1000)}`,
+      `rdb_last_snapshot_bytes:${this.lastSnapshotBytes}`,
+      `log_bytes_since_last_save:${this.logBytesSinceSave()}`,
       `rdb_last_snapshot_lsn:${this.lastSnapshotLsn}`,
       `rdb_last_save_ms:${this.lastSaveMs}`,
       `rdb_worst_pause_ms:${this.worstPauseMs}`,

@@ -31,6 +31,8 @@ export interface RecoveryResult {
   snapshotLsn: number;
   /** Records replayed after it. */
   replayed: number;
+  /** Their bytes (frames): the log a next snapshot would make unnecessary. */
+  replayedBytes: number;
   /** Effects applied. */
   effects: number;
   ms: number;
@@ -61,12 +63,14 @@ export async function recoverEngine(replicator: Replicator, options: RecoveryOpt
   const previousOnEffect = engine.onEffect;
   engine.onEffect = undefined;
   let replayed = 0;
+  let replayedBytes = 0;
   let effects = 0;
   let lastReport = now();
   const every = options.progressEveryMs ?? 1000;
   try {
     if (total > 0) {
       await replicator.readLog(snapshotLsn + 1, end, (frames) => {
+        replayedBytes += frames.length;
         const { records, fault } = decodeFrames(frames, options.crc32c);
         if (fault !== undefined) throw new Error(`recovery: a record read back is damaged: ${fault.message}`);
         for (const record of records) {
@@ -88,5 +92,5 @@ export async function recoverEngine(replicator: Replicator, options: RecoveryOpt
   }
   const ms = now() - started;
   log(`recovery: ${snapshotLsn > 0 ? `snapshot at LSN ${snapshotLsn} + ` : ""}${replayed} record(s) replayed in ${ms} ms; log ends at LSN ${end}`);
-  return { engine, snapshotLsn, replayed, effects, ms };
+  return { engine, snapshotLsn, replayed, replayedBytes, effects, ms };
 }

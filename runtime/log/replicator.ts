@@ -180,6 +180,8 @@ export class Replicator {
   epochStartLsn = 0;
   /** Why it is stalled or fenced. */
   reason = "";
+  /** Bytes of every record sealed by this primary (the log's growth, for snapshot-log-bytes). */
+  sealedBytes = 0;
 
   private open: Uint8Array[] = [];
   private openBytes = 0;
@@ -276,6 +278,7 @@ export class Replicator {
     const lsn = this.lastLsn + 1;
     const frame = encodeFrame({ lsn, epoch: this.epoch, payload }, this.crc32c);
     this.lastLsn = lsn;
+    this.sealedBytes += frame.length;
     this.noteEpoch(lsn, this.epoch);
     this.window.push({ lsn, frame, at: this.clock.now() });
     this.windowBytes += frame.length;
