@@ -15,7 +15,7 @@ import {
   type TrimRequest, type TruncateReply, type TruncateRequest,
 } from "./protocol.ts";
 import {
-  checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTruncate, checkWriteEpoch, isLsn,
+  checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
 } from "./rules.ts";
 
 interface StoredRecord {
@@ -175,17 +175,11 @@ export class MemoryLogBackend implements LogBackend {
   async trim(request: TrimRequest): Promise<TrimReply> {
     const epochError = checkWriteEpoch(this.promisedEpoch, request.epoch);
     if (epochError !== null) return epochError;
-    if (!isLsn(request.lsn)) return logError("bad-request", "lsn must be a non-negative integer");
-    const tail = this.tail();
-    const covering = this.snapshots.find((s) => s.info.lsn >= request.lsn);
-    if (covering === undefined) return logError("no-snapshot", `no snapshot covers LSN ${request.lsn}`);
-    if (request.lsn > tail.lastLsn) {
-      const exact = this.snapshots.find((s) => s.info.lsn === request.lsn);
-      if (exact === undefined) {
-        return logError("no-snapshot", `trimming past the log's end (${tail.lastLsn}) needs a snapshot at exactly LSN ${request.lsn}`);
-      }
+    const verdict = checkTrim(request.lsn, this.snapshots.map((s) => s.info), this.tail());
+    if ("ok" in verdict) return verdict;
+    if (verdict.reset !== null) {
       this.records = [];
-      this.base = { lastLsn: exact.info.lsn, lastEpoch: exact.info.epoch };
+      this.base = { lastLsn: verdict.reset.lsn, lastEpoch: verdict.reset.epoch };
     } else if (request.lsn >= this.firstLsn()) {
       const drop = request.lsn - this.base.lastLsn;
       const last = this.records[drop - 1]!;

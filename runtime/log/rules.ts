@@ -5,7 +5,7 @@
 
 import type { Crc32c } from "./crc32c.ts";
 import { scanFrames, type FrameScan } from "./frame.ts";
-import { logError, type LogError, type LogTail, type PromiseRequest } from "./protocol.ts";
+import { logError, type LogError, type LogTail, type PromiseRequest, type SnapshotInfo } from "./protocol.ts";
 import type { LogLimits } from "./backend.ts";
 
 const EPOCH_MAX = 0xffff_ffff;
@@ -100,6 +100,23 @@ export function checkRead(fromLsn: unknown, firstLsn: number, tail: LogTail): Lo
     return logError("trimmed", `records before ${firstLsn} are trimmed; fetch a snapshot`, { firstLsn, tail });
   }
   return null;
+}
+
+/**
+ * Checks a trim to `lsn` against the snapshots a store holds: one must cover
+ * it (LSN >= lsn). A trim beyond the log's end restarts the log after a
+ * snapshot at exactly `lsn` (how a store behind a trimmed log catches up):
+ * that snapshot is returned as `reset`; otherwise records up to `lsn` may go.
+ */
+export function checkTrim(lsn: unknown, snapshots: readonly SnapshotInfo[], tail: LogTail): LogError | { reset: SnapshotInfo | null } {
+  if (!isLsn(lsn)) return logError("bad-request", "lsn must be a non-negative integer");
+  if (!snapshots.some((s) => s.lsn >= lsn)) return logError("no-snapshot", `no snapshot covers LSN ${lsn}`);
+  if (lsn <= tail.lastLsn) return { reset: null };
+  const exact = snapshots.find((s) => s.lsn === lsn);
+  if (exact === undefined) {
+    return logError("no-snapshot", `trimming past the log's end (${tail.lastLsn}) needs a snapshot at exactly LSN ${lsn}`);
+  }
+  return { reset: exact };
 }
 
 export function checkSnapshotRequest(lsn: unknown, recordEpoch: unknown, bytes: number, limits: LogLimits): LogError | null {

@@ -49,7 +49,7 @@ import {
   type SnapshotInfo, type StoreStatus, type TrimReply, type TrimRequest, type TruncateReply, type TruncateRequest,
 } from "../../runtime/log/protocol.ts";
 import {
-  checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTruncate, checkWriteEpoch, isLsn,
+  checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
 } from "../../runtime/log/rules.ts";
 import {
   FLAG_RESET, SEGMENT_HEADER_BYTES, SNAPSHOT_HEADER_BYTES, decodeSegmentHeader, decodeSnapshotHeader,
@@ -771,14 +771,11 @@ export class FileLogBackend implements LogBackend {
     const epochError = checkWriteEpoch(this.promisedEpoch, request.epoch);
     if (epochError !== null) return epochError;
     const lsn = request.lsn;
-    if (!isLsn(lsn)) return logError("bad-request", "lsn must be a non-negative integer");
-    if (!this.snapshots.some((s) => s.lsn >= lsn)) return logError("no-snapshot", `no snapshot covers LSN ${lsn}`);
+    const verdict = checkTrim(lsn, this.snapshots, this.written);
+    if ("ok" in verdict) return verdict;
     let removed = 0;
-    if (lsn > this.written.lastLsn) {
-      const exact = this.snapshots.find((s) => s.lsn === lsn);
-      if (exact === undefined) {
-        return logError("no-snapshot", `trimming past the log's end (${this.written.lastLsn}) needs a snapshot at exactly LSN ${lsn}`);
-      }
+    const exact = verdict.reset;
+    if (exact !== null) {
       // A reset: the new segment first (marked), then the old ones go.
       const old = this.segments.splice(0);
       this.createSegment(exact.lsn, exact.epoch, FLAG_RESET);

@@ -176,6 +176,35 @@ describe("what survives a reopen", () => {
     expect(await readTexts(b, 295)).toEqual(expectedTexts(295, 310));
     await b.close();
   });
+
+  it("segments roll at their size bound, and a trim deletes the files a snapshot covers, oldest first", async () => {
+    const dir = freshDir();
+    const segmentFiles = () => readdirSync(join(dir, "log")).filter((f) => f.endsWith(".seg")).sort();
+    const a = await open(dir, { segmentBytes: 4096 });
+    await a.promise({ epoch: 1, candidate: "p" });
+    await appendRange(a, 1, 600);
+    const before = segmentFiles();
+    expect(before.length).toBeGreaterThan(3);
+    // Each segment but the last stops at the first append that reaches the bound: under it plus one frame.
+    const frameBytes = encodeFrames([rec(600)], crc32c).length;
+    for (const name of before.slice(0, -1)) expect(statSync(join(dir, "log", name)).size).toBeLessThan(4096 + frameBytes);
+    expect((await a.putSnapshot({ epoch: 1, lsn: 300, recordEpoch: 1, data: te.encode("state at 300") })).ok).toBe(true);
+    const t = await a.trim({ epoch: 1, lsn: 300 });
+    if (!t.ok) throw new Error(t.message);
+    const after = segmentFiles();
+    // Whole segments whose records are all at or below 300 are gone from the disk; the one holding 301 stays.
+    expect(t.segmentsRemoved).toBe(before.length - after.length);
+    expect(t.segmentsRemoved).toBeGreaterThan(0);
+    expect(after).toEqual(before.slice(before.length - after.length));
+    expect(t.firstLsn).toBeLessThanOrEqual(301);
+    expect(Number(after[0]!.replace(".seg", "")) + 1).toBe(t.firstLsn);
+    await a.close();
+    // A reopen starts from what the trim left.
+    const b = await open(dir, { segmentBytes: 4096 });
+    expect(await b.status()).toMatchObject({ firstLsn: t.firstLsn, lastLsn: 600, segments: after.length, recovery: null });
+    expect(await readTexts(b, t.firstLsn)).toEqual(expectedTexts(t.firstLsn, 600));
+    await b.close();
+  });
 });
 
 describe("recovery cuts a torn or corrupt tail at the last valid record", () => {
