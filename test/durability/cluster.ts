@@ -32,9 +32,12 @@ export class Cluster {
   readonly token = "durability-test-token";
   readonly stores: StoreSlot[] = [];
   primary: RunningTrireme | null = null;
+  /** Extra flags of every store process (e.g. --segment-bytes). */
+  storeArgs: string[] = [];
 
-  static async start(count = 3): Promise<Cluster> {
+  static async start(count = 3, storeArgs: string[] = []): Promise<Cluster> {
     const cluster = new Cluster();
+    cluster.storeArgs = storeArgs;
     for (let i = 0; i < count; i++) {
       const region = `r${i}`;
       cluster.stores.push({ region, dir: join(cluster.root, region), port: 0, proc: null });
@@ -53,7 +56,7 @@ export class Cluster {
     for (let attempt = 1; ; attempt++) {
       const port = slot.port === 0 ? freePortGuess() : slot.port;
       try {
-        slot.proc = await startLogStoreProcess({ dir: slot.dir, token: this.token, region: slot.region, extraArgs: ["--port", String(port)] });
+        slot.proc = await startLogStoreProcess({ dir: slot.dir, token: this.token, region: slot.region, extraArgs: ["--port", String(port), ...this.storeArgs] });
         slot.port = port;
         return;
       } catch (error) {
@@ -118,10 +121,10 @@ export interface StoredRecord {
   effects: EffectRecord[];
 }
 
-/** Every record a store holds, decoded. */
-export async function readStoreLog(store: LogStoreClient): Promise<StoredRecord[]> {
+/** Every record a store holds (from `from`), decoded. */
+export async function readStoreLog(store: LogStoreClient, from = 1): Promise<StoredRecord[]> {
   const out: StoredRecord[] = [];
-  let next = 1;
+  let next = from;
   for (;;) {
     const r = await store.read({ fromLsn: next, maxBytes: 1024 * 1024 });
     if (!r.ok) throw new Error(`${r.error}: ${r.message}`);

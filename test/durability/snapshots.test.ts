@@ -1,0 +1,131 @@
+// Scheduled snapshots and trimming with real processes: a primary that
+// snapshots every few seconds under a write load (`save 1 1`), stores with
+// small segments that delete the files a snapshot every connected store
+// holds covers; a store killed while the others trim past its end; the
+// primary killed and restarted without it (so no memory holds the records
+// the store missed); the store back and caught up by a snapshot; then the
+// primary killed and restarted on a quorum that includes that store. Every
+// acknowledged write is checked against the recorded history.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep } from "./cluster.ts";
+import type { StoreStatus } from "../../runtime/log/protocol.ts";
+
+let cluster: Cluster | null = null;
+
+afterEach(async () => {
+  await cluster?.close();
+  cluster = null;
+});
+
+function segmentFiles(c: Cluster, i: number): string[] {
+  return readdirSync(join(c.stores[i]!.dir, "log")).filter((f) => f.endsWith(".seg")).sort();
+}
+
+async function status(c: Cluster, i: number): Promise<StoreStatus> {
+  const s = await c.client(i).status();
+  if ("ok" in s) throw new Error(`${s.error}: ${s.message}`);
+  return s;
+}
+
+/** Keys whose value in the server is not what the history allows: acknowledged writes must be there, others may be. */
+async function historyMismatches(port: number, load: WriteLoad): Promise<string[]> {
+  const conn = await Conn.connect(port);
+  const wrong: string[] = [];
+  const keys = [...load.acked.keys(), ...load.unknown.keys(), ...load.failed.keys()];
+  for (let i = 0; i < keys.length; i += 500) {
+    const batch = keys.slice(i, i + 500);
+    const reply = await conn.send("MGET", ...batch);
+    const values = (reply as { value: Array<{ value: Uint8Array | null }> }).value;
+    batch.forEach((k, j) => {
+      const raw = values[j]!.value;
+      const got = raw === null ? null : new TextDecoder().decode(raw);
+      const acked = load.acked.get(k);
+      if (acked !== undefined && got !== acked) wrong.push(`${k}: acknowledged ${acked}, found ${got}`);
+      const maybe = load.unknown.get(k) ?? load.failed.get(k);
+      if (acked === undefined && got !== null && got !== maybe) wrong.push(`${k}: never written as ${got}`);
+    });
+  }
+  conn.close();
+  return wrong;
+}
+
+describe("scheduled snapshots and trimming", () => {
+  it("deletes covered segments, catches up a store that missed a trim by snapshot, and loses no acknowledged write", async () => {
+    cluster = await Cluster.start(3, ["--segment-bytes", "16kb"]);
+    const c = cluster;
+    let primary = await c.startPrimary(["--save", "1 1", "--durability-timeout", "5000"]);
+    const load = new WriteLoad(primary.port, 4);
+    const conn = await Conn.connect(primary.port);
+
+    // Snapshots are taken on the schedule, and the stores delete the segments they cover.
+    expect(await eventually(async () => Number((await persistenceInfo(conn)).get("rdb_saves")) >= 2, 30_000, 200)).toBe(true);
+    expect(await eventually(async () => {
+      for (const i of [0, 1, 2]) if ((await status(c, i)).firstLsn === 1) return false;
+      return true;
+    }, 30_000, 200)).toBe(true);
+    for (const i of [0, 1, 2]) {
+      const s = await status(c, i);
+      const files = segmentFiles(c, i);
+      expect(Number(files[0]!.replace(".seg", "")) + 1, `store ${i}'s first segment`).toBe(s.firstLsn);
+      expect(s.newestSnapshotLsn).toBeGreaterThanOrEqual(s.firstLsn - 1);
+    }
+    const info = await persistenceInfo(conn);
+    expect(info.get("rdb_last_bgsave_status")).toBe("ok");
+    expect(Number(info.get("rdb_last_snapshot_lsn"))).toBeGreaterThan(0);
+
+    // Store 2 goes away; the others take more writes and snapshots, and trim past its end
+    // (with a margin for the appends in flight when it was killed).
+    const stoppedAt = (await status(c, 2)).lastLsn + 50;
+    await c.kill9Store(2);
+    const behind = await eventually(async () => {
+      const s0 = await status(c, 0);
+      const s1 = await status(c, 1);
+      return s0.firstLsn > stoppedAt + 1 && s1.firstLsn > stoppedAt + 1;
+    }, 40_000, 200);
+    expect(behind).toBe(true);
+
+    // The primary is killed during the load and restarted on stores 0 and 1; it writes and snapshots on.
+    await c.kill9Primary();
+    await load.stop();
+    conn.close();
+    expect(load.failed.size, load.errors.slice(0, 3).join("\n")).toBe(0);
+    primary = await c.startPrimary(["--save", "1 1", "--durability-timeout", "5000"]);
+    expect(primary.output()).toMatch(/recovery: restored the snapshot at LSN \d+/);
+    const load2 = new WriteLoad(primary.port, 4, "x");
+    const conn2 = await Conn.connect(primary.port);
+    expect(await eventually(async () => Number((await persistenceInfo(conn2)).get("rdb_saves")) >= 1, 30_000, 200)).toBe(true);
+
+    // Store 2 comes back: nobody holds the records after its end any more, so the
+    // primary gives it a snapshot and then the log after it.
+    await c.startStore(2);
+    const caughtUp = await eventually(async () => /ended at LSN \d+, before the records the other stores still hold; gave it the snapshot/.test(primary.output()), 30_000, 200);
+    expect(caughtUp, primary.output().split("\n").slice(-15).join("\n")).toBe(true);
+    await sleep(1000);
+    await load2.stop();
+    expect(load2.failed.size, load2.errors.slice(0, 3).join("\n")).toBe(0);
+    const lastLsn = Number((await persistenceInfo(conn2)).get("log_last_lsn"));
+    expect(await eventually(async () => (await status(c, 2)).lastLsn === lastLsn, 10_000)).toBe(true);
+    const s2 = await status(c, 2);
+    expect(s2.firstLsn).toBeGreaterThan(stoppedAt + 1);
+    expect(s2.newestSnapshotLsn).toBeGreaterThanOrEqual(s2.firstLsn - 1);
+    conn2.close();
+
+    // The primary is killed again; the next one has store 0 down, so its quorum is store 1 and the caught-up store 2.
+    await c.kill9Primary();
+    await c.kill9Store(0);
+    primary = await c.startPrimary(["--durability-timeout", "5000"]);
+    expect(primary.output()).toMatch(/recovery: restored the snapshot at LSN \d+/);
+    expect(await historyMismatches(primary.port, load)).toEqual([]);
+    expect(await historyMismatches(primary.port, load2)).toEqual([]);
+    expect(load.acked.size).toBeGreaterThan(100);
+    expect(load2.acked.size).toBeGreaterThan(100);
+    // Store 2 holds the log after its snapshot: the same records as store 1 where both hold it.
+    const from = Math.max((await status(c, 1)).firstLsn, (await status(c, 2)).firstLsn);
+    const log1 = await readStoreLog(c.client(1), from);
+    const log2 = await readStoreLog(c.client(2), from);
+    expect(log2.map((r) => `${r.lsn}/${r.epoch}`)).toEqual(log1.map((r) => `${r.lsn}/${r.epoch}`));
+    expect(setsIn(log2)).toEqual(setsIn(log1));
+  });
+});
