@@ -832,13 +832,20 @@ export class Replicator {
     } catch (error) {
       return { ok: false, stores: 0, error: String(error) };
     }
-    const replies = await Promise.all(this.links.map((l) => this.timed(
-      l.api.putSnapshot({ epoch: this.epoch, lsn, recordEpoch, data: image }), Math.max(this.requestTimeoutMs, 60_000))));
-    const stored = replies.filter((r) => r.ok).length;
-    const errors = replies.filter((r): r is LogError => !r.ok).map((r) => r.message);
-    replies.forEach((r, i) => {
-      if (r.ok) this.links[i]!.snapshotLsn = Math.max(this.links[i]!.snapshotLsn, lsn);
-    });
+    // One store at a time, connected ones first: storing an image keeps a
+    // store busy (its appends' fsyncs wait behind it) while the others commit.
+    const order = [...this.links].sort((a, b) => Number(b.state === "streaming") - Number(a.state === "streaming"));
+    let stored = 0;
+    const errors: string[] = [];
+    for (const l of order) {
+      const reply = await this.timed(l.api.putSnapshot({ epoch: this.epoch, lsn, recordEpoch, data: image }), Math.max(this.requestTimeoutMs, 60_000));
+      if (reply.ok) {
+        stored++;
+        l.snapshotLsn = Math.max(l.snapshotLsn, lsn);
+      } else {
+        errors.push(`${l.name}: ${reply.message}`);
+      }
+    }
     if (stored >= this.quorum) void this.trimLogs();
     return { ok: stored >= this.quorum, stores: stored, error: errors.join("; ") };
   }
