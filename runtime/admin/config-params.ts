@@ -168,7 +168,8 @@ export const CONFIG_PARAMS: readonly ConfigSpec[] = [
   int("io-threads", 1, 1n, 128n, { immutable: true }),
   int("shutdown-timeout", 10, 0n, INT_MAX),
   int("busy-reply-threshold", 5000, 0n, LONG_MAX, { aliases: ["lua-time-limit"] }),
-  // Persistence: accepted and reported; Trireme's durability is its log (not built yet), not RDB/AOF.
+  // Persistence: Trireme's durability is its log, not RDB/AOF; `save` and snapshot-log-bytes
+  // schedule snapshots on a durable server (runtime/log/persistence.ts), the rest are reported only.
   { name: "save", kind: "special", default: "", parse: parseSave, rewrite: rewriteSave },
   // Trireme: a snapshot starts once the log since the last one holds this many bytes and at
   // least the last snapshot's size, which keeps the log (and recovery) bounded; 0 turns it off.

@@ -7,8 +7,8 @@
 // something binds it: the engine binds maxmemory to its own field, the
 // server binds timeout to its ServerConfig, and so on. Binding is how a
 // setting takes effect at once; an unbound parameter is kept and reported but
-// changes nothing (Trireme has no RDB or AOF yet, so `save` and `appendonly`
-// are such settings).
+// changes nothing (Trireme has no RDB or AOF, so `appendonly` is such a
+// setting; `save` is read by the durable server's snapshot schedule).
 //
 // CONFIG SET of several parameters is all or nothing, as in Redis: every name
 // is looked up and every value parsed before anything is stored, and if
