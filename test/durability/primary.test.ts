@@ -212,7 +212,9 @@ describe("the primary killed and restarted", () => {
       rmSync(dir, { recursive: true, force: true });
     });
     primary = await startTrireme(["--durability", "quorum", "--dir", dir]);
-    expect(primary.output()).toMatch(/durability: quorum — a write is acknowledged once 2 of 3 log stores have it on disk/);
+    // The banner is printed right after the port opens: its line may arrive a moment after the connection.
+    const banner = /durability: quorum — a write is acknowledged once 2 of 3 log stores have it on disk/;
+    expect(await eventually(async () => banner.test(primary!.output()), 5000)).toBe(true);
     let conn = await Conn.connect(primary.port);
     const acked = new Map<string, string>();
     for (let i = 0; i < 100; i++) {

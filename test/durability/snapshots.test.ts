@@ -92,7 +92,7 @@ describe("scheduled snapshots and trimming", () => {
     conn.close();
     expect(load.failed.size, load.errors.slice(0, 3).join("\n")).toBe(0);
     primary = await c.startPrimary(["--save", "1 1", "--durability-timeout", "5000"]);
-    expect(primary.output()).toMatch(/recovery: restored the snapshot at LSN \d+/);
+    expect(await eventually(async () => /recovery: restored the snapshot at LSN \d+/.test(primary.output()), 5000)).toBe(true);
     const load2 = new WriteLoad(primary.port, 4, "x");
     const conn2 = await Conn.connect(primary.port);
     expect(await eventually(async () => Number((await persistenceInfo(conn2)).get("rdb_saves")) >= 1, 30_000, 200)).toBe(true);
@@ -116,7 +116,7 @@ describe("scheduled snapshots and trimming", () => {
     await c.kill9Primary();
     await c.kill9Store(0);
     primary = await c.startPrimary(["--durability-timeout", "5000"]);
-    expect(primary.output()).toMatch(/recovery: restored the snapshot at LSN \d+/);
+    expect(await eventually(async () => /recovery: restored the snapshot at LSN \d+/.test(primary.output()), 5000)).toBe(true);
     expect(await historyMismatches(primary.port, load)).toEqual([]);
     expect(await historyMismatches(primary.port, load2)).toEqual([]);
     expect(load.acked.size).toBeGreaterThan(100);
