@@ -853,13 +853,22 @@ export class Replicator {
   // ---- trimming and catching up by snapshot (rule 8) ---------------------------
 
   /**
-   * The lowest LSN of our log whose epoch can still be learnt (from memory,
-   * or from a store other than `target` that holds it); records before it
-   * are trimmed everywhere.
+   * The lowest LSN from which every epoch of our log up to its end can still
+   * be learnt: from memory, or from stores other than `target` that hold our
+   * records (each from its first record up to what it acknowledged), joined
+   * without a gap. Before it, our records are trimmed where we can read.
    */
   private epochsKnownFrom(target: StoreLink): number {
     let known = this.runs.length > 0 ? Math.max(this.runsFrom, this.runs[0]![0]) : this.lastLsn + 1;
-    for (const l of this.links) if (l !== target && l.acked >= l.firstLsn) known = Math.min(known, l.firstLsn);
+    for (let extended = true; extended;) {
+      extended = false;
+      for (const l of this.links) {
+        if (l !== target && l.firstLsn < known && l.acked >= known - 1 && l.acked >= l.firstLsn) {
+          known = l.firstLsn;
+          extended = true;
+        }
+      }
+    }
     return known;
   }
 
