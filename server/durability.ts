@@ -83,6 +83,7 @@ export async function startDurablePrimary(
     const gate = new CommitGate(engine, replicator);
     const persistence = new Persistence(engine, replicator, {
       mode, snapshotLsn: recovered.snapshotLsn, log, logBytesSinceSnapshot: recovered.replayedBytes,
+      snapshotBytes: recovered.snapshotBytes,
     });
     let schedule: NodeJS.Timeout | undefined;
     const where = local === null ? urls.join(", ") : `${urls.length} local store(s) under ${config.dir} (${urls.join(", ")})`;

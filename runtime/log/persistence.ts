@@ -66,6 +66,8 @@ export class Persistence {
     mode: string; snapshotLsn: number; now?: () => number; log?: (message: string) => void;
     /** Log bytes replayed after the snapshot recovery started from (they count towards snapshot-log-bytes). */
     logBytesSinceSnapshot?: number;
+    /** Size of that snapshot. */
+    snapshotBytes?: number;
   }) {
     this.engine = engine;
     this.replicator = replicator;
@@ -75,6 +77,7 @@ export class Persistence {
     this.lastSaveTime = Math.floor(this.now() / 1000);
     this.lastSnapshotLsn = options.snapshotLsn;
     this.sealedBytesAtSnapshot = replicator.sealedBytes - (options.logBytesSinceSnapshot ?? 0);
+    this.lastSnapshotBytes = options.snapshotBytes ?? 0;
   }
 
   /** Records sealed since the newest snapshot (Redis's dirty counter). */

@@ -29,6 +29,8 @@ export interface RecoveryResult {
   engine: Engine;
   /** LSN of the snapshot started from (0: none). */
   snapshotLsn: number;
+  /** Its size (bytes; 0: none). */
+  snapshotBytes: number;
   /** Records replayed after it. */
   replayed: number;
   /** Their bytes (frames): the log a next snapshot would make unnecessary. */
@@ -47,11 +49,13 @@ export async function recoverEngine(replicator: Replicator, options: RecoveryOpt
   const started = now();
   let engine: Engine | undefined;
   let snapshotLsn = 0;
+  let snapshotBytes = 0;
   const snapshot = await replicator.newestSnapshot();
   if (snapshot !== null) {
     try {
       engine = await options.restore(snapshot.data);
       snapshotLsn = snapshot.info.lsn;
+      snapshotBytes = snapshot.data.length;
       log(`recovery: restored the snapshot at LSN ${snapshotLsn} (${snapshot.data.length} bytes) in ${now() - started} ms`);
     } catch (error) {
       log(`recovery: the snapshot at LSN ${snapshot.info.lsn} cannot be restored (${error instanceof Error ? error.message : String(error)}); replaying the whole log`);
@@ -92,5 +96,5 @@ export async function recoverEngine(replicator: Replicator, options: RecoveryOpt
   }
   const ms = now() - started;
   log(`recovery: ${snapshotLsn > 0 ? `snapshot at LSN ${snapshotLsn} + ` : ""}${replayed} record(s) replayed in ${ms} ms; log ends at LSN ${end}`);
-  return { engine, snapshotLsn, replayed, replayedBytes, effects, ms };
+  return { engine, snapshotLsn, snapshotBytes, replayed, replayedBytes, effects, ms };
 }
