@@ -32,6 +32,10 @@ export class Cluster {
   readonly token = "durability-test-token";
   readonly stores: StoreSlot[] = [];
   primary: RunningTrireme | null = null;
+  /** Primaries started besides `primary` (two primaries on one log); close() kills them. */
+  readonly otherPrimaries: RunningTrireme[] = [];
+  /** The URLs primaries reach the stores at: the stores' own, or proxies in front of them. */
+  primaryUrls: string[] | null = null;
 
   static async start(count = 3): Promise<Cluster> {
     const cluster = new Cluster();
@@ -79,10 +83,20 @@ export class Cluster {
 
   async startPrimary(extra: string[] = []): Promise<RunningTrireme> {
     this.primary = await startTrireme([
-      "--durability", "quorum", "--log-stores", this.urls.join(","), "--log-token", this.token,
+      "--durability", "quorum", "--log-stores", (this.primaryUrls ?? this.urls).join(","), "--log-token", this.token,
       "--dir", join(this.root, "primary"), ...extra,
     ]);
     return this.primary;
+  }
+
+  /** A second primary on the same stores while `primary` runs: it takes the next epoch. */
+  async startAnotherPrimary(extra: string[] = []): Promise<RunningTrireme> {
+    const another = await startTrireme([
+      "--durability", "quorum", "--log-stores", (this.primaryUrls ?? this.urls).join(","), "--log-token", this.token,
+      "--dir", join(this.root, `primary-${this.otherPrimaries.length + 2}`), ...extra,
+    ]);
+    this.otherPrimaries.push(another);
+    return another;
   }
 
   async kill9Primary(): Promise<void> {
@@ -102,6 +116,13 @@ export class Cluster {
 
   async close(): Promise<void> {
     await this.kill9Primary();
+    for (const p of this.otherPrimaries.splice(0)) {
+      if (p.process.exitCode === null && p.process.signalCode === null) {
+        const gone = new Promise((r) => p.process.once("exit", r));
+        p.process.kill("SIGKILL");
+        await gone;
+      }
+    }
     for (const s of this.stores) {
       if (s.proc !== null) {
         try { s.proc.process.kill("SIGCONT"); } catch { /* gone */ }
@@ -139,6 +160,21 @@ export function setsIn(records: StoredRecord[]): Map<string, string> {
   for (const r of records) {
     for (const e of r.effects) {
       if (td.decode(e.args[0]).toUpperCase() === "SET") out.set(td.decode(e.args[1]), td.decode(e.args[2]));
+    }
+  }
+  return out;
+}
+
+/** Every value each key was SET to in a log, in log order: the history reads are checked against. */
+export function setHistoryIn(records: StoredRecord[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of records) {
+    for (const e of r.effects) {
+      if (td.decode(e.args[0]).toUpperCase() !== "SET") continue;
+      const key = td.decode(e.args[1]);
+      let values = out.get(key);
+      if (values === undefined) out.set(key, values = []);
+      values.push(td.decode(e.args[2]));
     }
   }
   return out;
