@@ -18,6 +18,14 @@ import type { EffectRecord } from "../../runtime/effects.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
 
 export const crc32c = await loadCrc32c(coreModule());
+
+/**
+ * Whether a deposed primary that has not yet heard of its successor still
+ * answers reads from its memory. True today (no leases: it learns it was
+ * deposed only when a store refuses its next append); once primaries hold
+ * leases, set it to false and the fault tests demand a refusal instead.
+ */
+export const DEPOSED_PRIMARY_ANSWERS_READS = true;
 const td = new TextDecoder();
 
 export interface StoreSlot {
@@ -89,10 +97,10 @@ export class Cluster {
     return this.primary;
   }
 
-  /** A second primary on the same stores while `primary` runs: it takes the next epoch. */
-  async startAnotherPrimary(extra: string[] = []): Promise<RunningTrireme> {
+  /** A second primary on the same stores while `primary` runs (through `urls` if given): it takes the next epoch. */
+  async startAnotherPrimary(extra: string[] = [], urls = this.primaryUrls ?? this.urls): Promise<RunningTrireme> {
     const another = await startTrireme([
-      "--durability", "quorum", "--log-stores", (this.primaryUrls ?? this.urls).join(","), "--log-token", this.token,
+      "--durability", "quorum", "--log-stores", urls.join(","), "--log-token", this.token,
       "--dir", join(this.root, `primary-${this.otherPrimaries.length + 2}`), ...extra,
     ]);
     this.otherPrimaries.push(another);

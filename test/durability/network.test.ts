@@ -11,7 +11,7 @@
 import { createServer, createConnection, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  Cluster, Conn, ConnectionLost, eventually, persistenceInfo, readStoreLog, setHistoryIn, setsIn, sleep, text,
+  Cluster, Conn, ConnectionLost, DEPOSED_PRIMARY_ANSWERS_READS, eventually, persistenceInfo, readStoreLog, setHistoryIn, setsIn, sleep, text,
 } from "./cluster.ts";
 import { FaultProxy } from "../helpers/fault-proxy.ts";
 
@@ -248,8 +248,27 @@ describe("network faults between the primary and its log stores", () => {
     const gotC = received(c);
     c.write("six");
     expect(await eventually(async () => gotC() === "six", 5000, 10)).toBe(true);
-    c.destroy();
-    expect(proxy.connectionsAccepted).toBe(3);
+    // Refusing: open and new connections are reset, as if the target were down.
+    const cClosed = new Promise<void>((r) => c.once("close", () => r()));
+    c.on("error", () => {});
+    proxy.refuse();
+    await cClosed;
+    const refusedGot = await new Promise<string>((resolve) => {
+      const s = createConnection({ host: "127.0.0.1", port: proxy.port });
+      let got = "";
+      s.on("data", (data: Buffer) => { got += data.toString(); });
+      s.on("connect", () => s.write("lost"));
+      s.on("error", () => {}); // reset while connecting, or just after
+      s.on("close", () => resolve(got));
+    });
+    expect(refusedGot).toBe("");
+    proxy.heal();
+    const d = await connect();
+    const gotD = received(d);
+    d.write("seven");
+    expect(await eventually(async () => gotD() === "seven", 5000, 10)).toBe(true);
+    d.destroy();
+    expect(proxy.connectionsAccepted).toBe(4);
   });
 
   it("delays, drops and partitions of stores lose no acknowledged write and show no read of lost data", async () => {
@@ -283,6 +302,19 @@ describe("network faults between the primary and its log stores", () => {
       expect(await writesGoOn(30)).toBe(true);
     }
     expect(primary.output()).toMatch(/log: store 127\.0\.0\.1:\d+ disconnected: append stream closed/);
+
+    // Two stores' connections dropped at once, again and again (flapping links): each
+    // time both reconnect, and writes go on (those caught in a drop may get NOTDURABLE).
+    for (let i = 0; i < 6; i++) {
+      proxies[1 + (i % 2)]!.drop();
+      proxies[i % 3]!.drop();
+      await sleep(50 + 100 * (i % 3));
+    }
+    expect(await eventually(async () => {
+      const i = await info();
+      return i.get("log_stores_connected") === "3" && i.get("log_state") === "serving";
+    }, 20_000)).toBe(true);
+    expect(await writesGoOn(100)).toBe(true);
 
     // One store partitioned, longer than the timeout: writes go on at the other two.
     proxies[1]!.partition();
@@ -410,5 +442,79 @@ describe("network faults between the primary and its log stores", () => {
     checkHistory(load, history, state);
     expect(text(await control.send("SET", "after", "failover"))).toBe("OK");
     control.close();
+  });
+
+  it("a primary cut off from two stores that elect another answers only committed data, then is fenced; no read showed lost data", async () => {
+    cluster = await Cluster.start(3);
+    // proxies[0..2]: the first primary's paths to the stores; proxies[3..5]: the second's.
+    for (let round = 0; round < 2; round++) {
+      for (const store of cluster.stores) proxies.push(await FaultProxy.start(store.port));
+    }
+    cluster.primaryUrls = proxies.slice(0, 3).map((p) => p.url);
+    const first = await cluster.startPrimary(["--durability-timeout", String(TIMEOUT_MS)]);
+    const firstControl = await Conn.connect(first.port);
+    const load = new MixedLoad(first.port);
+    const acked = () => load.count((op) => op.kind === "set" && op.outcome === "ok");
+    expect(await eventually(async () => acked() >= 100, 30_000)).toBe(true);
+
+    // The split: the first primary reaches store 1 only; the second cannot reach store 1.
+    proxies[0]!.partition();
+    proxies[2]!.partition();
+    proxies[4]!.refuse();
+    const marker = firstControl.send("SET", "marker", "cut-off");
+    expect(await eventually(async () => (await persistenceInfo(firstControl)).get("log_state") === "stalled", 20_000)).toBe(true);
+    const markerReply = text(await marker)!;
+    expect(markerReply).toMatch(/^NOTDURABLE/);
+    const markerRan = !REFUSED.test(markerReply);
+    const second = await cluster.startAnotherPrimary(["--durability-timeout", String(TIMEOUT_MS)], proxies.slice(3).map((p) => p.url));
+    const secondControl = await Conn.connect(second.port);
+    expect((await persistenceInfo(secondControl)).get("log_epoch")).toBe("2");
+    // The second primary writes every register; the first does not know.
+    for (let c = 0; c < WRITERS; c++) expect(text(await secondControl.send("SET", `reg:${c}`, "1000000"))).toBe("OK");
+    const overwrittenAt = load.now;
+    const firstReadsSince = () => load.ops.filter((op) => op.kind === "get" && op.sent > overwrittenAt);
+    if (DEPOSED_PRIMARY_ANSWERS_READS) {
+      // Today: it answers reads of committed data from memory (possibly stale, never lost;
+      // a register whose newest write is pending answers NOTDURABLE).
+      expect(await eventually(async () => firstReadsSince().filter((op) => op.outcome === "ok").length >= 5, 20_000)).toBe(true);
+      expect(firstReadsSince().every((op) => op.outcome !== "ok" || op.value !== "1000000")).toBe(true);
+    } else {
+      expect(await eventually(async () => firstReadsSince().length >= 5, 20_000)).toBe(true);
+      expect(firstReadsSince().every((op) => op.outcome === "error")).toBe(true);
+    }
+
+    // The second primary reaches store 1: it takes it into epoch 2 and cuts what only
+    // the first primary had written there.
+    proxies[4]!.heal();
+    if (markerRan) {
+      expect(await eventually(async () =>
+        /log: store \S+: removed \d+ record\(s\) after \d+ that are not in the log of epoch 2/.test(second.output()), 20_000), second.output()).toBe(true);
+    }
+    // The first one's partition heals: what it sent into it is refused, and it is fenced.
+    proxies[0]!.heal();
+    proxies[2]!.heal();
+    expect(await eventually(async () => (await persistenceInfo(firstControl)).get("log_state") === "fenced", 20_000), first.output()).toBe(true);
+    await load.stop();
+    expect(text(await firstControl.send("GET", "reg:0"))).toMatch(/^NOTDURABLE this primary was deposed/);
+
+    const logEnd = Number((await persistenceInfo(secondControl)).get("log_last_lsn"));
+    expect(await eventually(async () => {
+      const statuses = await Promise.all([0, 1, 2].map((i) => cluster!.client(i).status()));
+      return statuses.every((s) => "lastLsn" in s && s.lastLsn === logEnd);
+    }, 20_000)).toBe(true);
+    const logs = await Promise.all([0, 1, 2].map((i) => readStoreLog(cluster!.client(i))));
+    const lsnEpochs = (records: typeof logs[0]) => records.map((r) => `${r.lsn}/${r.epoch}`);
+    expect(lsnEpochs(logs[1]!)).toEqual(lsnEpochs(logs[0]!));
+    expect(lsnEpochs(logs[2]!)).toEqual(lsnEpochs(logs[0]!));
+    const history = setHistoryIn(logs[0]!);
+    const keys = [...new Set(load.ops.map((op) => op.key))];
+    const state = await mget(secondControl, keys);
+    const finalInLog = setsIn(logs[0]!);
+    for (const k of keys) expect(state.get(k), k).toBe(finalInLog.get(k) ?? null);
+    expect(history.get("marker")).toBe(undefined);
+    for (let c = 0; c < WRITERS; c++) expect(state.get(`reg:${c}`)).toBe("1000000");
+    checkHistory(load, history, state);
+    firstControl.close();
+    secondControl.close();
   });
 });

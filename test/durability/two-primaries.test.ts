@@ -6,16 +6,8 @@
 // successor (it has no lease yet: see docs/durability.md).
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setHistoryIn, setsIn, text,
+  Cluster, Conn, DEPOSED_PRIMARY_ANSWERS_READS, WriteLoad, eventually, persistenceInfo, readStoreLog, setHistoryIn, setsIn, text,
 } from "./cluster.ts";
-
-/**
- * Whether a deposed primary that has not written since its successor was
- * elected still answers reads from its memory. True today (no leases: it
- * learns it was deposed only when a store refuses its next append); once
- * primaries hold leases, set it to false and the test demands a refusal.
- */
-const DEPOSED_PRIMARY_ANSWERS_READS = true;
 
 const DEPOSED = /^NOTDURABLE this primary was deposed/;
 

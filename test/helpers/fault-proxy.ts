@@ -1,14 +1,14 @@
 // A TCP proxy for fault tests: it listens on 127.0.0.1, forwards every
 // connection to a target, and on command delays what it forwards, drops the
 // connections (a reset), partitions (blackholes: connections are accepted
-// but nothing is forwarded, on new and existing connections alike), and
-// heals. A partition pauses reading instead of discarding bytes, so a healed
+// but nothing is forwarded, on new and existing connections alike), refuses
+// (resets every connection at once, like a host that is down), and heals. A partition pauses reading instead of discarding bytes, so a healed
 // connection goes on where it stopped, as TCP does after a partition that did
 // not outlast its retransmissions; combine partition() with drop() for
 // connections that die.
 //
 //   const proxy = await FaultProxy.start(targetPort);
-//   proxy.delay(50); proxy.partition(); proxy.drop(); proxy.heal();
+//   proxy.delay(50); proxy.partition(); proxy.drop(); proxy.refuse(); proxy.heal();
 //   await proxy.close();
 //
 // Every buffer is bounded: each direction of a connection queues at most
@@ -129,6 +129,8 @@ export class FaultProxy {
   delayMs = 0;
   /** Blackholed: connections are accepted, nothing is forwarded. */
   partitioned = false;
+  /** Every connection is reset at once. */
+  refusing = false;
   /** Counters, so a test can tell that traffic went through the proxy. */
   connectionsAccepted = 0;
   bytesForwarded = 0;
@@ -140,7 +142,7 @@ export class FaultProxy {
     this.port = port;
     this.targetPort = targetPort;
     server.on("connection", (client: Socket) => {
-      if (this.connections.size >= CONNECTIONS_MAX) {
+      if (this.refusing || this.connections.size >= CONNECTIONS_MAX) {
         client.resetAndDestroy();
         return;
       }
@@ -187,10 +189,17 @@ export class FaultProxy {
     this.update();
   }
 
-  /** No delay, no partition: what was held back flows again. */
+  /** Resets open connections and every new one until heal(): the target looks down. */
+  refuse(): void {
+    this.refusing = true;
+    this.drop();
+  }
+
+  /** No delay, no partition, no refusal: what was held back flows again. */
   heal(): void {
     this.delayMs = 0;
     this.partitioned = false;
+    this.refusing = false;
     this.update();
   }
 
