@@ -18,6 +18,14 @@ import type { EffectRecord } from "../../runtime/effects.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
 
 export const crc32c = await loadCrc32c(coreModule());
+
+/**
+ * Whether a deposed primary that has not yet heard of its successor still
+ * answers reads from its memory. True today (no leases: it learns it was
+ * deposed only when a store refuses its next append); once primaries hold
+ * leases, set it to false and the fault tests demand a refusal instead.
+ */
+export const DEPOSED_PRIMARY_ANSWERS_READS = true;
 const td = new TextDecoder();
 
 export interface StoreSlot {
@@ -34,6 +42,10 @@ export class Cluster {
   primary: RunningTrireme | null = null;
   /** Extra flags of every store process (e.g. --segment-bytes). */
   storeArgs: string[] = [];
+  /** Primaries started besides `primary` (two primaries on one log); close() kills them. */
+  readonly otherPrimaries: RunningTrireme[] = [];
+  /** The URLs primaries reach the stores at: the stores' own, or proxies in front of them. */
+  primaryUrls: string[] | null = null;
 
   static async start(count = 3, storeArgs: string[] = []): Promise<Cluster> {
     const cluster = new Cluster();
@@ -82,10 +94,20 @@ export class Cluster {
 
   async startPrimary(extra: string[] = []): Promise<RunningTrireme> {
     this.primary = await startTrireme([
-      "--durability", "quorum", "--log-stores", this.urls.join(","), "--log-token", this.token,
+      "--durability", "quorum", "--log-stores", (this.primaryUrls ?? this.urls).join(","), "--log-token", this.token,
       "--dir", join(this.root, "primary"), ...extra,
     ]);
     return this.primary;
+  }
+
+  /** A second primary on the same stores while `primary` runs (through `urls` if given): it takes the next epoch. */
+  async startAnotherPrimary(extra: string[] = [], urls = this.primaryUrls ?? this.urls): Promise<RunningTrireme> {
+    const another = await startTrireme([
+      "--durability", "quorum", "--log-stores", urls.join(","), "--log-token", this.token,
+      "--dir", join(this.root, `primary-${this.otherPrimaries.length + 2}`), ...extra,
+    ]);
+    this.otherPrimaries.push(another);
+    return another;
   }
 
   async kill9Primary(): Promise<void> {
@@ -105,6 +127,13 @@ export class Cluster {
 
   async close(): Promise<void> {
     await this.kill9Primary();
+    for (const p of this.otherPrimaries.splice(0)) {
+      if (p.process.exitCode === null && p.process.signalCode === null) {
+        const gone = new Promise((r) => p.process.once("exit", r));
+        p.process.kill("SIGKILL");
+        await gone;
+      }
+    }
     for (const s of this.stores) {
       if (s.proc !== null) {
         try { s.proc.process.kill("SIGCONT"); } catch { /* gone */ }
@@ -142,6 +171,21 @@ export function setsIn(records: StoredRecord[]): Map<string, string> {
   for (const r of records) {
     for (const e of r.effects) {
       if (td.decode(e.args[0]).toUpperCase() === "SET") out.set(td.decode(e.args[1]), td.decode(e.args[2]));
+    }
+  }
+  return out;
+}
+
+/** Every value each key was SET to in a log, in log order: the history reads are checked against. */
+export function setHistoryIn(records: StoredRecord[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of records) {
+    for (const e of r.effects) {
+      if (td.decode(e.args[0]).toUpperCase() !== "SET") continue;
+      const key = td.decode(e.args[1]);
+      let values = out.get(key);
+      if (values === undefined) out.set(key, values = []);
+      values.push(td.decode(e.args[2]));
     }
   }
   return out;

@@ -79,7 +79,9 @@ async function startOnRandomPort(extraArgs: string[], options: StartOptions): Pr
     if (dataDir !== undefined) setTimeout(() => rmSync(dataDir!, { recursive: true, force: true }), 500).unref();
   });
   const deadline = Date.now() + 15_000;
-  while (!(await canConnect(port))) {
+  // Its own "ready" line first: another process (another test's store or server) may hold
+  // the guessed port, and connecting to it would look like this server being up.
+  while (!/ ready: RESP on /.test(out) || !(await canConnect(port))) {
     if (exitCode !== undefined) throw new Error(`trireme exited with ${exitCode}:\n${out}`);
     if (Date.now() > deadline) throw new Error(`trireme did not start within 15 s:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
