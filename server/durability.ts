@@ -67,6 +67,7 @@ export async function startDurablePrimary(
     candidate: `${hostname()}:${config.port}:${process.pid}:${randomBytes(4).toString("hex")}`,
     quorum,
     commitTimeoutMs: config.durabilityTimeout,
+    leaseMs: config.leaseMs,
     log,
   });
   try {

@@ -271,10 +271,16 @@ export class Replicator {
     return this.leaseMs === 0 || this.clock.now() < this.leaseExpiresAt;
   }
 
+  /** How long our lease still runs (ms; 0: lapsed, or none kept). */
+  leaseRemainingMs(): number {
+    if (this.leaseMs === 0 || !this.leaseHeld()) return 0;
+    return Math.max(0, Math.floor(this.leaseExpiresAt - this.clock.now()));
+  }
+
   /** Resolves true once the lease is held, false if it is not within `timeoutMs` (or we are fenced). */
   waitLease(timeoutMs: number): Promise<boolean> {
     if (this.leaseHeld()) return Promise.resolve(true);
-    if (this.state === "fenced") return Promise.resolve(false);
+    if (this.state === "fenced" || this.state === "stalled") return Promise.resolve(false);
     return new Promise((resolve) => {
       let settled = false;
       const settle = (held: boolean): void => {

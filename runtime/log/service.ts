@@ -147,7 +147,10 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
   app.post(`${p}/promise`, async (c) => {
     const body = await readJson(c);
     if ("ok" in body) return reply(c, body);
-    return reply(c, await backend.promise({ epoch: body.epoch as number, candidate: body.candidate as string }));
+    return reply(c, await backend.promise({
+      epoch: body.epoch as number, candidate: body.candidate as string,
+      ...(body.leaseMs === undefined ? {} : { leaseMs: body.leaseMs as number }),
+    }));
   });
 
   app.post(`${p}/append`, async (c) => {

@@ -32,6 +32,8 @@ export class Cluster {
   readonly token = "durability-test-token";
   readonly stores: StoreSlot[] = [];
   primary: RunningTrireme | null = null;
+  /** Standbys and replicas started by startFollower. */
+  readonly followers: RunningTrireme[] = [];
 
   static async start(count = 3): Promise<Cluster> {
     const cluster = new Cluster();
@@ -85,6 +87,16 @@ export class Cluster {
     return this.primary;
   }
 
+  /** A standby (`--standby`) or read replica (`--replica`) of this cluster's log, with its own --dir. */
+  async startFollower(role: "standby" | "replica", extra: string[] = []): Promise<RunningTrireme> {
+    const follower = await startTrireme([
+      `--${role}`, "--durability", "quorum", "--log-stores", this.urls.join(","), "--log-token", this.token,
+      "--dir", join(this.root, `${role}-${this.followers.length}`), ...extra,
+    ]);
+    this.followers.push(follower);
+    return follower;
+  }
+
   async kill9Primary(): Promise<void> {
     const p = this.primary;
     if (p === null) return;
@@ -102,6 +114,13 @@ export class Cluster {
 
   async close(): Promise<void> {
     await this.kill9Primary();
+    for (const f of this.followers) {
+      if (f.process.exitCode !== null || f.process.signalCode !== null) continue;
+      const gone = new Promise((r) => f.process.once("exit", r));
+      try { f.process.kill("SIGCONT"); } catch { /* gone */ }
+      f.process.kill("SIGKILL");
+      await gone;
+    }
     for (const s of this.stores) {
       if (s.proc !== null) {
         try { s.proc.process.kill("SIGCONT"); } catch { /* gone */ }
@@ -219,9 +238,9 @@ export async function eventually(check: () => Promise<boolean>, ms: number, ever
   }
 }
 
-/** INFO persistence as a map of fields. */
-export async function persistenceInfo(conn: Conn): Promise<Map<string, string>> {
-  const reply = text(await conn.send("INFO", "persistence"))!;
+/** INFO persistence (or another section) as a map of fields. */
+export async function persistenceInfo(conn: Conn, section = "persistence"): Promise<Map<string, string>> {
+  const reply = text(await conn.send("INFO", section))!;
   const out = new Map<string, string>();
   for (const line of reply.split("\r\n")) {
     const colon = line.indexOf(":");
