@@ -100,7 +100,7 @@ function run(client: Client, pushes: Reply[], args: Uint8Array[], gate?: CommitG
   const outcome = client.execute(args);
   if (gate !== undefined) {
     const lsn = gate.afterCommand(args, client.session.db);
-    if (gate.replyNeedsLease) requestNeedsLease.add(client);
+    if (gate.replyNeedsLease && !(outcome instanceof ErrorReply)) requestNeedsLease.add(client);
     requestLsn.set(client, Math.max(requestLsn.get(client) ?? 0, lsn, pushes.length > 0 ? gate.deliveryLsn() : 0));
   }
   if (outcome === NO_REPLY) return [...pushes];

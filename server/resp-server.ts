@@ -609,7 +609,8 @@ export class RespServer {
         const gate = this.gate;
         const lsn = gate === undefined ? 0 : gate.afterCommand(args, conn.client.session.db);
         if (outcome === BLOCKED) break;
-        if (outcome !== NO_REPLY) conn.output(outcome, lsn, gate !== undefined && gate.replyNeedsLease);
+        // An error shows no data (a refused write, a syntax error): it needs no lease.
+        if (outcome !== NO_REPLY) conn.output(outcome, lsn, gate !== undefined && gate.replyNeedsLease && !(outcome instanceof ErrorReply));
       }
     } catch (error) {
       this.protocolError(conn, error);
