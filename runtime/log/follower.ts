@@ -103,6 +103,9 @@ export class LogFollower {
   private timer: TimerHandle | undefined;
   private watchdog: TimerHandle | undefined;
   private stopped = false;
+  private lastSwitchAt = -Infinity;
+  /** The silence was reported (once until the primary is heard again). */
+  private silenceReported = false;
 
   constructor(options: FollowerOptions) {
     if (options.stores.length === 0) throw new RangeError("a follower needs at least one log store");
@@ -142,9 +145,11 @@ export class LogFollower {
     this.open();
     const check = (): void => {
       if (this.stopped) return;
-      if (this.clock.now() - this.lastHeardAt > this.silenceMs && this.stores.length > 1) {
-        this.log(`replica: nothing from the primary on ${this.storeName} for ${this.silenceMs} ms; trying the next log store`);
-        this.lastHeardAt = this.clock.now();
+      const now = this.clock.now();
+      if (now - this.lastHeardAt <= this.silenceMs) this.silenceReported = false;
+      else if (now - this.lastSwitchAt > this.silenceMs && this.stores.length > 1) {
+        if (!this.silenceReported) this.log(`replica: nothing from the primary on ${this.storeName} for ${this.silenceMs} ms; trying the next log store`);
+        this.silenceReported = true;
         this.switchStore();
       }
       this.watchdog = this.clock.setTimer(check, Math.max(10, Math.floor(this.silenceMs / 4)));
@@ -197,6 +202,7 @@ export class LogFollower {
   /** Tails the next store, from after what is applied: what was received from this one and not applied is dropped. */
   private switchStore(): void {
     if (this.stopped) return;
+    this.lastSwitchAt = this.clock.now();
     this.tail?.close();
     this.tail = null;
     this.generation++;

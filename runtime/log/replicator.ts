@@ -872,7 +872,8 @@ export class Replicator {
     // from a minority would fence a live primary without electing us.
     if (reachable.length - leases.length < this.quorum) {
       leases.sort((a, b) => a - b);
-      this.electionRetryMs = Math.min(leases[this.quorum - (reachable.length - leases.length) - 1]!, 60_000);
+      // Look again after a quarter lease at most: a primary that died is replaced soon after its lease ends.
+      this.electionRetryMs = Math.min(leases[this.quorum - (reachable.length - leases.length) - 1]!, Math.max(RETRY_MIN_MS, this.leaseMs / 4));
       return `the primary of epoch ${leaseEpoch} holds its lease on ${leases.length} log store(s); waiting for it to lapse`;
     }
     const epoch = highest + 1;
