@@ -4,17 +4,35 @@
 // standby takes over once the primary's lease lapses and has every
 // acknowledged write (writes whose outcome the client never learned may or
 // may not be there). The primary stopped (SIGSTOP) while the standby takes
-// over, then continued: it is fenced, commits nothing and shows no data. A
+// over, then continued: it is fenced, commits nothing and shows no data;
+// started again, it waits for the new primary's lease and does not serve. A
 // replica serves committed data only, reports its lag, and refuses writes.
+import { spawn } from "node:child_process";
+import { createConnection } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { freePortGuess } from "../helpers/trireme-server.ts";
 import { Cluster, Conn, ConnectionLost, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, text } from "./cluster.ts";
 
 let cluster: Cluster | null = null;
+const cleanups: Array<() => void> = [];
 
 afterEach(async () => {
+  for (const f of cleanups.splice(0)) f();
   await cluster?.close();
   cluster = null;
 });
+
+const CLI = fileURLToPath(new URL("../../server/cli.ts", import.meta.url));
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: "127.0.0.1", port });
+    s.once("connect", () => { s.destroy(); resolve(true); });
+    s.once("error", () => resolve(false));
+  });
+}
 
 /** A short lease keeps the test short; the durability timeout bounds how long a fenced primary's clients wait. */
 const LEASE = ["--lease-ms", "400", "--durability-timeout", "3000"];
@@ -50,6 +68,11 @@ describe("a standby", () => {
     const onStandby = await Conn.connect(standby.port);
     expect(text(await onStandby.send("SET", "x", "1"))).toBe("READONLY You can't write against a read only replica.");
     expect((await info(onStandby, "replication")).get("role")).toBe("slave");
+    const onPrimary = await Conn.connect(primary.port);
+    const lease = await info(onPrimary, "replication");
+    expect(lease.get("role")).toBe("master");
+    expect(lease.get("lease_held")).toBe("1");
+    onPrimary.close();
 
     let running = true;
     const sets = new WriteLoad(primary.port, 3);
@@ -93,7 +116,7 @@ describe("a standby", () => {
     onStandby.close();
   });
 
-  it("fences the old primary that was stopped while it took over: it commits nothing and shows no data", async () => {
+  it("fences the old primary that was stopped while it took over: it commits nothing, shows no data, and restarted it waits", async () => {
     cluster = await Cluster.start(3);
     const primary = await cluster.startPrimary(LEASE);
     const standby = await cluster.startFollower("standby", LEASE);
@@ -116,11 +139,29 @@ describe("a standby", () => {
     expect(text(write)).toMatch(/^NOTDURABLE/);
     expect(await eventually(async () => (await info(old, "persistence")).get("log_state") === "fenced", 10_000)).toBe(true);
     expect(primary.output()).toMatch(/FENCED/);
+    old.close();
+
+    // Killed and started again, it waits for the new primary's lease and does not serve.
+    await cluster.kill9Primary();
+    const port = freePortGuess();
+    const again = spawn(process.execPath, [CLI, "--port", String(port), "--bind", "127.0.0.1", "--http-port", "0",
+      "--durability", "quorum", "--log-stores", cluster.urls.join(","), "--log-token", cluster.token,
+      "--dir", join(cluster.root, "primary"), ...LEASE], { stdio: ["ignore", "pipe", "pipe"] });
+    cleanups.push(() => again.kill("SIGKILL"));
+    let output = "";
+    again.stdout.on("data", (d: Buffer) => { output += d.toString(); });
+    expect(await eventually(async () => /holds its lease on \d log store\(s\); waiting for it to lapse/.test(output), 15_000)).toBe(true);
+    for (let i = 0; i < 5; i++) {
+      expect(text(await onStandby.send("SET", `still:${i}`, "primary"))).toBe("OK");
+      await sleep(200);
+    }
+    expect(await listening(port)).toBe(false);
+    expect((await info(onStandby, "persistence")).get("log_state")).toBe("serving");
     // Nothing of it reached the log; the new primary serves the truth.
     expect(await get(onStandby, "k")).toBe("after");
     const log = await readStoreLog(cluster.client(1));
     expect(setsIn(log).get("k")).toBe("after");
-    old.close();
+    expect(setsIn(log).get("still:4")).toBe("primary");
     onStandby.close();
   });
 });
