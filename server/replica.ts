@@ -122,6 +122,17 @@ export async function startFollowing(
         `replica_primary_epoch:${follower.primaryEpoch}`,
       ];
     },
+    persistenceLines() {
+      return [
+        "loading:0",
+        `durability:${config.durability}`,
+        `rdb_last_snapshot_lsn:${snapshotLsn}`,
+        "aof_enabled:0",
+        `log_state:following`,
+        `log_applied_lsn:${follower.applied}`,
+        `log_commit_lsn:${follower.commitSeen}`,
+      ];
+    },
   };
 
   let replicator: Replicator | null = null;

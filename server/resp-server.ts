@@ -44,6 +44,8 @@ export interface ServerDurability {
 export interface ServerReplication {
   /** INFO replication lines. */
   infoLines(): string[];
+  /** INFO persistence lines. */
+  persistenceLines(): string[];
 }
 
 /** Redis's reply to a write on a read-only replica. */
@@ -641,7 +643,9 @@ export class RespServer {
         return conn.client.refuseUnauthenticated() ?? utf8(renderInfo({
           engine: this.engine, version: SERVER_VERSION, port: this.config.port, startedAt: this.startedAt,
           connectedClients: this.connections.size, maxclients: this.config.maxclients, totalConnections: this.totalConnections,
-          ...(this.durability === undefined ? {} : { persistence: () => this.durability!.persistence.infoLines() }),
+          ...(this.durability === undefined
+            ? this.replication === undefined ? {} : { persistence: () => this.replication?.persistenceLines() ?? [] }
+            : { persistence: () => this.durability!.persistence.infoLines() }),
           replication: () => this.replicationInfo(),
         }, args.slice(1).map((a) => lowerAscii(a))));
       case "save":
