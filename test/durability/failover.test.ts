@@ -191,6 +191,9 @@ describe("a read replica", () => {
     expect(repl.get("replica_lag_records")).toBe("0");
     expect(repl.get("replica_lag_ms")).toBe("0");
     expect(Number(repl.get("replica_commit_lsn"))).toBeGreaterThanOrEqual(commitLsn);
+    const persistence = await info(onReplica, "persistence");
+    expect(persistence.get("log_state")).toBe("following");
+    expect(Number(persistence.get("log_applied_lsn"))).toBeGreaterThanOrEqual(commitLsn);
 
     // Two stores die: a write reaches one store (the one the replica tails) and cannot commit.
     await Promise.all([cluster.kill9Store(1), cluster.kill9Store(2)]);
