@@ -55,9 +55,10 @@ export function checkPromise(state: PromiseState, request: PromiseRequest, lease
 }
 
 /**
- * The lease a store keeps for the primary it promised its epoch to. Every
- * append of that epoch the store receives (heartbeats too) renews it:
- * until = receive time + the lease the primary asked for in its promise.
+ * The lease a store keeps for the primary it promised its epoch to. The
+ * promise starts it, and every append of that epoch the store receives
+ * (heartbeats too) renews it: until = receive time + the lease the primary
+ * asked for in its promise.
  * While it runs, the store promises no newer epoch to another candidate
  * (checkPromise: lease-held), so a primary that counts its lease from the
  * moment it *sent* an append a quorum acknowledged knows that no successor
@@ -85,11 +86,16 @@ export class StoreLease {
     this.until = leaseMs > 0 ? this.clock.now() + leaseMs : 0;
   }
 
-  /** A promise was granted. A new holder starts with no lease: its appends will start it. */
+  /**
+   * A promise was granted: the lease starts now, so that another candidate
+   * does not take the store back before the new primary's first append
+   * (two candidates would otherwise depose each other in turn).
+   */
   granted(request: PromiseRequest): void {
     if (request.candidate !== this.holder) this.until = 0;
     this.holder = request.candidate;
     this.leaseMs = request.leaseMs ?? 0;
+    this.renew();
   }
 
   /** An append (or heartbeat) of the promised epoch arrived. */

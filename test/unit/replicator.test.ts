@@ -280,6 +280,36 @@ describe("leases", () => {
     expect(first.state).toBe("fenced");
   });
 
+  it("two candidates waiting for a dead primary's lease: one is elected, the other keeps waiting and deposes no one", async () => {
+    const clock = new ManualClock();
+    const { backends, view } = shared(clock);
+    const firstStores = view();
+    const first = replicator(firstStores, { clock, leaseMs: 1000, commitTimeoutMs: 5000 });
+    await first.start();
+    write(first, "k", "v");
+    await clock.advance(10);
+    const b = replicator(view(), { clock, leaseMs: 1000, commitTimeoutMs: 5000 });
+    const c = replicator(view(), { clock, leaseMs: 1000, commitTimeoutMs: 5000 });
+    void b.start();
+    void c.start();
+    await clock.advance(200);
+    for (const s of firstStores) s.setDown(true); // the first primary dies
+    for (let i = 0; i < 200 && b.state !== "serving" && c.state !== "serving"; i++) await clock.advance(25);
+    const [winner, loser] = b.state === "serving" ? [b, c] : [c, b];
+    expect(winner.state).toBe("serving");
+    // For many leases after, the winner serves and holds its lease; the loser waits.
+    for (let i = 0; i < 40; i++) {
+      await clock.advance(250);
+      expect(winner.state).toBe("serving");
+      expect(winner.leaseHeld()).toBe(true);
+      expect(loser.state).toBe("electing");
+    }
+    for (const backend of backends) expect((await backend.status()).promisedEpoch).toBe(winner.epoch);
+    const lsn = write(winner, "after", "1");
+    await clock.advance(10);
+    expect(winner.commitLsn).toBe(lsn);
+  });
+
   it("an idle primary's heartbeats renew its lease and tell the stores its commit LSN", async () => {
     const clock = new ManualClock();
     const { backends, view } = shared(clock);
