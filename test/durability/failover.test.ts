@@ -6,6 +6,7 @@
 // may not be there). The primary stopped (SIGSTOP) while the standby takes
 // over, then continued: it is fenced, commits nothing and shows no data;
 // started again, it waits for the new primary's lease and does not serve. A
+// primary whose lease no quorum renews holds reads until it is renewed. A
 // replica serves committed data only, reports its lag, and refuses writes.
 import { spawn } from "node:child_process";
 import { createConnection } from "node:net";
@@ -13,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePortGuess } from "../helpers/trireme-server.ts";
-import { Cluster, Conn, ConnectionLost, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, text } from "./cluster.ts";
+import { Cluster, Conn, ConnectionLost, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, text, within } from "./cluster.ts";
 
 let cluster: Cluster | null = null;
 const cleanups: Array<() => void> = [];
@@ -163,6 +164,29 @@ describe("a standby", () => {
     expect(setsIn(log).get("k")).toBe("after");
     expect(setsIn(log).get("still:4")).toBe("primary");
     onStandby.close();
+  });
+});
+
+describe("the primary's lease", () => {
+  it("holds reads while no quorum renews it, and lets them go once it is renewed", async () => {
+    cluster = await Cluster.start(3);
+    const primary = await cluster.startPrimary(["--lease-ms", "400", "--durability-timeout", "30000"]);
+    const conn = await Conn.connect(primary.port);
+    expect(text(await conn.send("SET", "k", "v"))).toBe("OK");
+    await Promise.all([cluster.kill9Store(1), cluster.kill9Store(2)]);
+    const probe = await Conn.connect(primary.port);
+    expect(await eventually(async () => (await info(probe, "replication")).get("lease_held") === "0", 10_000)).toBe(true);
+    expect(primary.output()).toMatch(/log: lease lapsed/);
+    // A read of committed data waits: the primary cannot tell whether a newer one serves.
+    const read = conn.send("GET", "k").then(text);
+    expect(await within(read, 500)).toBe("timed out");
+    expect(text(await probe.send("PING"))).toBe("PONG"); // what shows no data is answered
+    await cluster.startStore(1);
+    expect(await within(read, 20_000)).toBe("v");
+    expect((await info(probe, "replication")).get("lease_held")).toBe("1");
+    expect(primary.output()).toMatch(/log: lease renewed/);
+    conn.close();
+    probe.close();
   });
 });
 
