@@ -90,6 +90,7 @@ export async function startFollowing(
     engine,
     appliedLsn: snapshotLsn,
     silenceMs: config.leaseMs,
+    name: role,
     log,
     onFatal,
   });

@@ -51,6 +51,8 @@ export interface FollowerOptions {
   /** Records received but not yet committed are kept up to this many bytes; beyond, the tail is reopened later. */
   bufferBytesMax?: number;
   log?: (message: string) => void;
+  /** What log lines start with ("replica", "standby"). */
+  name?: string;
   /** The log cannot be followed from here (trimmed below `applied`, or an applied record was truncated). */
   onFatal?: (message: string) => void;
   clock?: Clock;
@@ -90,6 +92,7 @@ export class LogFollower {
   private readonly silenceMs: number;
   private readonly bufferBytesMax: number;
   private readonly log: (message: string) => void;
+  private readonly name: string;
   private readonly onFatal: (message: string) => void;
   private readonly clock: Clock;
   private pending: Pending[] = [];
@@ -117,6 +120,7 @@ export class LogFollower {
     this.silenceMs = options.silenceMs;
     this.bufferBytesMax = options.bufferBytesMax ?? 64 * 1024 * 1024;
     this.log = options.log ?? (() => {});
+    this.name = options.name ?? "replica";
     this.onFatal = options.onFatal ?? (() => {});
     this.clock = options.clock ?? systemClock;
     this.lastHeardAt = this.clock.now();
@@ -148,7 +152,7 @@ export class LogFollower {
       const now = this.clock.now();
       if (now - this.lastHeardAt <= this.silenceMs) this.silenceReported = false;
       else if (now - this.lastSwitchAt > this.silenceMs && this.stores.length > 1) {
-        if (!this.silenceReported) this.log(`replica: nothing from the primary on ${this.storeName} for ${this.silenceMs} ms; trying the next log store`);
+        if (!this.silenceReported) this.log(`${this.name}: nothing from the primary on ${this.storeName} for ${this.silenceMs} ms; trying the next log store`);
         this.silenceReported = true;
         this.switchStore();
       }
@@ -178,7 +182,7 @@ export class LogFollower {
         if (!mine()) return;
         this.linkUp = true;
         this.reconnectMs = RECONNECT_MIN_MS;
-        this.log(`replica: tailing the log of ${store.name} from LSN ${this.received + 1}`);
+        this.log(`${this.name}: tailing the log of ${store.name} from LSN ${this.received + 1}`);
       },
       onFrames: (frames) => { if (mine()) this.onFrames(frames); },
       onEvent: (event) => { if (mine()) this.onEvent(event); },
@@ -188,7 +192,7 @@ export class LogFollower {
   }
 
   private lost(why: string): void {
-    if (this.linkUp) this.log(`replica: ${why}`);
+    if (this.linkUp) this.log(`${this.name}: ${why}`);
     this.linkUp = false;
     this.tail?.close();
     this.tail = null;
@@ -273,7 +277,7 @@ export class LogFollower {
   }
 
   private fatal(message: string): void {
-    this.log(`replica: ${message}`);
+    this.log(`${this.name}: ${message}`);
     this.stop();
     this.onFatal(message);
   }
