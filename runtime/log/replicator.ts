@@ -550,7 +550,12 @@ export class Replicator {
 
   private checkLease(): void {
     this.leaseTimer = undefined;
-    if (this.leaseHeld() || this.leaseLapsed || (this.state !== "serving" && this.state !== "stalled")) return;
+    if (this.leaseLapsed || (this.state !== "serving" && this.state !== "stalled")) return;
+    if (this.leaseHeld()) {
+      // Timers may fire a little early (whole milliseconds): look again when it really ends.
+      this.leaseTimer = this.clock.setTimer(() => this.checkLease(), Math.max(1, Math.ceil(this.leaseExpiresAt - this.clock.now())));
+      return;
+    }
     this.leaseLapsed = true;
     this.log(`log: lease lapsed: fewer than ${this.quorum} log stores acknowledged an append or heartbeat within ${this.leaseMs} ms; ` +
       "reads wait until it is renewed");
