@@ -88,6 +88,8 @@ function newClient(engine: Engine): { client: Client; pushes: Reply[] } {
 
 /** The LSN each request's replies wait for (the highest of its commands'). */
 const requestLsn = new WeakMap<Client, number>();
+/** Requests with a read that ran while the primary did not hold its lease. */
+const requestNeedsLease = new WeakSet<Client>();
 
 function run(client: Client, pushes: Reply[], args: Uint8Array[], gate?: CommitGate): Reply {
   pushes.length = 0;
@@ -98,6 +100,7 @@ function run(client: Client, pushes: Reply[], args: Uint8Array[], gate?: CommitG
   const outcome = client.execute(args);
   if (gate !== undefined) {
     const lsn = gate.afterCommand(args, client.session.db);
+    if (gate.replyNeedsLease && !(outcome instanceof ErrorReply)) requestNeedsLease.add(client);
     requestLsn.set(client, Math.max(requestLsn.get(client) ?? 0, lsn, pushes.length > 0 ? gate.deliveryLsn() : 0));
   }
   if (outcome === NO_REPLY) return [...pushes];
@@ -117,6 +120,7 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
   const committed = async (client: Client): Promise<boolean> => {
     if (gate === undefined) return true;
     const lsn = requestLsn.get(client) ?? 0;
+    if (requestNeedsLease.has(client) && !(await gate.replicator.waitLease(60_000))) return false;
     return lsn === 0 || await gate.replicator.waitCommitted(lsn);
   };
   const notDurable = () => ({ error: gate!.notDurable().message });

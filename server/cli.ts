@@ -15,6 +15,7 @@ import { nodeAclFiles } from "./acl-file.ts";
 import { logStoreMain } from "./logstore/cli.ts";
 import { installAdminHost } from "./admin-host.ts";
 import { startDurablePrimary, type DurablePrimary } from "./durability.ts";
+import { startFollowing, type RunningFollower } from "./replica.ts";
 
 const HELP = `Usage: trireme [server] [config-file] [options]
        trireme logstore --region NAME --data DIR --port P --token T   (see trireme logstore --help)
@@ -64,6 +65,13 @@ same settings can come from a config file or from TRIREME_<NAME> variables
   --log-token TOKEN             the log stores' bearer token (or --log-token-file FILE)
   --durability-timeout MS       how long a write waits for its quorum before writes fail
                                 with -NOTDURABLE (default ${DEFAULT_CONFIG.durabilityTimeout})
+  --lease-ms MS                 the primary's lease: it answers reads only while a quorum of
+                                stores has heard from it within this; a standby takes over
+                                once it has been silent this long (default ${DEFAULT_CONFIG.leaseMs})
+  --standby                     follow the primary's log (--log-stores) as a read replica and
+                                take over as primary when its lease lapses
+  --replica                     follow the primary's log (--log-stores) and serve reads of
+                                committed data; writes get -READONLY
   --help                        this text
 `;
 
@@ -83,7 +91,20 @@ async function main(argv: string[]): Promise<void> {
     notifyKeyspaceEvents: config.notifyKeyspaceEvents,
   };
   let durable: DurablePrimary | null = null;
-  if (config.durability !== "none") {
+  let following: RunningFollower | null = null;
+  if (config.role !== "primary") {
+    try {
+      following = await startFollowing(config, wasm, engineOptions, log, (message) => {
+        process.stderr.write(`trireme: ${message}\n`);
+        process.exit(1);
+      });
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      process.stderr.write(`trireme: cannot follow the log: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    }
+    logRole = "S";
+  } else if (config.durability !== "none") {
     try {
       durable = await startDurablePrimary(config, wasm, engineOptions, log);
     } catch (error) {
@@ -92,18 +113,19 @@ async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
   }
-  const engine = durable?.engine ?? await Engine.create(wasm, engineOptions);
+  const engine = durable?.engine ?? following?.engine ?? await Engine.create(wasm, engineOptions);
   engine.acl.files = nodeAclFiles;
   engine.acl.aclFile = config.aclfile;
   engine.acl.logMaxLength = config.acllogMaxLen;
   engine.acl.setRequirePass(config.requirepass);
   const aclError = engine.acl.loadAtStartup(config.users);
   if (aclError !== null) throw new ConfigError(aclError);
-  const server = new RespServer(engine, config, durable === null ? undefined : { gate: durable.gate, persistence: durable.persistence });
+  const server = new RespServer(engine, config, durable === null ? undefined : { gate: durable.gate, persistence: durable.persistence },
+    following?.replication);
   installAdminHost(server, config, {
     log: (level, message) => log(message, level === "warning" ? "#" : "*"),
     // SHUTDOWN: the log stores this server started go down with it.
-    exit: (code) => { void Promise.resolve(durable?.close()).finally(() => process.exit(code)); },
+    exit: (code) => { void Promise.resolve(durable?.close() ?? following?.close()).finally(() => process.exit(code)); },
   });
   durable?.startSnapshotSchedule({
     save: () => server.admin.config.get("save"),
@@ -116,7 +138,7 @@ async function main(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`Received ${signal} scheduling shutdown...`, "#");
-    server.shutdown().then(() => durable?.close()).then(() => {
+    server.shutdown().then(() => durable?.close() ?? following?.close()).then(() => {
       log("Trireme is now ready to exit, bye bye...", "#");
       process.exit(0);
     }, () => process.exit(1));
@@ -125,9 +147,25 @@ async function main(argv: string[]): Promise<void> {
   process.once("SIGTERM", () => stop("SIGTERM"));
   const addresses = await server.listen();
   log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
-  if (config.httpPort !== 0) {
-    const httpAddresses = await startHttpApi(engine, config, durable?.gate);
+  const startHttp = async (gate: DurablePrimary["gate"] | undefined) => {
+    const httpAddresses = await startHttpApi(engine, config, gate);
     log(`HTTP API (Upstash REST compatible) on ${httpAddresses.join(", ")}${config.httpToken === undefined ? " without a token" : " with a bearer token"}`);
+  };
+  if (config.httpPort !== 0 && following === null) await startHttp(durable?.gate);
+  if (following !== null) {
+    if (config.httpPort !== 0) log("HTTP API: off while following the log (a standby starts it once promoted)");
+    log(following.banner);
+    void following.promoted?.then(async (promoted) => {
+      server.promote(promoted);
+      logRole = "M";
+      log(`standby: now the primary (epoch ${promoted.replicator.epoch}); INFO replication says role:master`);
+      if (config.httpPort !== 0) await startHttp(promoted.gate);
+    }, (error: unknown) => {
+      if (stopping) return;
+      process.stderr.write(`trireme: the standby could not take over: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
+    return;
   }
   log(durable?.banner ?? "durability: none — data lives in memory only and is lost when the server stops (--durability quorum keeps it)");
 }
@@ -138,9 +176,12 @@ function packageVersion(): string {
 }
 
 /** A log line in Redis's format: pid:role timestamp level message ('*' notice, '#' warning). */
+/** The role letter of log lines, as Redis writes it: M a primary, S a replica or standby. */
+let logRole: "M" | "S" = "M";
+
 function log(message: string, level: "*" | "#" = "*"): void {
   const ts = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, "");
-  process.stdout.write(`${process.pid}:M ${ts} ${level} ${message}\n`);
+  process.stdout.write(`${process.pid}:${logRole} ${ts} ${level} ${message}\n`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -57,7 +57,16 @@ export interface ServerConfig {
   logTokenFile: string | undefined;
   /** How long a write waits for its quorum before writes fail with NOTDURABLE (ms). */
   durabilityTimeout: number;
+  /**
+   * primary (default); standby: follows the log and takes over when the
+   * primary's lease lapses; replica: follows the log and serves reads only.
+   */
+  role: ServerRole;
+  /** The primary's lease (ms): how long the stores wait for a silent primary before promising its successor. */
+  leaseMs: number;
 }
+
+export type ServerRole = "primary" | "standby" | "replica";
 
 export type Durability = "quorum" | "local" | "none";
 
@@ -92,6 +101,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logToken: undefined,
   logTokenFile: undefined,
   durabilityTimeout: 5000,
+  role: "primary",
+  leaseMs: 2000,
 };
 
 export class ConfigError extends Error {}
@@ -170,6 +181,15 @@ export function applyDirective(config: ServerConfig, name: string, values: strin
     case "log-token": config.logToken = value === "" ? undefined : value; break;
     case "log-token-file": config.logTokenFile = value === "" ? undefined : value; break;
     case "durability-timeout": config.durabilityTimeout = parseInteger(name, value, 1, 3_600_000); break;
+    case "standby":
+    case "replica": {
+      const on = value === "" || value === "yes";
+      if (!on && value !== "no") throw new ConfigError(`'${name}' takes yes or no (or nothing), got '${value}'`);
+      if (on && config.role !== "primary" && config.role !== name) throw new ConfigError("a server is either --standby or --replica, not both");
+      config.role = on ? name : (config.role === name ? "primary" : config.role);
+      break;
+    }
+    case "lease-ms": config.leaseMs = parseInteger(name, value, 10, 60_000); break;
     default: {
       const known = CONFIG_PARAMS.some((p) => p.name === name || (p.aliases ?? []).includes(name));
       if (!known) throw new ConfigError(`unknown setting '${name}'`);

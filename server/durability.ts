@@ -69,6 +69,7 @@ export async function startDurablePrimary(
     candidate: `${hostname()}:${config.port}:${process.pid}:${randomBytes(4).toString("hex")}`,
     quorum,
     commitTimeoutMs: config.durabilityTimeout,
+    leaseMs: config.leaseMs,
     log,
   });
   try {

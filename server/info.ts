@@ -14,6 +14,8 @@ export interface InfoSources {
   totalConnections: number;
   /** INFO persistence lines of a durable server (runtime/log/persistence.ts). */
   persistence?: () => string[];
+  /** INFO replication lines (role, a replica's lag, a primary's lease). */
+  replication?: () => string[];
 }
 
 const DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
@@ -70,7 +72,7 @@ function sectionLines(src: InfoSources, section: string): string[] | null {
       return lines;
     }
     case "replication":
-      return ["role:master", "connected_slaves:0"];
+      return src.replication?.() ?? ["role:master", "connected_slaves:0"];
     case "cpu": {
       const cpu = process.cpuUsage();
       return [`used_cpu_sys:${(cpu.system / 1e6).toFixed(6)}`, `used_cpu_user:${(cpu.user / 1e6).toFixed(6)}`];

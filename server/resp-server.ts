@@ -40,12 +40,25 @@ export interface ServerDurability {
   persistence: Persistence;
 }
 
+/** A read replica or a standby (server/replica.ts): it refuses writes and says how far behind it is. */
+export interface ServerReplication {
+  /** INFO replication lines. */
+  infoLines(): string[];
+  /** INFO persistence lines. */
+  persistenceLines(): string[];
+}
+
+/** Redis's reply to a write on a read-only replica. */
+export const READONLY_ERROR = new ErrorReply("READONLY You can't write against a read only replica.");
+
 /** A reply held until the log commits `lsn` (Infinity: a deferred reply not produced yet). */
 interface HeldReply {
   lsn: number;
   bytes: Uint8Array;
   /** A pub/sub message: it waits for its commit however long that takes, and never turns into an error. */
   push: boolean;
+  /** A read that ran without the primary's lease: it waits until the lease is held again. */
+  lease: boolean;
 }
 
 export const SERVER_VERSION = REDIS_VERSION;
@@ -91,7 +104,11 @@ class Connection implements ConnectionInfo {
   private held: HeldReply[] = [];
   private heldHead = 0;
   private readonly scratch = new RespWriter(256);
-  private readonly gate: CommitGate | undefined;
+  /** The server's gate, looked up each time: a standby gets one when it is promoted. */
+  private readonly gateOf: () => CommitGate | undefined;
+  private get gate(): CommitGate | undefined {
+    return this.gateOf();
+  }
   /** Called when this connection starts holding replies (the server releases them on commit). */
   onHold: (c: Connection) => void = () => {};
   closing = false;
@@ -115,10 +132,10 @@ class Connection implements ConnectionInfo {
 
   constructor(
     engine: Engine, socket: Socket, limits: RequestLimits, process: (c: Connection) => void,
-    limitExceeded: (c: Connection) => void, gate: CommitGate | undefined,
+    limitExceeded: (c: Connection) => void, gateOf: () => CommitGate | undefined,
   ) {
     this.socket = socket;
-    this.gate = gate;
+    this.gateOf = gateOf;
     this.limitExceeded = limitExceeded;
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
     this.laddr = `${socket.localAddress}:${socket.localPort}`;
@@ -128,6 +145,7 @@ class Connection implements ConnectionInfo {
     this.client = new Client(engine, {
       deliver: (reply) => {
         if (this.closing) return;
+        const gate = this.gate;
         this.output(reply, gate === undefined ? 0 : gate.deliveryLsn());
         if (this.outputBufferBytes() > 0) this.limitExceeded(this);
         this.scheduleFlush();
@@ -175,25 +193,30 @@ class Connection implements ConnectionInfo {
     return this.heldHead < this.held.length;
   }
 
-  /** Writes a reply that may leave once the log has committed `lsn` (0: at once). */
-  output(reply: Reply, lsn: number): void {
+  /**
+   * Writes a reply that may leave once the log has committed `lsn` (0: at
+   * once) and, for a read that ran without the lease (`lease`), once the
+   * primary holds its lease again.
+   */
+  output(reply: Reply, lsn: number, lease = false): void {
     const gate = this.gate;
-    if (gate === undefined || lsn === 0 || (!this.holding && lsn <= gate.commitLsn)) {
+    if (gate === undefined || ((lsn === 0 || (!this.holding && lsn <= gate.commitLsn)) && !lease)) {
       if (this.holding) this.hold(reply, 0);
       else this.writer.write(reply, this.client.session.protocol);
       return;
     }
-    if (gate.failsNow(lsn) && !(reply instanceof PushReply)) {
-      if (this.holding) this.hold(gate.notDurable(), 0);
-      else this.writer.write(gate.notDurable(), this.client.session.protocol);
+    if (!(reply instanceof PushReply) && (gate.failsNow(lsn) || (lease && gate.leaseFailsNow()))) {
+      const error = lease && gate.leaseFailsNow() ? gate.leaseLost() : gate.notDurable();
+      if (this.holding) this.hold(error, 0);
+      else this.writer.write(error, this.client.session.protocol);
       return;
     }
-    this.hold(reply, lsn);
+    this.hold(reply, lsn, lease);
   }
 
-  private hold(reply: Reply, lsn: number): HeldReply {
+  private hold(reply: Reply, lsn: number, lease = false): HeldReply {
     this.scratch.write(reply, this.client.session.protocol);
-    const entry = { lsn, bytes: this.scratch.take(), push: reply instanceof PushReply };
+    const entry = { lsn, bytes: this.scratch.take(), push: reply instanceof PushReply, lease };
     if (!this.holding) this.onHold(this);
     this.held.push(entry);
     return entry;
@@ -215,7 +238,8 @@ class Connection implements ConnectionInfo {
   release(commitLsn: number): void {
     const held = this.held;
     let head = this.heldHead;
-    while (head < held.length && held[head]!.lsn <= commitLsn) this.writer.raw(held[head++]!.bytes);
+    const leaseHeld = this.gate?.leaseHeld() ?? true;
+    while (head < held.length && held[head]!.lsn <= commitLsn && (leaseHeld || !held[head]!.lease)) this.writer.raw(held[head++]!.bytes);
     if (head === held.length) {
       this.held = [];
       this.heldHead = 0;
@@ -224,16 +248,24 @@ class Connection implements ConnectionInfo {
     }
   }
 
-  /** The log cannot commit what held replies wait for: they become NOTDURABLE errors. */
-  failHeld(commitLsn: number, error: Reply): void {
-    const bytes = (() => {
-      this.scratch.write(error, this.client.session.protocol);
+  /** The log cannot commit what held replies wait for (or renew the lease reads wait for): they become NOTDURABLE errors. */
+  failHeld(commitLsn: number, error: Reply, leaseError: Reply | null): void {
+    const encode = (reply: Reply): Uint8Array => {
+      this.scratch.write(reply, this.client.session.protocol);
       return this.scratch.take();
-    })();
+    };
+    const bytes = encode(error);
+    const leaseBytes = leaseError === null ? null : encode(leaseError);
     for (let i = this.heldHead; i < this.held.length; i++) {
       const entry = this.held[i]!;
-      if (entry.lsn > commitLsn && entry.lsn !== Infinity && !entry.push) {
+      if (entry.lsn === Infinity || entry.push) continue;
+      if (entry.lease && leaseBytes !== null) {
         entry.lsn = 0;
+        entry.lease = false;
+        entry.bytes = leaseBytes;
+      } else if (entry.lsn > commitLsn) {
+        entry.lsn = 0;
+        entry.lease = false;
         entry.bytes = bytes;
       }
     }
@@ -271,8 +303,10 @@ export class RespServer {
   private clientsTimer: ReturnType<typeof setInterval> | undefined;
   private totalConnections = 0;
   readonly startedAt = Date.now();
-  readonly durability: ServerDurability | undefined;
-  private readonly gate: CommitGate | undefined;
+  durability: ServerDurability | undefined;
+  private gate: CommitGate | undefined;
+  /** Set while this server follows the log as a replica or standby: writes are refused. */
+  replication: ServerReplication | undefined;
   /** Connections holding replies for the log. */
   private readonly holding = new Set<Connection>();
   readonly admin: Admin;
@@ -289,30 +323,11 @@ export class RespServer {
     return this.requestLimits.maxBulkBytes >= NATIVE_BULK_BYTES_MAX;
   }
 
-  constructor(engine: Engine, config: ServerConfig, durability?: ServerDurability) {
+  constructor(engine: Engine, config: ServerConfig, durability?: ServerDurability, replication?: ServerReplication) {
     this.engine = engine;
     this.config = config;
-    this.durability = durability;
-    this.gate = durability?.gate;
-    const gate = this.gate;
-    if (gate !== undefined) {
-      gate.replicator.onCommit((commitLsn) => {
-        for (const c of this.holding) {
-          c.release(commitLsn);
-          if (!c.holding) this.holding.delete(c);
-          if (!c.processing) c.flush();
-        }
-      });
-      gate.replicator.onStateChange((state) => {
-        if (state !== "stalled" && state !== "fenced") return;
-        const error = gate.notDurable();
-        for (const c of this.holding) {
-          c.failHeld(gate.commitLsn, error);
-          if (!c.holding) this.holding.delete(c);
-          if (!c.processing) c.flush();
-        }
-      });
-    }
+    this.replication = replication;
+    if (durability !== undefined) this.attachDurability(durability);
     this.admin = adminOf(engine);
     this.requestLimits = {
       maxBulkBytes: config.protoMaxBulkLen,
@@ -320,6 +335,38 @@ export class RespServer {
       maxInlineBytes: 64 * 1024,
       maxQueryBufferBytes: config.clientQueryBufferLimit,
     };
+  }
+
+  /** Replies wait at this gate from now on (at start, or when a standby is promoted). */
+  private attachDurability(durability: ServerDurability): void {
+    this.durability = durability;
+    const gate = durability.gate;
+    this.gate = gate;
+    const releaseAll = (): void => {
+      for (const c of this.holding) {
+        c.release(gate.commitLsn);
+        if (!c.holding) this.holding.delete(c);
+        if (!c.processing) c.flush();
+      }
+    };
+    gate.replicator.onCommit(releaseAll);
+    gate.replicator.onLease((held) => { if (held) releaseAll(); });
+    gate.replicator.onStateChange((state) => {
+      if (state !== "stalled" && state !== "fenced") return;
+      const error = gate.notDurable();
+      const leaseError = gate.leaseHeld() ? null : gate.leaseLost();
+      for (const c of this.holding) {
+        c.failHeld(gate.commitLsn, error, leaseError);
+        if (!c.holding) this.holding.delete(c);
+        if (!c.processing) c.flush();
+      }
+    });
+  }
+
+  /** A standby elected primary: writes are served from now on, through the gate. */
+  promote(durability: ServerDurability): void {
+    this.attachDurability(durability);
+    this.replication = undefined;
   }
 
   /**
@@ -344,8 +391,9 @@ export class RespServer {
       });
     }
     this.expireTimer = setInterval(() => {
-      // Keys do not expire on their own while clients are paused, as in Redis.
-      if (!this.admin.activeExpireEnabled || this.admin.writesPaused) return;
+      // Keys do not expire on their own while clients are paused, as in Redis,
+      // nor on a replica: the primary's deletions come with the log.
+      if (!this.admin.activeExpireEnabled || this.admin.writesPaused || this.replication !== undefined) return;
       const gate = this.gate;
       if (gate === undefined) {
         this.engine.activeExpire(1);
@@ -510,7 +558,7 @@ export class RespServer {
     }
     socket.setNoDelay(true);
     this.totalConnections++;
-    const conn = new Connection(this.engine, socket, this.requestLimits, (c) => this.process(c), (c) => this.checkOutputLimits(c), this.gate);
+    const conn = new Connection(this.engine, socket, this.requestLimits, (c) => this.process(c), (c) => this.checkOutputLimits(c), () => this.gate);
     conn.onHold = (c) => this.holding.add(c);
     conn.describeLine = () => clientInfoLine(this.admin, conn.client, Date.now());
     this.connections.set(conn.id, conn);
@@ -545,7 +593,7 @@ export class RespServer {
         // Bytes in, bytes out: the commands the core runs natively at the
         // head of the input go to it as they arrived, with no JS per command.
         // Not with a durable log: those replies must wait at the commit gate.
-        if (this.nativeInput && this.gate === undefined) {
+        if (this.nativeInput && this.gate === undefined && this.replication === undefined) {
           const input = conn.parser.unparsed();
           if (input.length > 0 && input[0] === 42 && NATIVE_COMMAND_HINT.has(firstArgLower(input))) {
             const r = this.engine.executeNativePrefix(conn.client.session, input);
@@ -560,9 +608,11 @@ export class RespServer {
         if (args === null) break;
         if (args.length === 0) continue;
         const outcome = this.handle(conn, args);
-        const lsn = this.gate === undefined ? 0 : this.gate.afterCommand(args, conn.client.session.db);
+        const gate = this.gate;
+        const lsn = gate === undefined ? 0 : gate.afterCommand(args, conn.client.session.db);
         if (outcome === BLOCKED) break;
-        if (outcome !== NO_REPLY) conn.output(outcome, lsn);
+        // An error shows no data (a refused write, a syntax error): it needs no lease.
+        if (outcome !== NO_REPLY) conn.output(outcome, lsn, gate !== undefined && gate.replyNeedsLease && !(outcome instanceof ErrorReply));
       }
     } catch (error) {
       this.protocolError(conn, error);
@@ -580,7 +630,7 @@ export class RespServer {
   }
 
   private handle(conn: Connection, args: Uint8Array[]): Outcome {
-    const refusal = this.gate?.refuse(args, conn.client);
+    const refusal = this.gate?.refuse(args, conn.client) ?? this.refuseOnReplica(args, conn.client);
     if (refusal != null) return refusal;
     switch (lowerAscii(args[0]!)) {
       case "quit":
@@ -593,7 +643,10 @@ export class RespServer {
         return conn.client.refuseUnauthenticated() ?? utf8(renderInfo({
           engine: this.engine, version: SERVER_VERSION, port: this.config.port, startedAt: this.startedAt,
           connectedClients: this.connections.size, maxclients: this.config.maxclients, totalConnections: this.totalConnections,
-          ...(this.durability === undefined ? {} : { persistence: () => this.durability!.persistence.infoLines() }),
+          ...(this.durability === undefined
+            ? this.replication === undefined ? {} : { persistence: () => this.replication?.persistenceLines() ?? [] }
+            : { persistence: () => this.durability!.persistence.infoLines() }),
+          replication: () => this.replicationInfo(),
         }, args.slice(1).map((a) => lowerAscii(a))));
       case "save":
       case "bgsave":
@@ -603,6 +656,30 @@ export class RespServer {
       default:
         return conn.client.execute(args);
     }
+  }
+
+  /**
+   * A replica runs no writes (a write queued in MULTI fails the transaction,
+   * as in Redis): its data is the primary's committed log and nothing else.
+   */
+  private refuseOnReplica(args: Uint8Array[], client: Client): ErrorReply | null {
+    if (this.replication === undefined) return null;
+    const def = this.engine.lookup(args);
+    if (def === undefined || !def.flags.includes("write")) return null;
+    if (client.multi !== null) client.multi.failed = true;
+    return READONLY_ERROR;
+  }
+
+  /** INFO replication: a replica's or standby's own lines; a durable primary's lease. */
+  private replicationInfo(): string[] {
+    if (this.replication !== undefined) return this.replication.infoLines();
+    const lines = ["role:master", "connected_slaves:0"];
+    const rep = this.gate?.replicator;
+    if (rep !== undefined) {
+      lines.push(`trireme_role:primary`, `log_epoch:${rep.epoch}`, `lease_ms:${rep.leaseMs}`,
+        `lease_held:${rep.leaseHeld() ? 1 : 0}`, `lease_remaining_ms:${rep.leaseRemainingMs()}`);
+    }
+    return lines;
   }
 
   /** SAVE, BGSAVE, LASTSAVE: snapshots stored on the log stores (docs/durability.md). */
@@ -615,6 +692,9 @@ export class RespServer {
     }
     if (name === "save" && args.length !== 1) return Errors.wrongArity("save");
     if (name === "bgsave" && (args.length > 2 || (args.length === 2 && lowerAscii(args[1]!) !== "schedule"))) return Errors.syntax;
+    if (persistence === undefined && this.replication !== undefined) {
+      return new ErrorReply("ERR this server is a replica: snapshots are taken by the primary");
+    }
     if (persistence === undefined) {
       return new ErrorReply("ERR this server runs with durability none: there is no log store to save a snapshot on");
     }

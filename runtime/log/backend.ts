@@ -33,7 +33,9 @@ export type LogEvent =
   | { readonly type: "appended"; readonly lastLsn: number }
   | { readonly type: "truncated"; readonly afterLsn: number }
   | { readonly type: "commit"; readonly lsn: number }
-  | { readonly type: "trimmed"; readonly firstLsn: number };
+  | { readonly type: "trimmed"; readonly firstLsn: number }
+  /** An empty append (a heartbeat) of the promised epoch arrived. */
+  | { readonly type: "heartbeat"; readonly epoch: number };
 
 export type LogListener = (event: LogEvent) => void;
 

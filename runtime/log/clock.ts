@@ -6,7 +6,7 @@
 export type TimerHandle = unknown;
 
 export interface Clock {
-  /** Milliseconds; only differences matter. */
+  /** Milliseconds; only differences matter (monotonic: leases are measured with it). */
   now(): number;
   /** Runs `fn` once after `ms` milliseconds. */
   setTimer(fn: () => void, ms: number): TimerHandle;
@@ -18,7 +18,7 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.now(),
   setTimer: (fn, ms) => setTimeout(fn, ms),
   clearTimer: (handle) => { if (handle !== undefined) clearTimeout(handle as ReturnType<typeof setTimeout>); },
   schedule: typeof globalThis.setImmediate === "function"

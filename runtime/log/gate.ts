@@ -24,6 +24,13 @@
 // While the replicator is stalled, writes are refused before they run (so
 // nothing is half-applied) and a reply that waits for an uncommitted record
 // fails with NOTDURABLE; once fenced, every command fails.
+//
+// Leases. A reply that shows data and comes from a command that wrote
+// nothing (a read) may leave only if the primary held its lease when the
+// command ran, or once it holds it again: then no newer primary can have
+// changed the data meanwhile (docs/durability.md, "Leases"). The reply of a
+// command that wrote needs no lease: its record's commit under our epoch
+// proves the same. After afterCommand, `replyNeedsLease` says which.
 
 import type { Engine } from "../engine.ts";
 import type { EffectRecord } from "../effects.ts";
@@ -50,6 +57,8 @@ export class CommitGate {
   private pendingHead = 0;
   /** An uncommitted record that every read waits for (see BARRIER_COMMANDS). */
   private barrierLsn = 0;
+  /** Set by afterCommand: the reply shows data and the primary did not hold its lease when the command ran. */
+  replyNeedsLease = false;
 
   constructor(engine: Engine, replicator: Replicator) {
     this.engine = engine;
@@ -109,6 +118,7 @@ export class CommitGate {
    */
   afterCommand(args: readonly Uint8Array[], db: number): number {
     const own = this.replicator.seal();
+    this.replyNeedsLease = own === 0 && !this.replicator.leaseHeld() && this.readsData(args);
     if (own > 0) return own;
     const commit = this.replicator.commitLsn;
     if (this.replicator.lastLsn <= commit) return 0;
@@ -125,6 +135,33 @@ export class CommitGate {
       if (lsn !== undefined && lsn > wait) wait = lsn;
     }
     return wait > commit ? wait : 0;
+  }
+
+  /** Whether a command that wrote nothing shows data in its reply (a read), so needs the lease. */
+  private readsData(args: readonly Uint8Array[]): boolean {
+    if (args.length === 0) return false;
+    const name = lowerAscii(args[0]!);
+    if (name === "exec" || GLOBAL_READS.has(name)) return true;
+    const def = this.engine.lookup(args);
+    return def !== undefined && (def.flags.includes("readonly") || def.flags.includes("write") || def.keys.length > 0);
+  }
+
+  /** Whether the primary may show data now (its lease runs). */
+  leaseHeld(): boolean {
+    return this.replicator.leaseHeld();
+  }
+
+  /** Whether a reply that needs the lease must fail now: stalled or fenced without it. */
+  leaseFailsNow(): boolean {
+    const state = this.replicator.state;
+    return (state === "stalled" || state === "fenced") && !this.replicator.leaseHeld();
+  }
+
+  /** The error that replaces a reply that needed a lease this primary could not renew. */
+  leaseLost(): ErrorReply {
+    if (this.replicator.state === "fenced") return this.fencedError();
+    return new ErrorReply(`NOTDURABLE this primary could not renew its lease (fewer than ${this.replicator.quorum} log stores answer); ` +
+      "a newer primary may have changed the data, so it is not shown");
   }
 
   /** Seals effects produced outside a command (active expiry); returns the record's LSN or 0. */

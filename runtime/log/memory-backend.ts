@@ -14,8 +14,9 @@ import {
   type PutSnapshotRequest, type ReadReply, type ReadRequest, type SnapshotInfo, type StoreStatus, type TrimReply,
   type TrimRequest, type TruncateReply, type TruncateRequest,
 } from "./protocol.ts";
+import { systemClock, type Clock } from "./clock.ts";
 import {
-  checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
+  StoreLease, isHeartbeat, checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
 } from "./rules.ts";
 
 interface StoredRecord {
@@ -28,6 +29,8 @@ export interface MemoryBackendOptions {
   region: string;
   crc32c: Crc32c;
   limits?: Partial<LogLimits>;
+  /** Time for the primary's lease (the simulation's clock; the system's by default). */
+  clock?: Clock;
 }
 
 export class MemoryLogBackend implements LogBackend {
@@ -42,6 +45,7 @@ export class MemoryLogBackend implements LogBackend {
   private commitLsn = 0;
   private snapshots: StoredSnapshot[] = [];
   private readonly listeners = new Set<LogListener>();
+  private readonly lease: StoreLease;
   /** Number of times this backend made something "durable" (one per mutating call). */
   syncs = 0;
 
@@ -49,6 +53,7 @@ export class MemoryLogBackend implements LogBackend {
     this.region = options.region;
     this.crc32c = options.crc32c;
     this.limits = { ...DEFAULT_LOG_LIMITS, ...options.limits };
+    this.lease = new StoreLease(options.clock ?? systemClock);
   }
 
   private tail(): LogTail {
@@ -82,15 +87,17 @@ export class MemoryLogBackend implements LogBackend {
       snapshots: this.snapshots.length,
       newestSnapshotLsn: this.snapshots[0]?.info.lsn ?? 0,
       recovery: null,
+      leaseRemainingMs: this.lease.remainingMs(),
     };
   }
 
   async promise(request: PromiseRequest): Promise<PromiseReply> {
-    const verdict = checkPromise({ promisedEpoch: this.promisedEpoch, promisedTo: this.promisedTo }, request);
+    const verdict = checkPromise({ promisedEpoch: this.promisedEpoch, promisedTo: this.promisedTo }, request, this.lease);
     if (typeof verdict !== "string") return verdict;
     if (verdict === "grant") {
       this.promisedEpoch = request.epoch;
       this.promisedTo = request.candidate;
+      this.lease.granted(request);
       this.syncs++;
     }
     return { ok: true, promisedEpoch: this.promisedEpoch, firstLsn: this.firstLsn(), tail: this.tail() };
@@ -99,6 +106,12 @@ export class MemoryLogBackend implements LogBackend {
   async append(request: AppendRequest): Promise<AppendReply> {
     const epochError = checkWriteEpoch(this.promisedEpoch, request.epoch);
     if (epochError !== null) return epochError;
+    this.lease.renew();
+    if (isHeartbeat(request.frames)) {
+      this.emit({ type: "heartbeat", epoch: request.epoch });
+      this.noteCommit(request.commitLsn);
+      return { ok: true, lastLsn: this.tail().lastLsn, records: 0 };
+    }
     const scan = checkAppendFrames(request.frames, request.epoch, this.tail(), this.crc32c, this.limits);
     if ("ok" in scan) return scan;
     for (const f of scan.frames) {

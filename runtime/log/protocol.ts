@@ -49,6 +49,12 @@ export interface StoreStatus extends LogTail {
   readonly newestSnapshotLsn: number;
   /** What recovery on start found, if it cut anything. */
   readonly recovery: RecoveryReport | null;
+  /**
+   * How long this store will still refuse to promise a newer epoch to
+   * another candidate: the lease of the primary it promised (0: none held).
+   * A candidate checks it before asking, so as not to disturb a live primary.
+   */
+  readonly leaseRemainingMs?: number;
 }
 
 /** A torn or corrupt tail cut when the store started. */
@@ -85,7 +91,9 @@ export type LogErrorCode =
   | "bad-request"
   | "unauthorized"
   /** The store failed to write (disk full, I/O error); nothing of the request was acknowledged. */
-  | "io-error";
+  | "io-error"
+  /** A promise asked while the promised primary's lease runs: ask again after retryAfterMs. */
+  | "lease-held";
 
 export interface LogError {
   readonly ok: false;
@@ -96,6 +104,8 @@ export interface LogError {
   /** The store's durable log end, with LSN errors, so the writer can resynchronize. */
   readonly tail?: LogTail;
   readonly firstLsn?: number;
+  /** With lease-held: how long the lease still runs (ms). */
+  readonly retryAfterMs?: number;
 }
 
 /** HTTP status of each error code. */
@@ -113,6 +123,7 @@ export const LOG_ERROR_STATUS: Readonly<Record<LogErrorCode, number>> = {
   "bad-request": 400,
   "unauthorized": 401,
   "io-error": 500,
+  "lease-held": 409,
 };
 
 export function logError(error: LogErrorCode, message: string, extra: Omit<LogError, "ok" | "error" | "message"> = {}): LogError {
@@ -126,15 +137,25 @@ export interface PromiseRequest {
   readonly epoch: number;
   /** Names the primary asking (any string; a retry with the same epoch and candidate is answered again). */
   readonly candidate: string;
+  /**
+   * The primary's lease (ms, 0..LEASE_MS_MAX; absent: 0). From each append
+   * (or heartbeat) of this epoch it receives, the store refuses to promise a
+   * newer epoch to another candidate for this long (rules.ts, StoreLease).
+   */
+  readonly leaseMs?: number;
 }
 export type PromiseReply =
   | { readonly ok: true; readonly promisedEpoch: number; readonly firstLsn: number; readonly tail: LogTail }
   | LogError;
 
-/** POST /v1/append?epoch=E&commit=C, body: frames (application/octet-stream). Also the append stream. */
+/**
+ * POST /v1/append?epoch=E&commit=C, body: frames (application/octet-stream). Also the append stream.
+ * No frames at all is a heartbeat: it renews the primary's lease and carries
+ * its commit LSN to tailing readers; the reply is {lastLsn: durable end, records: 0}.
+ */
 export interface AppendRequest {
   readonly epoch: number;
-  /** Concatenated frames; the first must carry the LSN after the log's last. */
+  /** Concatenated frames (none: a heartbeat); the first must carry the LSN after the log's last. */
   readonly frames: Uint8Array;
   /** The primary's commit LSN, relayed to tailing replicas (0: unknown). */
   readonly commitLsn?: number;
@@ -234,12 +255,15 @@ export type AppendStreamReply =
  * and then each record as it becomes durable; and text messages, TailEvent.
  * A "truncated" event means records after afterLsn that were sent are gone
  * (a newer primary overwrote them): drop them; the stream goes on from
- * afterLsn + 1. "error" ends the stream (for instance "trimmed": N is below
+ * afterLsn + 1. "heartbeat" says the primary is alive (it sends one when
+ * idle, every third of its lease). "error" ends the stream (for instance "trimmed": N is below
  * the first record held; fetch a snapshot and tail from after it).
  */
 export type TailEvent =
   | { readonly type: "truncated"; readonly afterLsn: number }
   | { readonly type: "commit"; readonly lsn: number }
+  /** The primary of `epoch` sent a heartbeat (an empty append): it is alive. */
+  | { readonly type: "heartbeat"; readonly epoch: number }
   | ({ readonly type: "error" } & LogError);
 
 /** Encodes an append envelope followed by the frames. */

@@ -99,6 +99,14 @@ export interface ReplicatorOptions {
   log?: (message: string) => void;
   /** Time and timers (the simulation's clock in test/sim; the system's by default). */
   clock?: Clock;
+  /**
+   * The primary's lease (ms; 0 or absent: none). The stores refuse a newer
+   * epoch to anyone else for this long after each of our appends they
+   * receive; we count it from the send time of appends a quorum acknowledged,
+   * less LEASE_DRIFT_MARGIN, and show data only while it runs (leaseHeld).
+   * Heartbeats (empty appends) every third of it keep it running when idle.
+   */
+  leaseMs?: number;
 }
 
 /** The command of the record that opens an epoch (replay skips it). */
@@ -108,6 +116,17 @@ const BATCH_BYTES_MAX = 4 * 1024 * 1024;
 const INFLIGHT_BYTES_MAX = 32 * 1024 * 1024;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 1000;
+/**
+ * The share of the lease the primary does not count on: the stores measure
+ * the lease with their own clocks, which may run up to this much faster than
+ * ours (real clocks differ by parts per million; this is the margin).
+ */
+export const LEASE_DRIFT_MARGIN = 0.05;
+/** After the commit LSN advances, tails hear of it within this (ms), by a heartbeat if no append carries it. */
+const COMMIT_NOTICE_MS = 20;
+/** Heartbeats when no lease is kept: only to carry the commit LSN to tails (ms). */
+const HEARTBEAT_WITHOUT_LEASE_MS = 1000;
+const NO_FRAMES = new Uint8Array(0);
 
 interface WindowRecord {
   readonly lsn: number;
@@ -140,6 +159,11 @@ class StoreLink {
   firstLsn = 1;
   /** The newest snapshot the store is known to hold (0: none). */
   snapshotLsn = 0;
+  /** Send time of the latest append (or heartbeat) of our epoch this store acknowledged: our lease there runs from it. */
+  leaseSentAt = -Infinity;
+  /** When we last sent it anything, and the commit LSN we last told it. */
+  lastSentAt = -Infinity;
+  commitSent = 0;
 
   constructor(name: string, api: StoreApi) {
     this.name = name;
@@ -201,6 +225,18 @@ export class Replicator {
   private electionFenced = false;
   /** A trimLogs() is under way. */
   private trimming = false;
+  readonly leaseMs: number;
+  /** Our lease runs until here (clock time); reads are answered only before it. */
+  leaseExpiresAt = -Infinity;
+  private leaseLapsed = false;
+  private leaseTimer: TimerHandle | undefined;
+  private leaseStallTimer: TimerHandle | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
+  private commitNoticeTimer: TimerHandle | undefined;
+  private readonly leaseListeners: Array<(held: boolean) => void> = [];
+  private leaseWaiters: Array<(held: boolean) => void> = [];
+  /** How long the election should wait before its next attempt (a lease that is still running), ms. */
+  private electionRetryMs = 0;
 
   constructor(options: ReplicatorOptions) {
     if (options.stores.length === 0) throw new RangeError("the replicator needs at least one log store");
@@ -214,6 +250,7 @@ export class Replicator {
     this.windowBytesMax = options.windowBytesMax ?? 64 * 1024 * 1024;
     this.log = options.log ?? (() => {});
     this.clock = options.clock ?? systemClock;
+    this.leaseMs = options.leaseMs ?? 0;
   }
 
   // ---- listeners ----------------------------------------------------------
@@ -226,6 +263,44 @@ export class Replicator {
   /** Called when the state changes (serving, stalled, fenced). */
   onStateChange(listener: (state: ReplicatorState) => void): void {
     this.stateListeners.push(listener);
+  }
+
+  /** Called when our lease lapses (false) and when it is renewed after lapsing (true). */
+  onLease(listener: (held: boolean) => void): void {
+    this.leaseListeners.push(listener);
+  }
+
+  /**
+   * Whether this primary may answer with data now: it serves and its lease
+   * runs, so no other primary can have been elected (docs/durability.md,
+   * "Leases"). Without a lease configured: whenever it serves.
+   */
+  leaseHeld(): boolean {
+    if (this.state !== "serving" && this.state !== "stalled") return false;
+    return this.leaseMs === 0 || this.clock.now() < this.leaseExpiresAt;
+  }
+
+  /** How long our lease still runs (ms; 0: lapsed, or none kept). */
+  leaseRemainingMs(): number {
+    if (this.leaseMs === 0 || !this.leaseHeld()) return 0;
+    return Math.max(0, Math.floor(this.leaseExpiresAt - this.clock.now()));
+  }
+
+  /** Resolves true once the lease is held, false if it is not within `timeoutMs` (or we are fenced). */
+  waitLease(timeoutMs: number): Promise<boolean> {
+    if (this.leaseHeld()) return Promise.resolve(true);
+    if (this.state === "fenced" || this.state === "stalled") return Promise.resolve(false);
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (held: boolean): void => {
+        if (settled) return;
+        settled = true;
+        this.leaseWaiters = this.leaseWaiters.filter((w) => w !== settle);
+        resolve(held);
+      };
+      this.leaseWaiters.push(settle);
+      this.clock.setTimer(() => settle(this.leaseHeld()), timeoutMs);
+    });
   }
 
   /** Resolves true once `lsn` is committed, false if it fails first (stall, fence, `timeoutMs`). */
@@ -328,8 +403,11 @@ export class Replicator {
         link.inflightBytes += batch.frames.length;
         const bytes = batch.frames.length;
         const stream = link.stream!;
+        const sentAt = this.clock.now();
+        link.lastSentAt = sentAt;
+        link.commitSent = this.commitLsn;
         void stream.append({ epoch: this.epoch, frames: batch.frames, commitLsn: this.commitLsn }).then((reply) => {
-          this.onAppendReply(link, generation, reply, bytes);
+          this.onAppendReply(link, generation, reply, bytes, sentAt);
         });
       }
     } finally {
@@ -374,12 +452,29 @@ export class Replicator {
     return null;
   }
 
-  private onAppendReply(link: StoreLink, generation: number, reply: AppendReply, bytes: number): void {
+  /** An empty append: renews our lease on the store and tells its tails our commit LSN. */
+  private heartbeat(link: StoreLink): void {
+    const stream = link.stream;
+    if (link.state !== "streaming" || stream === null) return;
+    const generation = link.generation;
+    const sentAt = this.clock.now();
+    link.lastSentAt = sentAt;
+    link.commitSent = this.commitLsn;
+    void stream.append({ epoch: this.epoch, frames: NO_FRAMES, commitLsn: this.commitLsn }).then((reply) => {
+      this.onAppendReply(link, generation, reply, 0, sentAt);
+    });
+  }
+
+  private onAppendReply(link: StoreLink, generation: number, reply: AppendReply, bytes: number, sentAt: number): void {
     if (link.generation !== generation) return;
     link.inflightBytes -= bytes;
     if (reply.ok) {
-      if (reply.lastLsn > link.acked) link.acked = Math.min(reply.lastLsn, this.lastLsn);
+      if (reply.records > 0 && reply.lastLsn > link.acked) link.acked = Math.min(reply.lastLsn, this.lastLsn);
       link.retryMs = RETRY_MIN_MS;
+      if (sentAt > link.leaseSentAt) {
+        link.leaseSentAt = sentAt;
+        this.updateLease();
+      }
       this.updateCommit();
       void this.pump(link);
       return;
@@ -405,7 +500,8 @@ export class Replicator {
         }
       }
       for (const listener of this.commitListeners) listener(quorumAck);
-      if (this.state === "stalled" && this.commitLsn >= this.lastLsn) {
+      this.armCommitNotice();
+      if (this.state === "stalled" && this.commitLsn >= this.lastLsn && this.leaseHeld()) {
         this.log(`log: every record is committed again (commit LSN ${this.commitLsn}); accepting writes`);
         this.setState("serving", "");
       }
@@ -434,6 +530,86 @@ export class Replicator {
     }
   }
 
+  // ---- lease and heartbeats ------------------------------------------------------
+
+  /**
+   * Our lease runs from the quorum-th latest send time among the appends the
+   * stores acknowledged: each of those stores refuses a newer epoch to
+   * another candidate until at least that time + leaseMs by its clock.
+   */
+  private updateLease(): void {
+    if (this.leaseMs === 0) return;
+    const sends = this.links.map((l) => l.leaseSentAt).sort((a, b) => b - a);
+    const expires = sends[this.quorum - 1]! + this.leaseMs * (1 - LEASE_DRIFT_MARGIN);
+    if (expires <= this.leaseExpiresAt) return;
+    this.leaseExpiresAt = expires;
+    this.clock.clearTimer(this.leaseTimer);
+    this.leaseTimer = this.clock.setTimer(() => this.checkLease(), Math.max(0, expires - this.clock.now()));
+    if (!this.leaseLapsed || !this.leaseHeld()) return;
+    this.leaseLapsed = false;
+    this.clock.clearTimer(this.leaseStallTimer);
+    this.leaseStallTimer = undefined;
+    this.log("log: lease renewed; answering reads again");
+    for (const w of [...this.leaseWaiters]) w(true);
+    for (const listener of this.leaseListeners) listener(true);
+    if (this.state === "stalled" && this.commitLsn >= this.lastLsn) {
+      this.log(`log: every record is committed again (commit LSN ${this.commitLsn}); accepting writes`);
+      this.setState("serving", "");
+    }
+  }
+
+  private checkLease(): void {
+    this.leaseTimer = undefined;
+    if (this.leaseLapsed || (this.state !== "serving" && this.state !== "stalled")) return;
+    if (this.leaseHeld()) {
+      // Timers may fire a little early (whole milliseconds): look again when it really ends.
+      this.leaseTimer = this.clock.setTimer(() => this.checkLease(), Math.max(1, Math.ceil(this.leaseExpiresAt - this.clock.now())));
+      return;
+    }
+    this.leaseLapsed = true;
+    this.log(`log: lease lapsed: fewer than ${this.quorum} log stores acknowledged an append or heartbeat within ${this.leaseMs} ms; ` +
+      "reads wait until it is renewed");
+    for (const listener of this.leaseListeners) listener(false);
+    this.leaseStallTimer = this.clock.setTimer(() => {
+      this.leaseStallTimer = undefined;
+      if (this.leaseLapsed && this.state === "serving") {
+        this.stall(`the lease was not renewed for ${this.commitTimeoutMs} ms after it lapsed (fewer than ${this.quorum} log stores answer)`);
+      }
+    }, this.commitTimeoutMs);
+  }
+
+  /** Every third of the lease, a heartbeat to each store we sent nothing to meanwhile. */
+  private startHeartbeats(): void {
+    const every = this.leaseMs > 0 ? Math.max(1, Math.floor(this.leaseMs / 3)) : HEARTBEAT_WITHOUT_LEASE_MS;
+    const tick = (): void => {
+      this.heartbeatTimer = undefined;
+      if (this.closed || (this.state !== "serving" && this.state !== "stalled")) return;
+      const now = this.clock.now();
+      for (const link of this.links) {
+        if (link.state === "streaming" && link.sent >= this.lastLsn && now - link.lastSentAt >= every / 2) this.heartbeat(link);
+      }
+      this.heartbeatTimer = this.clock.setTimer(tick, every);
+    };
+    this.clock.clearTimer(this.heartbeatTimer);
+    this.heartbeatTimer = this.clock.setTimer(tick, every);
+  }
+
+  /** Tails learn a new commit LSN soon: from the next append, or a heartbeat when none follows. */
+  private armCommitNotice(): void {
+    if (this.commitNoticeTimer !== undefined) return;
+    this.commitNoticeTimer = this.clock.setTimer(() => {
+      this.commitNoticeTimer = undefined;
+      for (const link of this.links) {
+        if (link.state === "streaming" && link.sent >= this.lastLsn && link.commitSent < this.commitLsn) this.heartbeat(link);
+      }
+    }, COMMIT_NOTICE_MS);
+  }
+
+  private stopTimers(): void {
+    for (const t of [this.leaseTimer, this.leaseStallTimer, this.heartbeatTimer, this.commitNoticeTimer]) this.clock.clearTimer(t);
+    this.leaseTimer = this.leaseStallTimer = this.heartbeatTimer = this.commitNoticeTimer = undefined;
+  }
+
   // ---- stall and fence --------------------------------------------------------
 
   private armStallTimer(): void {
@@ -459,6 +635,7 @@ export class Replicator {
     this.log(`log: NOT DURABLE: ${reason}; refusing writes until they commit`);
     this.setState("stalled", reason);
     this.failWaiters();
+    if (!this.leaseHeld()) for (const w of [...this.leaseWaiters]) w(false);
   }
 
   private fence(reason: string): void {
@@ -469,6 +646,8 @@ export class Replicator {
     }
     this.log(`log: FENCED: ${reason}; this primary stops serving`);
     this.setState("fenced", reason);
+    this.stopTimers();
+    for (const w of [...this.leaseWaiters]) w(false);
     this.failWaiters();
     for (const link of this.links) this.resetLink(link);
   }
@@ -688,7 +867,10 @@ export class Replicator {
       if (result === "ok") return;
       if (result !== lastReport) this.log(`log: ${result}; retrying`);
       lastReport = result;
-      await sleepOn(this.clock, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * attempt) + Math.floor(this.clock.random() * 100));
+      // A running lease: ask again once it has lapsed (it may be renewed meanwhile; then again).
+      const pause = this.electionRetryMs > 0 ? this.electionRetryMs : Math.min(RETRY_MAX_MS, RETRY_MIN_MS * attempt);
+      this.electionRetryMs = 0;
+      await sleepOn(this.clock, pause + Math.floor(this.clock.random() * 100));
     }
     throw new Error("the replicator was closed");
   }
@@ -700,6 +882,9 @@ export class Replicator {
     const statuses = await Promise.all(this.links.map((l) => this.timed(l.api.status())));
     const reachable: StoreLink[] = [];
     let highest = this.triedEpoch;
+    /** Remaining lease of each reachable store that would refuse us (another primary's). */
+    const leases: number[] = [];
+    let leaseEpoch = 0;
     statuses.forEach((s, i) => {
       const link = this.links[i]!;
       if ("ok" in s) {
@@ -708,21 +893,44 @@ export class Replicator {
       }
       reachable.push(link);
       highest = Math.max(highest, s.promisedEpoch);
+      if ((s.leaseRemainingMs ?? 0) > 0 && s.promisedTo !== this.candidate) {
+        leases.push(s.leaseRemainingMs!);
+        leaseEpoch = Math.max(leaseEpoch, s.promisedEpoch);
+      }
     });
     if (reachable.length < this.quorum) {
       const down = this.links.filter((l) => !reachable.includes(l)).map((l) => `${l.name} (${l.lastError})`);
       return `waiting for log stores: ${reachable.length} of ${this.links.length} reachable, ${this.quorum} needed; down: ${down.join(", ")}`;
     }
+    // Ask only when a quorum is free of another primary's lease: a promise
+    // from a minority would fence a live primary without electing us.
+    if (reachable.length - leases.length < this.quorum) {
+      leases.sort((a, b) => a - b);
+      // Look again after a quarter lease at most: a primary that died is replaced soon after its lease ends.
+      this.electionRetryMs = Math.min(leases[this.quorum - (reachable.length - leases.length) - 1]!, Math.max(RETRY_MIN_MS, this.leaseMs / 4));
+      return `the primary of epoch ${leaseEpoch} holds its lease on ${leases.length} log store(s); waiting for it to lapse`;
+    }
     const epoch = highest + 1;
     this.triedEpoch = epoch;
-    const replies = await Promise.all(reachable.map((l) => this.timed(l.api.promise({ epoch, candidate: this.candidate }))));
+    const leaseMs = this.leaseMs;
+    const replies = await Promise.all(reachable.map((l) => this.timed(l.api.promise({ epoch, candidate: this.candidate, leaseMs }))));
     const granted: Array<{ link: StoreLink; tail: LogTail }> = [];
+    const held: number[] = [];
     replies.forEach((r, i) => {
       if (r.ok) reachable[i]!.firstLsn = r.firstLsn;
       if (r.ok) granted.push({ link: reachable[i]!, tail: r.tail });
-      else if (r.promisedEpoch !== undefined) this.triedEpoch = Math.max(this.triedEpoch, r.promisedEpoch);
+      else {
+        if (r.promisedEpoch !== undefined) this.triedEpoch = Math.max(this.triedEpoch, r.promisedEpoch);
+        if (r.error === "lease-held") held.push(r.retryAfterMs ?? RETRY_MAX_MS);
+      }
     });
-    if (granted.length < this.quorum) return `only ${granted.length} log store(s) promised epoch ${epoch}`;
+    if (granted.length < this.quorum) {
+      if (held.length > 0) {
+        this.electionRetryMs = Math.min(Math.max(...held), 60_000);
+        return `the primary of epoch ${highest} holds its lease on ${held.length} log store(s); waiting for it to lapse`;
+      }
+      return `only ${granted.length} log store(s) promised epoch ${epoch}`;
+    }
     let best = granted[0]!;
     for (const g of granted) {
       if (g.tail.lastEpoch > best.tail.lastEpoch || (g.tail.lastEpoch === best.tail.lastEpoch && g.tail.lastLsn > best.tail.lastLsn)) best = g;
@@ -736,6 +944,12 @@ export class Replicator {
     this.windowBytes = 0;
     this.open = [];
     this.openBytes = 0;
+    this.leaseExpiresAt = -Infinity;
+    this.leaseLapsed = false;
+    for (const link of this.links) {
+      link.leaseSentAt = -Infinity;
+      link.commitSent = 0;
+    }
     this.runs = best.tail.lastLsn > 0 ? [[best.tail.lastLsn, best.tail.lastEpoch]] : [];
     this.runsFrom = best.tail.lastLsn > 0 ? best.tail.lastLsn : 1;
     for (const link of this.links) link.acked = 0;
@@ -751,6 +965,7 @@ export class Replicator {
     if (!committed) return `the record opening epoch ${epoch} was not acknowledged by ${this.quorum} stores within ${this.commitTimeoutMs} ms`;
     this.epochStartLsn = marker;
     this.setState("serving", "");
+    this.startHeartbeats();
     // Stores that were unreachable keep trying in the background.
     for (const link of this.links) if (link.state === "down") this.scheduleReconnect(link);
     const adopted = best.tail.lastLsn;
@@ -958,6 +1173,7 @@ export class Replicator {
   async close(): Promise<void> {
     this.closed = true;
     this.clock.clearTimer(this.stallTimer);
+    this.stopTimers();
     for (const link of this.links) this.resetLink(link);
   }
 }

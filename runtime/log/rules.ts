@@ -7,8 +7,11 @@ import type { Crc32c } from "./crc32c.ts";
 import { scanFrames, type FrameScan } from "./frame.ts";
 import { logError, type LogError, type LogTail, type PromiseRequest, type SnapshotInfo } from "./protocol.ts";
 import type { LogLimits } from "./backend.ts";
+import type { Clock } from "./clock.ts";
 
 const EPOCH_MAX = 0xffff_ffff;
+/** The longest lease a primary may ask a store to keep (ms). */
+export const LEASE_MS_MAX = 60_000;
 
 export interface PromiseState {
   readonly promisedEpoch: number;
@@ -28,16 +31,93 @@ export function isLsn(v: unknown): v is number {
  * same epoch and candidate (a retry); anything else is refused, so no two
  * primaries ever hold a promise of the same epoch from one store.
  */
-export function checkPromise(state: PromiseState, request: PromiseRequest): LogError | "grant" | "repeat" {
+export function checkPromise(state: PromiseState, request: PromiseRequest, lease?: StoreLease): LogError | "grant" | "repeat" {
   if (!isEpoch(request.epoch) || request.epoch === 0) return logError("bad-request", "epoch must be an integer in 1..2^32-1");
   if (typeof request.candidate !== "string" || request.candidate.length === 0 || request.candidate.length > 256) {
     return logError("bad-request", "candidate must be a string of 1..256 characters");
   }
-  if (request.epoch > state.promisedEpoch) return "grant";
+  if (request.leaseMs !== undefined && !(Number.isInteger(request.leaseMs) && request.leaseMs >= 0 && request.leaseMs <= LEASE_MS_MAX)) {
+    return logError("bad-request", `leaseMs must be an integer in 0..${LEASE_MS_MAX}`);
+  }
+  if (request.epoch > state.promisedEpoch) {
+    const remaining = lease?.remainingMs(request.candidate) ?? 0;
+    if (remaining > 0) {
+      return logError("lease-held", `the lease of epoch ${state.promisedEpoch} (${state.promisedTo}) runs for another ${remaining} ms`, {
+        promisedEpoch: state.promisedEpoch, retryAfterMs: remaining,
+      });
+    }
+    return "grant";
+  }
   if (request.epoch === state.promisedEpoch && request.candidate === state.promisedTo) return "repeat";
   return logError("epoch-not-newer", `epoch ${request.epoch} is not above promised epoch ${state.promisedEpoch}`, {
     promisedEpoch: state.promisedEpoch,
   });
+}
+
+/**
+ * The lease a store keeps for the primary it promised its epoch to. The
+ * promise starts it, and every append of that epoch the store receives
+ * (heartbeats too) renews it: until = receive time + the lease the primary
+ * asked for in its promise.
+ * While it runs, the store promises no newer epoch to another candidate
+ * (checkPromise: lease-held), so a primary that counts its lease from the
+ * moment it *sent* an append a quorum acknowledged knows that no successor
+ * can be elected before that count runs out (docs/durability.md, "Leases").
+ *
+ * The lease is kept in memory; a store that restarts cannot know whether a
+ * lease was running, so it assumes one just started (`restored`). That is why
+ * the lease length is persisted with the promise.
+ */
+export class StoreLease {
+  private readonly clock: Clock;
+  /** The candidate the lease is for (the promised one). */
+  private holder = "";
+  private leaseMs = 0;
+  private until = 0;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
+
+  /** The store started with this promise on disk: a lease may have been running when it stopped. */
+  restored(holder: string, leaseMs: number): void {
+    this.holder = holder;
+    this.leaseMs = leaseMs;
+    this.until = leaseMs > 0 ? this.clock.now() + leaseMs : 0;
+  }
+
+  /**
+   * A promise was granted: the lease starts now, so that another candidate
+   * does not take the store back before the new primary's first append
+   * (two candidates would otherwise depose each other in turn).
+   */
+  granted(request: PromiseRequest): void {
+    if (request.candidate !== this.holder) this.until = 0;
+    this.holder = request.candidate;
+    this.leaseMs = request.leaseMs ?? 0;
+    this.renew();
+  }
+
+  /** An append (or heartbeat) of the promised epoch arrived. */
+  renew(): void {
+    if (this.leaseMs > 0) this.until = Math.max(this.until, this.clock.now() + this.leaseMs);
+  }
+
+  /** The lease length the holder asked for (persisted with the promise). */
+  get lengthMs(): number {
+    return this.leaseMs;
+  }
+
+  /** How long the lease still keeps `candidate` (anyone but the holder; default anyone) from a promise. */
+  remainingMs(candidate?: string): number {
+    if (candidate !== undefined && candidate === this.holder) return 0;
+    return Math.max(0, Math.ceil(this.until - this.clock.now()));
+  }
+}
+
+/** An append without frames is a heartbeat: it renews the lease and carries the commit LSN. */
+export function isHeartbeat(frames: Uint8Array): boolean {
+  return frames.length === 0;
 }
 
 /** A write (append, truncate, snapshot, trim) is accepted only under the promised epoch. */

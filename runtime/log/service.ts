@@ -147,7 +147,10 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
   app.post(`${p}/promise`, async (c) => {
     const body = await readJson(c);
     if ("ok" in body) return reply(c, body);
-    return reply(c, await backend.promise({ epoch: body.epoch as number, candidate: body.candidate as string }));
+    return reply(c, await backend.promise({
+      epoch: body.epoch as number, candidate: body.candidate as string,
+      ...(body.leaseMs === undefined ? {} : { leaseMs: body.leaseMs as number }),
+    }));
   });
 
   app.post(`${p}/append`, async (c) => {
@@ -295,6 +298,7 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
       let cursor = from;
       let commitSent = 0;
       let pendingCommit = 0;
+      let heartbeatEpoch = 0;
       while (!stopped && ws.readyState <= 1) {
         // Changes first: a truncation below what was sent must reach the
         // reader before any record that replaces the truncated ones.
@@ -305,6 +309,8 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
             sendJson(ws, { type: "truncated", afterLsn: event.afterLsn });
           } else if (event.type === "commit") {
             commit = Math.max(commit, event.lsn);
+          } else if (event.type === "heartbeat") {
+            heartbeatEpoch = event.epoch;
           }
         }
         pendingCommit = Math.max(pendingCommit, commit);
@@ -326,6 +332,10 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
         if (pendingCommit > commitSent) {
           commitSent = pendingCommit;
           sendJson(ws, { type: "commit", lsn: commitSent });
+        }
+        if (heartbeatEpoch !== 0) {
+          sendJson(ws, { type: "heartbeat", epoch: heartbeatEpoch });
+          heartbeatEpoch = 0;
         }
         if (events.length > 0) continue;
         await new Promise<void>((resolve) => { wake = resolve; });

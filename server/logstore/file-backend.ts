@@ -48,8 +48,9 @@ import {
   type PutSnapshotReply, type PutSnapshotRequest, type ReadReply, type ReadRequest, type RecoveryReport,
   type SnapshotInfo, type StoreStatus, type TrimReply, type TrimRequest, type TruncateReply, type TruncateRequest,
 } from "../../runtime/log/protocol.ts";
+import { systemClock } from "../../runtime/log/clock.ts";
 import {
-  checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
+  StoreLease, isHeartbeat, checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
 } from "../../runtime/log/rules.ts";
 import {
   FLAG_RESET, SEGMENT_HEADER_BYTES, SNAPSHOT_HEADER_BYTES, decodeSegmentHeader, decodeSnapshotHeader,
@@ -139,6 +140,7 @@ export class FileLogBackend implements LogBackend {
   private commitLsn = 0;
   private snapshots: SnapshotInfo[] = [];
   private readonly listeners = new Set<LogListener>();
+  private readonly lease = new StoreLease(systemClock);
 
   // Group commit state.
   private readonly dirty = new Set<Segment>();
@@ -270,11 +272,16 @@ export class FileLogBackend implements LogBackend {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
       throw error;
     }
-    const parsed = JSON.parse(text) as { epoch: number; candidate: string; crc32c: number };
-    const check = this.crc32c(new TextEncoder().encode(JSON.stringify({ epoch: parsed.epoch, candidate: parsed.candidate })));
+    const parsed = JSON.parse(text) as { epoch: number; candidate: string; leaseMs?: number; crc32c: number };
+    const record = parsed.leaseMs === undefined
+      ? { epoch: parsed.epoch, candidate: parsed.candidate }
+      : { epoch: parsed.epoch, candidate: parsed.candidate, leaseMs: parsed.leaseMs };
+    const check = this.crc32c(new TextEncoder().encode(JSON.stringify(record)));
     if (check !== parsed.crc32c) throw new CorruptLogError(`${path} fails its checksum`);
     this.promisedEpoch = parsed.epoch;
     this.promisedTo = parsed.candidate;
+    // A lease may have been running when the store stopped: keep it from now.
+    this.lease.restored(parsed.candidate, parsed.leaseMs ?? 0);
   }
 
   private loadSnapshots(): void {
@@ -559,19 +566,23 @@ export class FileLogBackend implements LogBackend {
       snapshots: this.snapshots.length,
       newestSnapshotLsn: this.snapshots[0]?.lsn ?? 0,
       recovery: this.recovery,
+      leaseRemainingMs: this.lease.remainingMs(),
     };
   }
 
   async promise(request: PromiseRequest): Promise<PromiseReply> {
     const stopped = this.failedError();
     if (stopped !== null) return stopped;
-    const verdict = checkPromise({ promisedEpoch: this.promisedEpoch, promisedTo: this.promisedTo }, request);
+    const verdict = checkPromise({ promisedEpoch: this.promisedEpoch, promisedTo: this.promisedTo }, request, this.lease);
     if (typeof verdict !== "string") return verdict;
     if (verdict === "grant") {
       // Fence at once: from here on no append of an older epoch is written.
       this.promisedEpoch = request.epoch;
       this.promisedTo = request.candidate;
-      const record = { epoch: request.epoch, candidate: request.candidate };
+      this.lease.granted(request);
+      const record = request.leaseMs === undefined || request.leaseMs === 0
+        ? { epoch: request.epoch, candidate: request.candidate }
+        : { epoch: request.epoch, candidate: request.candidate, leaseMs: request.leaseMs };
       const crc32c = this.crc32c(new TextEncoder().encode(JSON.stringify(record)));
       const text = JSON.stringify({ ...record, crc32c });
       // Promises are persisted one after another, so the file ends with the highest.
@@ -594,6 +605,12 @@ export class FileLogBackend implements LogBackend {
     if (stopped !== null) return stopped;
     const epochError = checkWriteEpoch(this.promisedEpoch, request.epoch);
     if (epochError !== null) return epochError;
+    this.lease.renew();
+    if (isHeartbeat(request.frames)) {
+      this.emit({ type: "heartbeat", epoch: request.epoch });
+      this.noteCommit(request.commitLsn);
+      return { ok: true, lastLsn: this.durable.lastLsn, records: 0 };
+    }
     const scan = checkAppendFrames(request.frames, request.epoch, this.written, this.crc32c, this.limits);
     if ("ok" in scan) return scan;
 
@@ -624,11 +641,15 @@ export class FileLogBackend implements LogBackend {
     }
     this.counters.appendsAcked++;
     this.counters.recordsAcked += scan.frames.length;
+    this.noteCommit(commitLsn);
+    return { ok: true, lastLsn: last.lsn, records: scan.frames.length };
+  }
+
+  private noteCommit(commitLsn: number | undefined): void {
     if (commitLsn !== undefined && isLsn(commitLsn) && commitLsn > this.commitLsn) {
       this.commitLsn = commitLsn;
       this.emit({ type: "commit", lsn: commitLsn });
     }
-    return { ok: true, lastLsn: last.lsn, records: scan.frames.length };
   }
 
   /** Starts a new segment after syncing the current one, so that only the last segment can ever be incomplete. */

@@ -25,7 +25,7 @@ export const crc32c = await loadCrc32c(coreModule());
  * deposed only when a store refuses its next append); once primaries hold
  * leases, set it to false and the fault tests demand a refusal instead.
  */
-export const DEPOSED_PRIMARY_ANSWERS_READS = true;
+export const DEPOSED_PRIMARY_ANSWERS_READS = false;
 const td = new TextDecoder();
 
 export interface StoreSlot {
@@ -46,6 +46,8 @@ export class Cluster {
   readonly otherPrimaries: RunningTrireme[] = [];
   /** The URLs primaries reach the stores at: the stores' own, or proxies in front of them. */
   primaryUrls: string[] | null = null;
+  /** Standbys and replicas started by startFollower. */
+  readonly followers: RunningTrireme[] = [];
 
   static async start(count = 3, storeArgs: string[] = []): Promise<Cluster> {
     const cluster = new Cluster();
@@ -110,6 +112,16 @@ export class Cluster {
     return another;
   }
 
+  /** A standby (`--standby`) or read replica (`--replica`) of this cluster's log, with its own --dir. */
+  async startFollower(role: "standby" | "replica", extra: string[] = []): Promise<RunningTrireme> {
+    const follower = await startTrireme([
+      `--${role}`, "--durability", "quorum", "--log-stores", this.urls.join(","), "--log-token", this.token,
+      "--dir", join(this.root, `${role}-${this.followers.length}`), ...extra,
+    ]);
+    this.followers.push(follower);
+    return follower;
+  }
+
   async kill9Primary(): Promise<void> {
     const p = this.primary;
     if (p === null) return;
@@ -133,6 +145,13 @@ export class Cluster {
         p.process.kill("SIGKILL");
         await gone;
       }
+    }
+    for (const f of this.followers) {
+      if (f.process.exitCode !== null || f.process.signalCode !== null) continue;
+      const gone = new Promise((r) => f.process.once("exit", r));
+      try { f.process.kill("SIGCONT"); } catch { /* gone */ }
+      f.process.kill("SIGKILL");
+      await gone;
     }
     for (const s of this.stores) {
       if (s.proc !== null) {
@@ -266,9 +285,9 @@ export async function eventually(check: () => Promise<boolean>, ms: number, ever
   }
 }
 
-/** INFO persistence as a map of fields. */
-export async function persistenceInfo(conn: Conn): Promise<Map<string, string>> {
-  const reply = text(await conn.send("INFO", "persistence"))!;
+/** INFO persistence (or another section) as a map of fields. */
+export async function persistenceInfo(conn: Conn, section = "persistence"): Promise<Map<string, string>> {
+  const reply = text(await conn.send("INFO", section))!;
   const out = new Map<string, string>();
   for (const line of reply.split("\r\n")) {
     const colon = line.indexOf(":");

@@ -138,7 +138,8 @@ export function backendConformance(label: string, harness: BackendHarness): void
       expectError(await b.append({ epoch: 2, frames: frames(rec(2, 1)) }), "bad-frame");
       expectError(await b.append({ epoch: 2, frames: frames(rec(2, 3)) }), "bad-frame");
       expectError(await b.append({ epoch: 2, frames: frames(rec(2, 2)).subarray(0, 10) }), "bad-frame");
-      expectError(await b.append({ epoch: 2, frames: new Uint8Array(0) }), "bad-request");
+      // No frames at all is a heartbeat, not an append: nothing is added.
+      expect(expectOk(await b.append({ epoch: 2, frames: new Uint8Array(0) })).records).toBe(0);
       // Nothing of any refused append was kept.
       expect((await readAll(b)).map((r) => r.lsn)).toEqual([1]);
       await appendOk(b, 2, [rec(2, 2)]);
@@ -233,6 +234,59 @@ export function backendConformance(label: string, harness: BackendHarness): void
       expect(events).toContainEqual({ type: "commit", lsn: 2 });
       expect(events[events.length - 1]).toEqual({ type: "truncated", afterLsn: 1 });
       expect((await b.status()).commitLsn).toBe(2);
+      await b.close();
+    });
+
+    it("leases: while the promised primary's appends keep coming, no other candidate gets a newer epoch", async () => {
+      const b = await harness.open();
+      // A promise without a lease starts none.
+      expectOk(await b.promise({ epoch: 1, candidate: "z" }));
+      expect((await b.status()).leaseRemainingMs).toBe(0);
+      // One with a lease starts it at once (before the primary's first append).
+      expectOk(await b.promise({ epoch: 2, candidate: "a", leaseMs: 30_000 }));
+      expect((await b.status()).leaseRemainingMs).toBeGreaterThan(0);
+      const events: LogEvent[] = [];
+      const stop = b.watch((e) => events.push(e));
+      await appendOk(b, 2, range(1, 2, 2));
+      // A heartbeat (an append without frames) renews the lease and carries the commit point.
+      const beat = expectOk(await b.append({ epoch: 2, frames: new Uint8Array(0), commitLsn: 2 }));
+      expect(beat).toEqual({ ok: true, lastLsn: 2, records: 0 });
+      stop();
+      expect(events).toContainEqual({ type: "heartbeat", epoch: 2 });
+      expect(events).toContainEqual({ type: "commit", lsn: 2 });
+      const remaining = (await b.status()).leaseRemainingMs!;
+      expect(remaining).toBeGreaterThan(0);
+      expect(remaining).toBeLessThanOrEqual(30_000);
+      const refused = expectError(await b.promise({ epoch: 3, candidate: "b", leaseMs: 30_000 }), "lease-held");
+      expect(refused.promisedEpoch).toBe(2);
+      expect(refused.retryAfterMs).toBeGreaterThan(0);
+      expect(refused.retryAfterMs).toBeLessThanOrEqual(30_000);
+      // Nothing changed: the primary of epoch 2 goes on.
+      expect((await b.status()).promisedEpoch).toBe(2);
+      await appendOk(b, 2, [rec(3, 2)]);
+      // The holder itself may take a newer epoch at any time.
+      expectOk(await b.promise({ epoch: 3, candidate: "a", leaseMs: 30_000 }));
+      expectError(await b.append({ epoch: 2, frames: new Uint8Array(0) }), "stale-epoch");
+      expectError(await b.promise({ epoch: 3, candidate: "x" }), "epoch-not-newer");
+      await b.close();
+    });
+
+    it("leases: once the appends stop for the lease's length, another candidate is promised", async () => {
+      const b = await harness.open();
+      expectOk(await b.promise({ epoch: 1, candidate: "a", leaseMs: 100 }));
+      await appendOk(b, 1, range(1, 3, 1));
+      expectOk(await b.append({ epoch: 1, frames: new Uint8Array(0), commitLsn: 3 }));
+      const deadline = Date.now() + 10_000;
+      while ((await b.status()).leaseRemainingMs! > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect((await b.status()).leaseRemainingMs).toBe(0);
+      const granted = expectOk(await b.promise({ epoch: 2, candidate: "b" }));
+      expect(granted.tail).toEqual({ lastLsn: 3, lastEpoch: 1 });
+      // The old primary is fenced: its appends and heartbeats are refused and renew nothing.
+      expectError(await b.append({ epoch: 1, frames: new Uint8Array(0) }), "stale-epoch");
+      expect((await b.status()).leaseRemainingMs).toBe(0);
+      // Out-of-range leases are refused.
+      expectError(await b.promise({ epoch: 3, candidate: "c", leaseMs: -1 }), "bad-request");
+      expectError(await b.promise({ epoch: 3, candidate: "c", leaseMs: 3_600_000 }), "bad-request");
       await b.close();
     });
 

@@ -303,3 +303,29 @@ describe("recovery cuts a torn or corrupt tail at the last valid record", () => 
     await b.close();
   });
 });
+
+describe("leases across a restart", () => {
+  it("a restarted store assumes the promised primary's lease just started: it cannot know it had lapsed", async () => {
+    const dir = freshDir();
+    let b = await open(dir);
+    expect((await b.promise({ epoch: 1, candidate: "a", leaseMs: 30_000 })).ok).toBe(true);
+    await appendRange(b, 1, 2);
+    await b.close();
+    b = await open(dir);
+    expect((await b.status()).leaseRemainingMs).toBeGreaterThan(0);
+    const refused = await b.promise({ epoch: 2, candidate: "b" });
+    expect(refused.ok ? "granted" : refused.error).toBe("lease-held");
+    // The holder is not held back by its own lease.
+    expect((await b.promise({ epoch: 2, candidate: "a", leaseMs: 30_000 })).ok).toBe(true);
+    await b.close();
+    // A promise without a lease (older primaries) restores none.
+    const plain = freshDir();
+    b = await open(plain);
+    expect((await b.promise({ epoch: 1, candidate: "a" })).ok).toBe(true);
+    await b.close();
+    b = await open(plain);
+    expect((await b.status()).leaseRemainingMs).toBe(0);
+    expect((await b.promise({ epoch: 2, candidate: "b" })).ok).toBe(true);
+    await b.close();
+  });
+});

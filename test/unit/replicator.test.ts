@@ -11,6 +11,7 @@ import { Replicator, type ReplicatorOptions } from "../../runtime/log/replicator
 import { decodeFrames, encodeFrames } from "../../runtime/log/frame.ts";
 import { decodeEffects, encodeEffects } from "../../runtime/log/payload.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
+import type { Clock, TimerHandle } from "../../runtime/log/clock.ts";
 
 const crc32c = await loadCrc32c(coreModule());
 const te = new TextEncoder();
@@ -201,3 +202,168 @@ describe("replicator", () => {
     expect((await logOf(ss[0]!)).keys).toEqual(["a"]);
   });
 });
+
+/** A clock the test moves by hand; timers fire only in advance(). */
+class ManualClock implements Clock {
+  private t = 0;
+  private nextId = 0;
+  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+  now(): number { return this.t; }
+  setTimer(fn: () => void, ms: number): TimerHandle {
+    const id = ++this.nextId;
+    this.timers.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+  clearTimer(handle: TimerHandle | undefined): void { this.timers.delete(handle as number); }
+  schedule(fn: () => void): void { setImmediate(fn); }
+  random(): number { return 0; }
+  /** Moves time forward by `ms`, firing due timers in order and letting I/O callbacks run. */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await settle();
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.timers) if (entry[1].at <= end && (next === undefined || entry[1].at < next[1].at)) next = entry;
+      if (next === undefined) break;
+      this.timers.delete(next[0]);
+      this.t = Math.max(this.t, next[1].at);
+      next[1].fn();
+    }
+    this.t = end;
+    await settle();
+  }
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** Three memory stores on one clock, and a separate view of them per primary (so one can be cut off alone). */
+function shared(clock: Clock) {
+  const backends = [0, 1, 2].map((i) => new MemoryLogBackend({ region: `m${i}`, crc32c, clock }));
+  return { backends, view: () => backends.map((b) => new InProcessStore(b)) };
+}
+
+describe("leases", () => {
+  it("a second primary is elected only after the first one's lease has run out on its clock", async () => {
+    const clock = new ManualClock();
+    const { view } = shared(clock);
+    const firstStores = view();
+    const first = replicator(firstStores, { clock, leaseMs: 1000, commitTimeoutMs: 5000 });
+    await first.start();
+    expect(first.leaseHeld()).toBe(true);
+    const second = replicator(view(), { clock, leaseMs: 1000, commitTimeoutMs: 5000 });
+    const elected = second.start();
+    // The first primary's heartbeats keep its lease running: the second waits.
+    for (let i = 0; i < 10; i++) await clock.advance(100);
+    expect(second.state).toBe("electing");
+    expect(second.epoch).toBe(0);
+    expect(first.leaseHeld()).toBe(true);
+    expect(first.state).toBe("serving");
+    // The first primary is cut off from every store: its lease lapses, then the second is elected.
+    for (const s of firstStores) s.setDown(true);
+    let electedAt = -1;
+    void elected.then(() => { electedAt = clock.now(); });
+    for (let i = 0; i < 100 && electedAt < 0; i++) {
+      await clock.advance(25);
+      // Never both: the old primary stops answering reads before the new one is elected.
+      expect(first.leaseHeld() && second.state === "serving").toBe(false);
+    }
+    expect(electedAt).toBeGreaterThan(0);
+    expect(second.epoch).toBe(2);
+    expect(first.leaseExpiresAt).toBeLessThanOrEqual(electedAt);
+    expect(first.leaseHeld()).toBe(false);
+    // Back in touch, the first primary is fenced.
+    for (const s of firstStores) s.setDown(false);
+    write(first, "late", "x");
+    for (let i = 0; i < 40 && first.state !== "fenced"; i++) await clock.advance(50);
+    expect(first.state).toBe("fenced");
+  });
+
+  it("two candidates waiting for a dead primary's lease: one is elected, the other keeps waiting and deposes no one", async () => {
+    const clock = new ManualClock();
+    const { backends, view } = shared(clock);
+    const firstStores = view();
+    const first = replicator(firstStores, { clock, leaseMs: 1000, commitTimeoutMs: 5000 });
+    await first.start();
+    write(first, "k", "v");
+    await clock.advance(10);
+    const b = replicator(view(), { clock, leaseMs: 1000, commitTimeoutMs: 5000 });
+    const c = replicator(view(), { clock, leaseMs: 1000, commitTimeoutMs: 5000 });
+    void b.start();
+    void c.start();
+    await clock.advance(200);
+    for (const s of firstStores) s.setDown(true); // the first primary dies
+    for (let i = 0; i < 200 && b.state !== "serving" && c.state !== "serving"; i++) await clock.advance(25);
+    const [winner, loser] = b.state === "serving" ? [b, c] : [c, b];
+    expect(winner.state).toBe("serving");
+    // For many leases after, the winner serves and holds its lease; the loser waits.
+    for (let i = 0; i < 40; i++) {
+      await clock.advance(250);
+      expect(winner.state).toBe("serving");
+      expect(winner.leaseHeld()).toBe(true);
+      expect(loser.state).toBe("electing");
+    }
+    for (const backend of backends) expect((await backend.status()).promisedEpoch).toBe(winner.epoch);
+    const lsn = write(winner, "after", "1");
+    await clock.advance(10);
+    expect(winner.commitLsn).toBe(lsn);
+  });
+
+  it("an idle primary's heartbeats renew its lease and tell the stores its commit LSN", async () => {
+    const clock = new ManualClock();
+    const { backends, view } = shared(clock);
+    const r = replicator(view(), { clock, leaseMs: 900 });
+    await r.start();
+    const lsn = write(r, "k", "v");
+    await clock.advance(1);
+    expect(r.commitLsn).toBe(lsn);
+    await clock.advance(50);
+    for (const b of backends) expect((await b.status()).commitLsn).toBe(lsn);
+    // Nothing written for many leases: still held, by heartbeats alone.
+    await clock.advance(5000);
+    expect(r.leaseHeld()).toBe(true);
+    for (const b of backends) expect((await b.status()).leaseRemainingMs).toBeGreaterThan(0);
+  });
+
+  it("when no quorum renews it, the lease lapses (reads wait), the primary stalls after the timeout, and recovers", async () => {
+    await lapseAndRecover(new ManualClock());
+  });
+
+  it("notices the lapse even when its timers fire a little early, as Node's may", async () => {
+    await lapseAndRecover(new EarlyClock());
+  });
+});
+
+/** Timers fire half a millisecond before they are due (Node counts from a cached loop time). */
+class EarlyClock extends ManualClock {
+  override setTimer(fn: () => void, ms: number): TimerHandle {
+    return super.setTimer(fn, Math.max(0, ms - 0.5));
+  }
+}
+
+async function lapseAndRecover(clock: ManualClock): Promise<void> {
+  {
+    const { view } = shared(clock);
+    const stores = view();
+    const r = replicator(stores, { clock, leaseMs: 600, commitTimeoutMs: 1000 });
+    const changes: boolean[] = [];
+    r.onLease((held) => changes.push(held));
+    await r.start();
+    stores[1]!.setDown(true);
+    stores[2]!.setDown(true);
+    await clock.advance(700);
+    expect(r.leaseHeld()).toBe(false);
+    const waiting = r.waitLease(5000);
+    expect(changes).toEqual([false]);
+    expect(r.state).toBe("serving");
+    await clock.advance(1100);
+    expect(r.state).toBe("stalled");
+    expect(await waiting).toBe(false);
+    stores[1]!.setDown(false);
+    for (let i = 0; i < 40 && r.state !== "serving"; i++) await clock.advance(100);
+    expect(r.state).toBe("serving");
+    expect(r.leaseHeld()).toBe(true);
+    expect(changes).toEqual([false, true]);
+  }
+}
