@@ -954,7 +954,9 @@ export class Replicator {
     this.runsFrom = best.tail.lastLsn > 0 ? best.tail.lastLsn : 1;
     for (const link of this.links) link.acked = 0;
     best.link.acked = best.tail.lastLsn;
-    const connected = await Promise.all(this.links.map((l) => this.connect(l)));
+    // Only stores that answered: one that did not would cost another request
+    // timeout here; it is reconnected in the background once we serve.
+    const connected = await Promise.all(this.links.map((l) => reachable.includes(l) ? this.connect(l) : Promise.resolve(false)));
     if (this.electionFenced) return "a log store promised a newer epoch to another primary";
     const streaming = connected.filter((c) => c).length;
     if (streaming < this.quorum) return `only ${streaming} log store(s) could be aligned with the log of epoch ${epoch}`;
