@@ -13,6 +13,7 @@
 import { Hono, type Context } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { DEFAULT_LOG_LIMITS, type LogBackend, type LogEvent, type LogLimits } from "./backend.ts";
+import { OrderedAppends } from "./append-order.ts";
 import { utf8 } from "../bytes.ts";
 import {
   HEADER_FIRST_LSN, HEADER_LAST_EPOCH, HEADER_LAST_LSN, HEADER_SNAPSHOT_CRC32C, HEADER_SNAPSHOT_EPOCH,
@@ -214,8 +215,8 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
 
   app.get(`${p}/append`, upgrade(() => {
     // Appends start at once (so the backend can commit them as a group) and
-    // their replies are chained so they leave in arrival order.
-    let chain: Promise<void> = Promise.resolve();
+    // their replies leave in arrival order.
+    const appends = new OrderedAppends(backend, onError);
     return {
       onMessage(event, ws) {
         const data = event.data;
@@ -228,11 +229,7 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
           sendJson(ws, { type: "error", id: 0, ...logError("bad-request", "not an append message") });
           return;
         }
-        const pending = backend.append(decoded.request).catch((error: unknown) => {
-          onError(error);
-          return logError("io-error", error instanceof Error ? error.message : String(error));
-        });
-        chain = chain.then(() => pending).then((result) => {
+        appends.append(decoded.request, (result) => {
           const message: AppendStreamReply = result.ok
             ? { type: "ack", id: decoded.id, lastLsn: result.lastLsn, records: result.records }
             : { type: "error", id: decoded.id, ...result };
