@@ -39,6 +39,8 @@ export class SimPrimary implements Endpoint {
   readonly name: string;
   readonly incarnation: Incarnation;
   state: "starting" | "serving" | "dead" = "starting";
+  /** Simulated time it started serving. */
+  servingSince: number | undefined;
   readonly replicator: Replicator;
   engine: Engine | undefined;
   gate: CommitGate | undefined;
@@ -83,6 +85,7 @@ export class SimPrimary implements Endpoint {
     this.gate = new CommitGate(this.engine, this.replicator);
     this.app = createHttpApi(this.engine, { gate: this.gate });
     this.state = "serving";
+    this.servingSince = this.world.now;
     this.world.trace(`${this.name}: serving at epoch ${this.replicator.epoch} (log end ${this.replicator.lastLsn}, ` +
       `${recovered.replayed} record(s) replayed)`);
   }

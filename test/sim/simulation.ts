@@ -82,6 +82,8 @@ export interface HistoryEntry {
   result?: KeyValue | number;
   /** Why it failed or is unknown. */
   note?: string;
+  /** A read answered by a primary after a newer one had started serving (only possible without leases). */
+  deposed?: boolean;
 }
 
 export interface SimResult {
@@ -202,6 +204,9 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
       }
       void target.command(args).then((reply) => {
         if (!at.alive) return;
+        if (kind === "get" && primaries.some((p) => p.servingSince !== undefined && p.replicator.epoch > target.replicator.epoch)) {
+          entry.deposed = true;
+        }
         net.send(target.name, client.name, () => {
           if (entry.outcome !== "pending") return;
           classify(entry, reply);
@@ -262,7 +267,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   // ---- the run ----
 
   const first = startPrimary("primary");
-  await world.run(60_000, () => first.state !== "starting");
+  await world.run(600_000, () => first.state !== "starting");
   if (first.state !== "serving") violations.push("the first primary did not start");
   const activeFrom = world.now;
   options.activeMs += activeFrom;
@@ -279,7 +284,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   for (const store of stores) store.restart();
   world.trace("audit: every primary stopped, stores up, network healed");
   const auditor = startPrimary("auditor");
-  await world.run(world.now + 60_000, () => auditor.state !== "starting");
+  await world.run(world.now + 600_000, () => auditor.state !== "starting");
   const finalValues = new Map<string, KeyValue>();
   const logValues = new Map<string, Set<KeyValue>>();
   if (auditor.state !== "serving") {
