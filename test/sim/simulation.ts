@@ -116,10 +116,14 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   const primaries: SimPrimary[] = [];
   const violations: string[] = [];
 
+  /** The highest LSN each primary committed, with its epoch: the recovered log must hold that record. */
+  const commits = new Map<SimPrimary, number>();
   const startPrimary = (name: string): SimPrimary => {
     const primary = new SimPrimary(world, net, stores, crc32c, module, name, settings);
     primaries.push(primary);
-    primary.start().catch((error: unknown) => {
+    primary.start().then(() => {
+      primary.replicator.onCommit((lsn) => { if (primary.incarnation.alive) commits.set(primary, lsn); });
+    }, (error: unknown) => {
       // A start that fails exits the process (server/cli.ts); a standby may be started again.
       world.trace(`${name}: start failed: ${error instanceof Error ? error.message : String(error)}`);
       primary.crash();
@@ -301,9 +305,11 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     }
     const rep = auditor.replicator;
     const values = new Map<string, KeyValue>();
+    const epochs: number[] = [];
     for (const key of keys) logValues.set(key, new Set([null]));
     await drive(world, rep.readLog(1, rep.lastLsn, (frames) => {
       for (const record of decodeFrames(frames, crc32c).records) {
+        epochs[record.lsn] = record.epoch;
         for (const effect of decodeEffects(record.payload)) {
           const args = effect.args.map((a) => new TextDecoder().decode(a));
           const name = args[0]!.toUpperCase();
@@ -320,6 +326,14 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
         }
       }
     }));
+    // Everything a primary counted as committed is in the recovered log: the same record (LSN and
+    // epoch; a serving primary's commit LSN is at or after its epoch record, so the record is of its epoch).
+    for (const [primary, lsn] of commits) {
+      const epoch = primary.replicator.epoch;
+      if (primary === auditor || lsn === 0 || epochs[lsn] === epoch) continue;
+      violations.push(`${primary.name} (epoch ${epoch}) committed up to LSN ${lsn}, but the recovered log ` +
+        `holds ${epochs[lsn] === undefined ? "no record" : `a record of epoch ${epochs[lsn]}`} there (lost)`);
+    }
   }
 
   // ---- the checks ----
