@@ -12,7 +12,7 @@ import { decodeFrames } from "../../runtime/log/frame.ts";
 import { decodeEffects } from "../../runtime/log/payload.ts";
 import { EPOCH_RECORD_COMMAND } from "../../runtime/log/replicator.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
-import { World } from "./world.ts";
+import { World, type Prng } from "./world.ts";
 import { Network, QUIET_NETWORK, type NetworkFaults } from "./network.ts";
 import { SimStore, type DiskFaults } from "./store.ts";
 import { SimPrimary, type ApiReply } from "./primary.ts";
@@ -107,6 +107,10 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   const world = new World(seed);
   world.verbose = options.verbose;
   const random = world.random;
+  // Swarm testing: unless a test fixes them, each seed draws its own fault rates, from calm to harsh.
+  if (overrides.network === undefined) options.network = swarmNetwork(random);
+  if (overrides.disk === undefined) options.disk = swarmDisk(random);
+  if (overrides.faultEveryMs === undefined) options.faultEveryMs = random.between(40, 250);
   const net = new Network(world, options.network);
   const stores = ["store-a", "store-b", "store-c"].map((name) =>
     new SimStore(world, crc32c, name, options.disk, { forgetsPromiseOnCrash: options.breaks.storesForgetPromises === true }));
@@ -270,9 +274,12 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
 
   // ---- the run ----
 
-  const first = startPrimary("primary");
-  await world.run(600_000, () => first.state !== "starting");
-  if (first.state !== "serving") violations.push("the first primary did not start");
+  // A primary whose start fails exits (a lost recovery read, say); it is started again, as a supervisor would.
+  for (let attempt = 1; attempt <= 3 && primaries.every((p) => p.state !== "serving"); attempt++) {
+    const first = startPrimary(attempt === 1 ? "primary" : `primary-${attempt}`);
+    await world.run(world.now + 600_000, () => first.state !== "starting");
+  }
+  if (newest().state !== "serving") violations.push("no primary could start");
   const activeFrom = world.now;
   options.activeMs += activeFrom;
   for (const client of clients) world.at(random.next() * 5, null, () => issue(client));
@@ -373,6 +380,29 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
       primaries: primaries.length, events: world.steps, simulatedMs: Math.round(world.now),
     },
     trace: () => world.traceText(),
+  };
+}
+
+function swarmNetwork(random: Prng): NetworkFaults {
+  return {
+    delayMinMs: 0.05 + random.next() * 0.5,
+    delayMaxMs: 1 + random.next() * 4,
+    slowRate: random.next() * 0.08,
+    slowMaxMs: random.between(50, 500),
+    dropRate: random.next() * 0.04,
+    duplicateRate: random.next() * 0.1,
+    streamBreakRate: random.next() * 0.01,
+    streamCutBreakMs: random.between(50, 1000),
+  };
+}
+
+function swarmDisk(random: Prng): DiskFaults {
+  return {
+    syncMinMs: 0.05 + random.next() * 0.5,
+    syncMaxMs: 1 + random.next() * 3,
+    slowSyncRate: random.next() * 0.08,
+    slowSyncMaxMs: random.between(20, 300),
+    unsyncedKeptMax: random.int(12),
   };
 }
 
