@@ -7,8 +7,8 @@
 // TCP is: ordered and lossless in each direction until its connection breaks
 // (at random, when a partition lasts, or when either end dies); then every
 // append awaiting a reply fails at the primary, and nothing more crosses.
-// Partitions cut pairs of nodes: requests are lost, streams wait (TCP
-// retransmits) and break if the cut lasts.
+// Partitions cut pairs of nodes: a request is lost or held until the cut
+// heals (TCP retransmits), streams wait and break if the cut lasts.
 
 import type { World } from "./world.ts";
 import { Incarnation } from "./world.ts";
@@ -34,6 +34,10 @@ export const QUIET_NETWORK: NetworkFaults = {
   delayMinMs: 0.05, delayMaxMs: 0.5, slowRate: 0, slowMaxMs: 0, dropRate: 0, duplicateRate: 0,
   streamBreakRate: 0, streamCutBreakMs: 1000,
 };
+
+/** How long a message on a cut path may be held before it is lost (TCP gives up), and how often it is retried. */
+const HOLD_MS_MAX = 3000;
+const RETRANSMIT_MS_MIN = 10;
 
 export class Network {
   private readonly world: World;
@@ -82,14 +86,24 @@ export class Network {
 
   /**
    * Sends one message: `deliver` runs at the receiver after a delay, unless
-   * it is lost (at random, or the path is cut when it is sent or arrives).
+   * it is lost (at random). On a cut path a message is lost, or, as TCP
+   * retransmits, held and delivered once the path heals (if that is soon
+   * enough): long after its sender stopped waiting for it.
    */
   send(from: string, to: string, deliver: () => void): void {
-    if (this.isCut(from, to) || this.world.random.chance(this.faults.dropRate)) return;
-    this.world.at(this.delay(), null, () => {
-      if (this.isCut(from, to)) return;
-      deliver();
-    });
+    if (this.world.random.chance(this.faults.dropRate)) return;
+    const holdUntil = this.world.random.chance(0.5) ? this.world.now + HOLD_MS_MAX : -1;
+    let backoff = RETRANSMIT_MS_MIN;
+    const attempt = (): void => {
+      if (!this.isCut(from, to)) {
+        deliver();
+        return;
+      }
+      // Retransmissions back off (TCP's RTO doubles), so a held message can arrive well after newer ones.
+      if (this.world.now + backoff < holdUntil) this.world.at(backoff, null, attempt);
+      backoff *= 2;
+    };
+    this.world.at(this.delay(), null, attempt);
   }
 
   /** An idempotent request may arrive twice. */
