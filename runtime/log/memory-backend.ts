@@ -213,7 +213,7 @@ export class MemoryLogBackend implements LogBackend {
   async truncate(request: TruncateRequest): Promise<TruncateReply> {
     const epochError = checkWriteEpoch(this.promisedEpoch, request.epoch);
     if (epochError !== null) return epochError;
-    const rangeError = checkTruncate(request.afterLsn, this.firstLsn(), this.tail());
+    const rangeError = checkTruncate(request.afterLsn, this.firstLsn(), this.tail(), request.ifTail);
     if (rangeError !== null) return rangeError;
     const keep = request.afterLsn - this.base.lastLsn;
     const removed = this.records.length - keep;

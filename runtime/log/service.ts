@@ -18,7 +18,7 @@ import { utf8 } from "../bytes.ts";
 import {
   HEADER_FIRST_LSN, HEADER_LAST_EPOCH, HEADER_LAST_LSN, HEADER_SNAPSHOT_CRC32C, HEADER_SNAPSHOT_EPOCH,
   HEADER_SNAPSHOT_LSN, LOG_ERROR_STATUS, LOG_PATH_PREFIX, LOG_WS_TOKEN_PROTOCOL_PREFIX, decodeAppendMessage,
-  fromBase64url, logError, type AppendStreamReply, type LogError, type TailEvent,
+  fromBase64url, logError, type AppendStreamReply, type LogError, type LogTail, type TailEvent,
 } from "./protocol.ts";
 
 export interface LogServiceOptions {
@@ -163,7 +163,10 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
   app.post(`${p}/truncate`, async (c) => {
     const body = await readJson(c);
     if ("ok" in body) return reply(c, body);
-    return reply(c, await backend.truncate({ epoch: body.epoch as number, afterLsn: body.afterLsn as number }));
+    return reply(c, await backend.truncate({
+      epoch: body.epoch as number, afterLsn: body.afterLsn as number,
+      ...(body.ifTail === undefined ? {} : { ifTail: body.ifTail as LogTail }),
+    }));
   });
 
   app.post(`${p}/trim`, async (c) => {

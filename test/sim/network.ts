@@ -90,7 +90,7 @@ export class Network {
    * retransmits, held and delivered once the path heals (if that is soon
    * enough): long after its sender stopped waiting for it.
    */
-  send(from: string, to: string, deliver: () => void): void {
+  send(from: string, to: string, deliver: () => void, extraDelayMs = 0): void {
     if (this.world.random.chance(this.faults.dropRate)) return;
     const holdUntil = this.world.random.chance(0.5) ? this.world.now + HOLD_MS_MAX : -1;
     let backoff = RETRANSMIT_MS_MIN;
@@ -103,12 +103,15 @@ export class Network {
       if (this.world.now + backoff < holdUntil) this.world.at(backoff, null, attempt);
       backoff *= 2;
     };
-    this.world.at(this.delay(), null, attempt);
+    this.world.at(this.delay() + extraDelayMs, null, attempt);
   }
 
+  /** Scripted tests delay chosen requests (by what they ask) with this. */
+  requestDelay: ((from: string, to: string, what: string) => number) | undefined;
+
   /** An idempotent request may arrive twice. */
-  sendRequest(from: string, to: string, idempotent: boolean, deliver: (copy: boolean) => void): void {
-    this.send(from, to, () => deliver(false));
+  sendRequest(from: string, to: string, what: string, idempotent: boolean, deliver: (copy: boolean) => void): void {
+    this.send(from, to, () => deliver(false), this.requestDelay?.(from, to, what) ?? 0);
     if (idempotent && this.world.random.chance(this.faults.duplicateRate)) {
       this.world.at(this.delay(), null, () => this.send(from, to, () => deliver(true)));
     }

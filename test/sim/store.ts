@@ -135,7 +135,7 @@ export class StoreClient implements StoreApi {
     const origin = this.origin.incarnation;
     const store = this.store;
     return new Promise<T>((resolve, reject) => {
-      this.net.sendRequest(origin.name, store.name, idempotent, (copy) => {
+      this.net.sendRequest(origin.name, store.name, what, idempotent, (copy) => {
         if (!store.up) {
           this.net.send(store.name, origin.name, () => {
             if (origin.alive && !copy) reject(new Error(`connection refused by ${store.name}`));
