@@ -17,6 +17,7 @@ import { Replicator } from "../../runtime/log/replicator.ts";
 import { CommitGate } from "../../runtime/log/gate.ts";
 import { recoverEngine } from "../../runtime/log/recovery.ts";
 import { createHttpApi } from "../../runtime/http-api.ts";
+import { Persistence } from "../../runtime/log/persistence.ts";
 import type { Hono } from "hono";
 import { Incarnation, type World } from "./world.ts";
 import type { Endpoint, Network } from "./network.ts";
@@ -44,6 +45,8 @@ export class SimPrimary implements Endpoint {
   readonly replicator: Replicator;
   engine: Engine | undefined;
   gate: CommitGate | undefined;
+  /** SAVE: snapshots stored on the stores, as the server's SAVE command does. */
+  persistence: Persistence | undefined;
   private app: Hono | undefined;
   private readonly world: World;
   private readonly crc32c: Crc32c;
@@ -84,10 +87,13 @@ export class SimPrimary implements Endpoint {
     this.engine = recovered.engine;
     this.gate = new CommitGate(this.engine, this.replicator);
     this.app = createHttpApi(this.engine, { gate: this.gate });
+    this.persistence = new Persistence(this.engine, this.replicator, {
+      mode: "quorum", snapshotLsn: recovered.snapshotLsn, now: clock, log: (message) => this.world.trace(`${this.name}: ${message}`),
+    });
     this.state = "serving";
     this.servingSince = this.world.now;
     this.world.trace(`${this.name}: serving at epoch ${this.replicator.epoch} (log end ${this.replicator.lastLsn}, ` +
-      `${recovered.replayed} record(s) replayed)`);
+      `${recovered.snapshotLsn > 0 ? `snapshot at ${recovered.snapshotLsn} + ` : ""}${recovered.replayed} record(s) replayed)`);
   }
 
   /** kill -9: its timers and connections die with it. */

@@ -231,7 +231,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   const fault = (): void => {
     if (world.now >= options.activeMs) return;
     world.at(random.next() * 2 * options.faultEveryMs, null, fault);
-    const choice = random.int(10);
+    const choice = random.int(11);
     const alive = primaries.filter((p) => p.state !== "dead");
     if (choice <= 2) {
       const store = random.pick(stores);
@@ -250,6 +250,10 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
       const client = random.pick(clients);
       net.cut(primary.name, client.name);
       world.at(random.between(5, 300), null, () => net.heal(primary.name, client.name));
+    } else if (choice === 10) {
+      // SAVE on the newest primary: a snapshot at its last LSN, stored once that is committed.
+      const current = newest();
+      if (current.state === "serving") void current.persistence!.save();
     } else if (primaries.length < options.primariesMax) {
       const current = newest();
       if (current.state === "starting") return;
