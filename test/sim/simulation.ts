@@ -44,7 +44,7 @@ export interface SimOptions {
   commitTimeoutMs: number;
   requestTimeoutMs: number;
   /** Broken rules, to show the checker catches what they cause. */
-  breaks: { quorum?: number; storesForgetPromises?: boolean };
+  breaks: { quorum?: number };
   verbose: boolean;
 }
 
@@ -113,7 +113,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   if (overrides.faultEveryMs === undefined) options.faultEveryMs = random.between(40, 250);
   const net = new Network(world, options.network);
   const stores = ["store-a", "store-b", "store-c"].map((name) =>
-    new SimStore(world, crc32c, name, options.disk, { forgetsPromiseOnCrash: options.breaks.storesForgetPromises === true }));
+    new SimStore(world, crc32c, name, options.disk));
   const settings = {
     quorum: options.breaks.quorum ?? 2, commitTimeoutMs: options.commitTimeoutMs, requestTimeoutMs: options.requestTimeoutMs,
   };

@@ -29,11 +29,6 @@ export interface DiskFaults {
   unsyncedKeptMax: number;
 }
 
-export interface StoreRuleBreaks {
-  /** Broken rule, to show the checker catches it: a restarted store has forgotten its promise. */
-  forgetsPromiseOnCrash?: boolean;
-}
-
 export class SimStore implements Endpoint {
   readonly name: string;
   incarnation: Incarnation;
@@ -45,17 +40,15 @@ export class SimStore implements Endpoint {
   private readonly world: World;
   private readonly crc32c: Crc32c;
   private readonly disk: DiskFaults;
-  private readonly breaks: StoreRuleBreaks;
   private syncWaiters: Array<() => void> = [];
   private flushScheduled = false;
   private image: MemoryLogImage | undefined;
 
-  constructor(world: World, crc32c: Crc32c, name: string, disk: DiskFaults, breaks: StoreRuleBreaks = {}) {
+  constructor(world: World, crc32c: Crc32c, name: string, disk: DiskFaults) {
     this.world = world;
     this.crc32c = crc32c;
     this.name = name;
     this.disk = disk;
-    this.breaks = breaks;
     this.incarnation = new Incarnation(name);
     this.backend = this.newBackend(undefined);
     this.api = new InProcessStore(this.backend, `sim://${name}`);
@@ -89,8 +82,7 @@ export class SimStore implements Endpoint {
     if (!this.up) return;
     this.up = false;
     this.incarnation.alive = false;
-    let image = this.backend.crashImage(this.world.random.int(this.disk.unsyncedKeptMax + 1));
-    if (this.breaks.forgetsPromiseOnCrash) image = { ...image, promisedEpoch: 0, promisedTo: "" };
+    const image = this.backend.crashImage(this.world.random.int(this.disk.unsyncedKeptMax + 1));
     this.image = image;
     this.api.setDown(true);
     for (const stream of [...this.streams]) stream.breakConnection("the store crashed");
