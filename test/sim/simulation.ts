@@ -44,7 +44,7 @@ export interface SimOptions {
   commitTimeoutMs: number;
   requestTimeoutMs: number;
   /** Broken rules, to show the checker catches what they cause. */
-  breaks: { quorum?: number };
+  breaks: { quorum?: number; storesLoseAcknowledgedRecords?: boolean };
   verbose: boolean;
 }
 
@@ -112,8 +112,8 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   if (overrides.disk === undefined) options.disk = swarmDisk(random);
   if (overrides.faultEveryMs === undefined) options.faultEveryMs = random.between(40, 250);
   const net = new Network(world, options.network);
-  const stores = ["store-a", "store-b", "store-c"].map((name) =>
-    new SimStore(world, crc32c, name, options.disk));
+  const stores = ["store-a", "store-b", "store-c"].map((name) => new SimStore(world, crc32c, name, options.disk));
+  for (const store of stores) store.losesAcknowledgedRecords = options.breaks.storesLoseAcknowledgedRecords === true;
   const settings = {
     quorum: options.breaks.quorum ?? 2, commitTimeoutMs: options.commitTimeoutMs, requestTimeoutMs: options.requestTimeoutMs,
   };

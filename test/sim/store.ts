@@ -44,6 +44,9 @@ export class SimStore implements Endpoint {
   private flushScheduled = false;
   private image: MemoryLogImage | undefined;
 
+  /** A broken rule, to show the checks catch it: a crash also loses up to 3 acknowledged records (a lying fsync). */
+  losesAcknowledgedRecords = false;
+
   constructor(world: World, crc32c: Crc32c, name: string, disk: DiskFaults) {
     this.world = world;
     this.crc32c = crc32c;
@@ -82,7 +85,10 @@ export class SimStore implements Endpoint {
     if (!this.up) return;
     this.up = false;
     this.incarnation.alive = false;
-    const image = this.backend.crashImage(this.world.random.int(this.disk.unsyncedKeptMax + 1));
+    let image = this.backend.crashImage(this.world.random.int(this.disk.unsyncedKeptMax + 1));
+    if (this.losesAcknowledgedRecords) {
+      image = { ...image, records: image.records.slice(0, Math.max(0, image.records.length - this.world.random.int(4))) };
+    }
     this.image = image;
     this.api.setDown(true);
     for (const stream of [...this.streams]) stream.breakConnection("the store crashed");
