@@ -200,8 +200,8 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     });
     net.send(client.name, target.name, () => {
       const at = target.incarnation;
-      if (target.state !== "serving") {
-        // Connection refused: the command never ran.
+      if (target.state !== "serving" || (kind === "get" && !target.mayServeReads())) {
+        // Connection refused (or, later, a read refused for want of a lease): the command never ran.
         net.send(target.name, client.name, () => {
           if (entry.outcome !== "pending") return;
           settle(entry, "failed", `${target.name} is not serving`);
