@@ -3,13 +3,13 @@
 // for reads of lost data; plus proof that the sweep can fail (a broken rule,
 // and stale reads from a deposed primary, which leases will remove).
 //
-//   SIM_SEEDS=5000 npx vitest run test/sim/sweep.test.ts   more seeds (default 3000)
+//   SIM_SEEDS=5000 npx vitest run test/sim/sweep.test.ts   more seeds (default 2500)
 //   SIM_SEED=1234 npx vitest run test/sim/sweep.test.ts    replay one seed, printing its trace
 //   SIM_FIRST_SEED=100000                                  where the sweep starts (default 1)
 import { describe, expect, it } from "vitest";
 import { runSimulation, type SimResult } from "./simulation.ts";
 
-const seeds = Number(process.env.SIM_SEEDS ?? 3000);
+const seeds = Number(process.env.SIM_SEEDS ?? 2500);
 const firstSeed = Number(process.env.SIM_FIRST_SEED ?? 1);
 const replay = process.env.SIM_SEED === undefined ? undefined : Number(process.env.SIM_SEED);
 
