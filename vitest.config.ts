@@ -4,6 +4,7 @@
 //   server        the server process with real clients, and over the wire against redis-server
 //   logstore      the log store: CRC32C, frames, backends (one conformance suite), the process
 //   durability    a durable primary over real log-store processes, under faults (kill -9, SIGSTOP)
+//   sim           the deterministic simulation of the log protocol (test/sim): seeds, checker
 //   conformance-node  the engine conformance suite (test/conformance) on Node
 //   workers       the same suite inside workerd (@cloudflare/vitest-plugin)
 //   browser       the same suite in headless Chromium (esbuild bundle, playwright-core)
@@ -73,6 +74,14 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 90_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: "sim",
+          include: ["test/sim/**/*.test.ts"],
+          // The seed sweep takes most of a minute on two cores: bounded by SIM_SEEDS.
+          testTimeout: 300_000,
         },
       },
       {

@@ -12,6 +12,7 @@ import {
   type TruncateRequest, type TrimReply, type TrimRequest,
 } from "./protocol.ts";
 import type { AppendStreamApi, StoreApi } from "./replicator.ts";
+import { OrderedAppends } from "./append-order.ts";
 
 export class InProcessStore implements StoreApi {
   readonly url: string;
@@ -80,26 +81,24 @@ export class InProcessStore implements StoreApi {
   }
 }
 
-/** Appends in order, replies in order (as the service does), until closed. */
+/** Appends in order, replies in order (the service's OrderedAppends), until closed. */
 class InProcessStream implements AppendStreamApi {
   onClose: (() => void) | undefined;
-  private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly pending = new Set<(reply: AppendReply) => void>();
-  private readonly backend: LogBackend;
+  private readonly appends: OrderedAppends;
   private readonly forget: () => void;
 
   constructor(backend: LogBackend, forget: () => void) {
-    this.backend = backend;
+    this.appends = new OrderedAppends(backend, () => {});
     this.forget = forget;
   }
 
   append(request: AppendRequest): Promise<AppendReply> {
     if (this.closed) return Promise.resolve(logError("io-error", "append stream is not open"));
-    const result = this.backend.append({ ...request, frames: request.frames.slice() });
     return new Promise((resolve) => {
       this.pending.add(resolve);
-      this.chain = this.chain.then(() => result).then((reply) => {
+      this.appends.append({ ...request, frames: request.frames.slice() }, (reply) => {
         if (!this.pending.delete(resolve)) return;
         resolve(reply);
       });

@@ -3,6 +3,15 @@
 // "Durable" here means "in this object": nothing survives the process. Every
 // operation completes in one turn of the event loop, so a group commit is
 // trivially one "sync" per call; the counters still say how many there were.
+//
+// For the simulation (test/sim) a backend can be given a `sync` function,
+// its fsync: then, as in the Node store, a change is written at once (appends
+// are checked against the written tail) but acknowledged, read, reported in
+// status and promise replies only once a sync has covered it, and
+// `crashImage` says what a crash leaves behind: everything synced, plus a
+// prefix of what was written but not yet synced (the page cache may or may
+// not have reached the disk). A new backend started from that image is the
+// store after its restart.
 
 import type { LogBackend, LogEvent, LogLimits, LogListener, StoredSnapshot } from "./backend.ts";
 import { DEFAULT_LOG_LIMITS } from "./backend.ts";
@@ -19,7 +28,7 @@ import {
   StoreLease, isHeartbeat, checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
 } from "./rules.ts";
 
-interface StoredRecord {
+export interface StoredRecord {
   readonly lsn: number;
   readonly epoch: number;
   readonly frame: Uint8Array;
@@ -31,6 +40,27 @@ export interface MemoryBackendOptions {
   limits?: Partial<LogLimits>;
   /** Time for the primary's lease (the simulation's clock; the system's by default). */
   clock?: Clock;
+  /** The store's fsync: resolves once what was written before the call is durable. Default: durable at once. */
+  sync?: () => Promise<void>;
+  /** Start from what a crash left (crashImage), as a restarted store. */
+  image?: MemoryLogImage;
+}
+
+/** What a crashed in-memory store left on its "disk". */
+export interface MemoryLogImage {
+  readonly promisedEpoch: number;
+  readonly promisedTo: string;
+  readonly base: LogTail;
+  readonly records: readonly StoredRecord[];
+  readonly snapshots: readonly StoredSnapshot[];
+}
+
+/** What one sync covers, captured when it starts (a truncation meanwhile lowers `lsn`). */
+interface SyncCover {
+  lsn: number;
+  readonly promisedEpoch: number;
+  readonly promisedTo: string;
+  readonly snapshots: StoredSnapshot[];
 }
 
 export class MemoryLogBackend implements LogBackend {
@@ -48,17 +78,79 @@ export class MemoryLogBackend implements LogBackend {
   private readonly lease: StoreLease;
   /** Number of times this backend made something "durable" (one per mutating call). */
   syncs = 0;
+  private readonly syncHook: (() => Promise<void>) | undefined;
+  /** Records up to here are durable (the rest of `records` is only written). */
+  private durableLsn = 0;
+  private durablePromise = { epoch: 0, to: "" };
+  private durableSnapshots: StoredSnapshot[] = [];
+  private readonly syncing = new Set<SyncCover>();
 
   constructor(options: MemoryBackendOptions) {
     this.region = options.region;
     this.crc32c = options.crc32c;
     this.limits = { ...DEFAULT_LOG_LIMITS, ...options.limits };
     this.lease = new StoreLease(options.clock ?? systemClock);
+    this.syncHook = options.sync;
+    const image = options.image;
+    if (image !== undefined) {
+      this.promisedEpoch = image.promisedEpoch;
+      this.promisedTo = image.promisedTo;
+      this.durablePromise = { epoch: image.promisedEpoch, to: image.promisedTo };
+      this.base = image.base;
+      this.records = [...image.records];
+      this.snapshots = [...image.snapshots];
+      this.durableSnapshots = this.snapshots;
+      this.durableLsn = this.tail().lastLsn;
+    }
   }
 
+  /** The written tail: what appends continue. */
   private tail(): LogTail {
     const last = this.records[this.records.length - 1];
     return last === undefined ? this.base : { lastLsn: last.lsn, lastEpoch: last.epoch };
+  }
+
+  /** The durable tail: what is acknowledged, read and reported. */
+  private durableTail(): LogTail {
+    const last = this.records[this.durableLsn - this.base.lastLsn - 1];
+    return last === undefined ? this.base : { lastLsn: last.lsn, lastEpoch: last.epoch };
+  }
+
+  /** Makes everything written so far durable (at once, or when the sync hook says so). */
+  private async sync(): Promise<void> {
+    const cover: SyncCover = {
+      lsn: this.tail().lastLsn, promisedEpoch: this.promisedEpoch, promisedTo: this.promisedTo, snapshots: this.snapshots,
+    };
+    if (this.syncHook !== undefined) {
+      this.syncing.add(cover);
+      try {
+        await this.syncHook();
+      } finally {
+        this.syncing.delete(cover);
+      }
+    }
+    this.syncs++;
+    const grew = cover.lsn > this.durableLsn;
+    if (grew) this.durableLsn = cover.lsn;
+    if (cover.promisedEpoch > this.durablePromise.epoch) this.durablePromise = { epoch: cover.promisedEpoch, to: cover.promisedTo };
+    this.durableSnapshots = cover.snapshots;
+    if (grew) this.emit({ type: "appended", lastLsn: this.durableLsn });
+  }
+
+  /**
+   * What a crash now leaves: the durable state and the first `unsyncedKept`
+   * records written after it (none of them was acknowledged; the page cache
+   * may have reached the disk anyway).
+   */
+  crashImage(unsyncedKept: number): MemoryLogImage {
+    const keepLsn = Math.min(this.tail().lastLsn, this.durableLsn + Math.max(0, unsyncedKept));
+    return {
+      promisedEpoch: this.durablePromise.epoch,
+      promisedTo: this.durablePromise.to,
+      base: this.base,
+      records: this.records.slice(0, keepLsn - this.base.lastLsn),
+      snapshots: this.durableSnapshots,
+    };
   }
 
   private firstLsn(): number {
@@ -70,7 +162,7 @@ export class MemoryLogBackend implements LogBackend {
   }
 
   async status(): Promise<StoreStatus> {
-    const tail = this.tail();
+    const tail = this.durableTail();
     let logBytes = 0;
     for (const r of this.records) logBytes += r.frame.length;
     return {
@@ -98,9 +190,10 @@ export class MemoryLogBackend implements LogBackend {
       this.promisedEpoch = request.epoch;
       this.promisedTo = request.candidate;
       this.lease.granted(request);
-      this.syncs++;
     }
-    return { ok: true, promisedEpoch: this.promisedEpoch, firstLsn: this.firstLsn(), tail: this.tail() };
+    // The promise, and every record written before it, durable before the reply.
+    await this.sync();
+    return { ok: true, promisedEpoch: this.promisedEpoch, firstLsn: this.firstLsn(), tail: this.durableTail() };
   }
 
   async append(request: AppendRequest): Promise<AppendReply> {
@@ -110,16 +203,15 @@ export class MemoryLogBackend implements LogBackend {
     if (isHeartbeat(request.frames)) {
       this.emit({ type: "heartbeat", epoch: request.epoch });
       this.noteCommit(request.commitLsn);
-      return { ok: true, lastLsn: this.tail().lastLsn, records: 0 };
+      return { ok: true, lastLsn: this.durableTail().lastLsn, records: 0 };
     }
     const scan = checkAppendFrames(request.frames, request.epoch, this.tail(), this.crc32c, this.limits);
     if ("ok" in scan) return scan;
     for (const f of scan.frames) {
       this.records.push({ lsn: f.lsn, epoch: f.epoch, frame: request.frames.slice(f.offset, f.offset + f.bytes) });
     }
-    this.syncs++;
     const lastLsn = this.tail().lastLsn;
-    this.emit({ type: "appended", lastLsn });
+    await this.sync();
     this.noteCommit(request.commitLsn);
     return { ok: true, lastLsn, records: scan.frames.length };
   }
@@ -134,24 +226,27 @@ export class MemoryLogBackend implements LogBackend {
   async truncate(request: TruncateRequest): Promise<TruncateReply> {
     const epochError = checkWriteEpoch(this.promisedEpoch, request.epoch);
     if (epochError !== null) return epochError;
-    const rangeError = checkTruncate(request.afterLsn, this.firstLsn(), this.tail());
+    const rangeError = checkTruncate(request.afterLsn, this.firstLsn(), this.tail(), request.ifTail);
     if (rangeError !== null) return rangeError;
     const keep = request.afterLsn - this.base.lastLsn;
     const removed = this.records.length - keep;
     this.records.length = keep;
-    this.syncs++;
+    // What was cut is gone from the durable log too, and from what running syncs cover.
+    this.durableLsn = Math.min(this.durableLsn, request.afterLsn);
+    for (const cover of this.syncing) cover.lsn = Math.min(cover.lsn, request.afterLsn);
+    await this.sync();
     if (removed > 0) this.emit({ type: "truncated", afterLsn: request.afterLsn });
-    return { ok: true, tail: this.tail(), removed };
+    return { ok: true, tail: this.durableTail(), removed };
   }
 
   async read(request: ReadRequest): Promise<ReadReply> {
-    const tail = this.tail();
+    const tail = this.durableTail();
     const error = checkRead(request.fromLsn, this.firstLsn(), tail);
     if (error !== null) return error;
     const maxBytes = Math.min(Math.max(1, request.maxBytes), this.limits.readBytesMax);
     const parts: Uint8Array[] = [];
     let bytes = 0;
-    for (let i = request.fromLsn - this.firstLsn(); i < this.records.length; i++) {
+    for (let i = request.fromLsn - this.firstLsn(); i < this.durableLsn - this.base.lastLsn; i++) {
       const frame = this.records[i]!.frame;
       if (parts.length > 0 && bytes + frame.length > maxBytes) break;
       parts.push(frame);
@@ -172,7 +267,7 @@ export class MemoryLogBackend implements LogBackend {
     this.snapshots.push({ info, data: request.data.slice() });
     this.snapshots.sort((a, b) => b.info.lsn - a.info.lsn);
     this.snapshots.length = Math.min(this.snapshots.length, this.limits.snapshotsKept);
-    this.syncs++;
+    await this.sync();
     return { ok: true, snapshot: info };
   }
 
@@ -199,9 +294,10 @@ export class MemoryLogBackend implements LogBackend {
       this.base = { lastLsn: last.lsn, lastEpoch: last.epoch };
       this.records = this.records.slice(drop);
     }
-    this.syncs++;
+    this.durableLsn = Math.max(this.durableLsn, this.base.lastLsn);
+    await this.sync();
     this.emit({ type: "trimmed", firstLsn: this.firstLsn() });
-    return { ok: true, firstLsn: this.firstLsn(), tail: this.tail(), segmentsRemoved: 0 };
+    return { ok: true, firstLsn: this.firstLsn(), tail: this.durableTail(), segmentsRemoved: 0 };
   }
 
   watch(listener: LogListener): () => void {

@@ -169,6 +169,12 @@ export interface TruncateRequest {
   readonly epoch: number;
   /** Records with an LSN above this are removed. */
   readonly afterLsn: number;
+  /**
+   * Only if the log still ends here (the tail the primary aligned against);
+   * otherwise "lsn-gap" and nothing is removed. A truncation held up in the
+   * network past its timeout must not cut records appended since.
+   */
+  readonly ifTail?: LogTail;
 }
 export type TruncateReply = { readonly ok: true; readonly tail: LogTail; readonly removed: number } | LogError;
 

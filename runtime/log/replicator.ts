@@ -758,7 +758,9 @@ export class Replicator {
     }
     if (link.generation !== generation) return false;
     if (agreed < tail.lastLsn) {
-      const cut = await this.timed(link.api.truncate({ epoch: this.epoch, afterLsn: agreed }));
+      // Only if its log still ends where we saw it: a truncation delayed past its timeout
+      // must not cut what we append after reconnecting (test/sim/late-truncate.test.ts).
+      const cut = await this.timed(link.api.truncate({ epoch: this.epoch, afterLsn: agreed, ifTail: tail }));
       if (link.generation !== generation) return false;
       if (!cut.ok) {
         if (cut.error === "stale-epoch") this.fence(`log store ${link.name}: ${cut.message}`);

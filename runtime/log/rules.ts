@@ -163,9 +163,24 @@ export function checkAppendFrames(
   return scan;
 }
 
-/** Checks a truncation point against the log: firstLsn - 1 <= afterLsn <= lastLsn. */
-export function checkTruncate(afterLsn: unknown, firstLsn: number, tail: LogTail): LogError | null {
+/**
+ * Checks a truncation point against the log: firstLsn - 1 <= afterLsn <=
+ * lastLsn, and, when the request names the tail it expects (ifTail), that
+ * the log still ends there: a truncation that arrives late, after the
+ * primary gave up on it and appended more, must not cut those records.
+ */
+export function checkTruncate(afterLsn: unknown, firstLsn: number, tail: LogTail, ifTail?: unknown): LogError | null {
   if (!isLsn(afterLsn)) return logError("bad-request", "afterLsn must be a non-negative integer");
+  if (ifTail !== undefined) {
+    const expected = ifTail as Partial<LogTail> | null;
+    if (typeof expected !== "object" || expected === null || !isLsn(expected.lastLsn) || !isEpoch(expected.lastEpoch)) {
+      return logError("bad-request", "ifTail must be {lastLsn, lastEpoch}");
+    }
+    if (expected.lastLsn !== tail.lastLsn || expected.lastEpoch !== tail.lastEpoch) {
+      return logError("lsn-gap", `the log ends at ${tail.lastLsn} (epoch ${tail.lastEpoch}), not at ${expected.lastLsn} ` +
+        `(epoch ${expected.lastEpoch}); nothing was removed`, { tail });
+    }
+  }
   if (afterLsn < firstLsn - 1) {
     return logError("trimmed", `records up to ${firstLsn - 1} are covered by a snapshot and cannot be truncated`, { firstLsn, tail });
   }

@@ -13,11 +13,12 @@
 import { Hono, type Context } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
 import { DEFAULT_LOG_LIMITS, type LogBackend, type LogEvent, type LogLimits } from "./backend.ts";
+import { OrderedAppends } from "./append-order.ts";
 import { utf8 } from "../bytes.ts";
 import {
   HEADER_FIRST_LSN, HEADER_LAST_EPOCH, HEADER_LAST_LSN, HEADER_SNAPSHOT_CRC32C, HEADER_SNAPSHOT_EPOCH,
   HEADER_SNAPSHOT_LSN, LOG_ERROR_STATUS, LOG_PATH_PREFIX, LOG_WS_TOKEN_PROTOCOL_PREFIX, decodeAppendMessage,
-  fromBase64url, logError, type AppendStreamReply, type LogError, type TailEvent,
+  fromBase64url, logError, type AppendStreamReply, type LogError, type LogTail, type TailEvent,
 } from "./protocol.ts";
 
 export interface LogServiceOptions {
@@ -165,7 +166,10 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
   app.post(`${p}/truncate`, async (c) => {
     const body = await readJson(c);
     if ("ok" in body) return reply(c, body);
-    return reply(c, await backend.truncate({ epoch: body.epoch as number, afterLsn: body.afterLsn as number }));
+    return reply(c, await backend.truncate({
+      epoch: body.epoch as number, afterLsn: body.afterLsn as number,
+      ...(body.ifTail === undefined ? {} : { ifTail: body.ifTail as LogTail }),
+    }));
   });
 
   app.post(`${p}/trim`, async (c) => {
@@ -217,8 +221,8 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
 
   app.get(`${p}/append`, upgrade(() => {
     // Appends start at once (so the backend can commit them as a group) and
-    // their replies are chained so they leave in arrival order.
-    let chain: Promise<void> = Promise.resolve();
+    // their replies leave in arrival order.
+    const appends = new OrderedAppends(backend, onError);
     return {
       onMessage(event, ws) {
         const data = event.data;
@@ -231,11 +235,7 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
           sendJson(ws, { type: "error", id: 0, ...logError("bad-request", "not an append message") });
           return;
         }
-        const pending = backend.append(decoded.request).catch((error: unknown) => {
-          onError(error);
-          return logError("io-error", error instanceof Error ? error.message : String(error));
-        });
-        chain = chain.then(() => pending).then((result) => {
+        appends.append(decoded.request, (result) => {
           const message: AppendStreamReply = result.ok
             ? { type: "ack", id: decoded.id, lastLsn: result.lastLsn, records: result.records }
             : { type: "error", id: decoded.id, ...result };

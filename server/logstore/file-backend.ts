@@ -665,7 +665,7 @@ export class FileLogBackend implements LogBackend {
     if (stopped !== null) return stopped;
     const epochError = checkWriteEpoch(this.promisedEpoch, request.epoch);
     if (epochError !== null) return epochError;
-    const rangeError = checkTruncate(request.afterLsn, this.segments[0]!.base + 1, this.written);
+    const rangeError = checkTruncate(request.afterLsn, this.segments[0]!.base + 1, this.written, request.ifTail);
     if (rangeError !== null) return rangeError;
     const after = request.afterLsn;
     const removed = this.written.lastLsn - after;

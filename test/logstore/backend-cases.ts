@@ -191,6 +191,22 @@ export function backendConformance(label: string, harness: BackendHarness): void
       await b.close();
     });
 
+    it("a truncation that names the tail it expects removes nothing once the log has changed", async () => {
+      // A truncation delayed in the network past its timeout arrives after the primary truncated
+      // again and appended: it must not cut those appends (test/sim/late-truncate.test.ts).
+      const b = await promised(1);
+      await appendOk(b, 1, range(1, 6, 1));
+      expectOk(await b.promise({ epoch: 2, candidate: "p2" }));
+      expectOk(await b.truncate({ epoch: 2, afterLsn: 3, ifTail: { lastLsn: 6, lastEpoch: 1 } }));
+      await appendOk(b, 2, range(4, 5, 2));
+      const late = await b.truncate({ epoch: 2, afterLsn: 3, ifTail: { lastLsn: 6, lastEpoch: 1 } });
+      expectError(late, "lsn-gap");
+      expect(late.ok ? undefined : late.tail).toEqual({ lastLsn: 5, lastEpoch: 2 });
+      expect((await b.status())).toMatchObject({ lastLsn: 5, lastEpoch: 2 });
+      expectError(await b.truncate({ epoch: 2, afterLsn: 3, ifTail: { lastLsn: -1 } as never }), "bad-request");
+      await b.close();
+    });
+
     it("truncates across segments", async () => {
       const b = await promised(1, { segmentBytes: 4096 });
       const payload = "x".repeat(500);

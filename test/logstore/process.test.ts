@@ -125,6 +125,9 @@ describe("fencing over the wire", () => {
     await expect.poll(() => tailValues.length).toBe(5);
     expect(await b.truncate({ epoch: 2, afterLsn: 3 })).toMatchObject({ ok: true, removed: 2, tail: { lastLsn: 3, lastEpoch: 1 } });
     expect(await b.append({ epoch: 2, frames: encodeFrames([setRecord(4, 2, "B4")], crc32c) })).toMatchObject({ ok: true, lastLsn: 4 });
+    // The same truncation arriving late names the tail it was decided on: refused, nothing removed.
+    expect(await b.truncate({ epoch: 2, afterLsn: 3, ifTail: { lastLsn: 5, lastEpoch: 1 } }))
+      .toMatchObject({ ok: false, error: "lsn-gap", tail: { lastLsn: 4, lastEpoch: 2 } });
     expect((await readAll(b)).map((r) => `${r.lsn}=${valueOf(r)}@${r.epoch}`)).toEqual(["1=A1@1", "2=A2@1", "3=A3@1", "4=B4@2"]);
 
     // The tail saw the old records, the truncation, then the new record, in that order.

@@ -1,0 +1,96 @@
+// The seed sweep of the deterministic simulation (simulation.ts): many seeds
+// of the protocol under faults, each history checked for linearizability and
+// for reads of lost data; plus proof that the sweep can fail (a broken rule,
+// and stale reads from a deposed primary, which leases will remove).
+//
+//   SIM_SEEDS=5000 npx vitest run test/sim/sweep.test.ts   more seeds (default 2500)
+//   SIM_SEED=1234 npx vitest run test/sim/sweep.test.ts    replay one seed, printing its trace
+//   SIM_FIRST_SEED=100000                                  where the sweep starts (default 1)
+import { describe, expect, it } from "vitest";
+import { runSimulation, type SimResult } from "./simulation.ts";
+
+const seeds = Number(process.env.SIM_SEEDS ?? 2500);
+const firstSeed = Number(process.env.SIM_FIRST_SEED ?? 1);
+const replay = process.env.SIM_SEED === undefined ? undefined : Number(process.env.SIM_SEED);
+
+function report(result: SimResult): string {
+  return `SIM_SEED=${result.seed} failed (replay: SIM_SEED=${result.seed} npx vitest run test/sim/sweep.test.ts)\n` +
+    `${result.violations.join("\n")}\n--- trace (end) ---\n${result.trace().split("\n").slice(-400).join("\n")}`;
+}
+
+if (replay !== undefined) describe("one seed, replayed", () => {
+  it(`SIM_SEED=${replay}`, async () => {
+    const result = await runSimulation(replay!, { verbose: true });
+    console.log(JSON.stringify(result.stats));
+    expect(result.violations, report(result)).toEqual([]);
+  });
+});
+
+else describe("the simulation", () => {
+  it(`${seeds} seeds: every history linearizable, no acknowledged write or read value lost`, async () => {
+    const failures: SimResult[] = [];
+    const totals = { operations: 0, ok: 0, unknown: 0, primaries: 0 };
+    for (let seed = firstSeed; seed < firstSeed + seeds && failures.length === 0; seed++) {
+      let result: SimResult;
+      try {
+        result = await runSimulation(seed);
+      } catch (error) {
+        // A crash of the simulation itself names its seed too, so it replays.
+        throw new Error(`SIM_SEED=${seed}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      }
+      totals.operations += result.stats.operations;
+      totals.ok += result.stats.ok;
+      totals.unknown += result.stats.unknown;
+      totals.primaries += result.stats.primaries;
+      if (result.violations.length > 0) failures.push(result);
+    }
+    if (failures.length > 0) console.error(report(failures[0]!));
+    expect(failures.map((f) => `SIM_SEED=${f.seed}`)).toEqual([]);
+    // The runs did something: many operations completed, and takeovers happened.
+    expect(totals.ok).toBeGreaterThan(totals.operations / 4);
+    expect(totals.primaries).toBeGreaterThan(seeds * 2);
+  });
+
+  it("a seed replays exactly: the same trace and history", async () => {
+    const a = await runSimulation(4242);
+    const b = await runSimulation(4242);
+    expect(b.trace()).toBe(a.trace());
+    expect(JSON.stringify(b.history)).toBe(JSON.stringify(a.history));
+    expect(a.stats.operations).toBeGreaterThan(20);
+  });
+
+  it("the sweep can fail: with a quorum of one (a broken rule), acknowledged writes are lost and caught", async () => {
+    let found: SimResult | undefined;
+    for (let seed = 1; seed <= 200 && found === undefined; seed++) {
+      const result = await runSimulation(seed, { breaks: { quorum: 1 } });
+      if (result.violations.length > 0) found = result;
+    }
+    expect(found, "no violation in 200 seeds with a quorum of one").toBeDefined();
+  });
+
+  it("the sweep can fail: stores that lose acknowledged records when they crash (a lying fsync) are caught", async () => {
+    let found: SimResult | undefined;
+    for (let seed = 1; seed <= 200 && found === undefined; seed++) {
+      const result = await runSimulation(seed, { breaks: { storesLoseAcknowledgedRecords: true } });
+      if (result.violations.length > 0) found = result;
+    }
+    expect(found, "no violation in 200 seeds with stores that lose acknowledged records").toBeDefined();
+  });
+
+  it("a deposed primary that clients still read from serves stale reads (no leases yet): the checker flags them", async () => {
+    // Reads go to whichever primary a client last used; without leases a
+    // primary that has not heard of its successor answers reads of keys with
+    // nothing pending. docs/durability.md: "Still to come", leases.
+    let found: SimResult | undefined;
+    for (let seed = 1; seed <= 400 && found === undefined; seed++) {
+      const result = await runSimulation(seed, { reads: "sticky" });
+      if (result.violations.length > 0) found = result;
+    }
+    expect(found, "no stale read in 400 seeds").toBeDefined();
+    const violation = found!.violations.find((v) => v.includes("not linearizable"));
+    expect(violation, found!.violations.join("\n")).toBeDefined();
+    // The key that cannot be linearized was read from a primary after a newer one had started serving.
+    const key = /^key (\S+):/.exec(violation!)![1];
+    expect(found!.history.some((e) => e.key === key && e.kind === "get" && e.outcome === "ok" && e.deposed === true)).toBe(true);
+  });
+});
