@@ -41,7 +41,7 @@
 
 import { systemClock, sleepOn, type Clock, type TimerHandle } from "./clock.ts";
 import type { Crc32c } from "./crc32c.ts";
-import { encodeFrame, scanFrames } from "./frame.ts";
+import { encodeFrame, scanFrames, type FrameInfo } from "./frame.ts";
 import { encodeEffects } from "./payload.ts";
 import type { EffectRecord } from "../effects.ts";
 import type { StoredSnapshot } from "./backend.ts";
@@ -734,31 +734,28 @@ export class Replicator {
   /**
    * Reads our committed log from `from` to `to` (inclusive) from a store that
    * holds it, handing each batch of frames (verified, consecutive) to
-   * `onBatch`. The epochs read are remembered, so aligning a store later
-   * needs no reads in that range.
+   * `onBatch`, with where each frame sits in it. The next batch is read
+   * while `onBatch` works on this one (recovery applies as fast as stores
+   * serve). The epochs read are remembered, so aligning a store later needs
+   * no reads in that range.
    */
-  async readLog(from: number, to: number, onBatch: (frames: Uint8Array, first: number, count: number) => void | Promise<void>): Promise<void> {
+  async readLog(from: number, to: number,
+    onBatch: (frames: Uint8Array, first: number, count: number, scanned: readonly FrameInfo[]) => void | Promise<void>): Promise<void> {
     let next = from;
     const readRuns: Array<[number, number]> = [];
+    let reading: Promise<{ frames: Uint8Array; scanned: FrameInfo[] } | null> | null = from <= to ? this.readBatch(from, to) : null;
     while (next <= to) {
-      let progressed = false;
-      for (const source of this.links.filter((l) => l.acked >= to)) {
-        const reply = await this.timed(source.api.read({ fromLsn: next, maxBytes: BATCH_BYTES_MAX }), Math.max(this.requestTimeoutMs, 30_000));
-        if (!reply.ok || reply.records === 0) continue;
-        const scan = scanFrames(reply.frames, this.crc32c, { expectLsn: next });
-        const frames = scan.frames.filter((f) => f.lsn <= to);
-        if (frames.length === 0) continue;
-        for (const f of frames) {
-          const last = readRuns[readRuns.length - 1];
-          if (last === undefined || last[1] !== f.epoch) readRuns.push([f.lsn, f.epoch]);
-        }
-        const last = frames[frames.length - 1]!;
-        await onBatch(reply.frames.subarray(0, last.offset + last.bytes), next, frames.length);
-        next += frames.length;
-        progressed = true;
-        break;
+      const batch = await reading!;
+      if (batch === null) throw new Error(`no log store could serve records ${next}..${to}`);
+      const { frames, scanned } = batch;
+      const after = next + scanned.length;
+      reading = after <= to ? this.readBatch(after, to) : null;
+      for (const f of scanned) {
+        const last = readRuns[readRuns.length - 1];
+        if (last === undefined || last[1] !== f.epoch) readRuns.push([f.lsn, f.epoch]);
       }
-      if (!progressed) throw new Error(`no log store could serve records ${next}..${to}`);
+      await onBatch(frames, next, scanned.length, scanned);
+      next = after;
     }
     if (readRuns.length > 0 && from < this.runsFrom && to + 1 >= this.runsFrom) {
       for (const run of this.runs) {
@@ -768,6 +765,20 @@ export class Replicator {
       this.runs = readRuns;
       this.runsFrom = from;
     }
+  }
+
+  /** One batch of our committed log from `next` (at most to `to`), verified, from the first store that serves it; null: none did. */
+  private async readBatch(next: number, to: number): Promise<{ frames: Uint8Array; scanned: FrameInfo[] } | null> {
+    for (const source of this.links.filter((l) => l.acked >= to)) {
+      const reply = await this.timed(source.api.read({ fromLsn: next, maxBytes: BATCH_BYTES_MAX }), Math.max(this.requestTimeoutMs, 30_000));
+      if (!reply.ok || reply.records === 0) continue;
+      const scan = scanFrames(reply.frames, this.crc32c, { expectLsn: next });
+      const scanned = scan.frames.filter((f) => f.lsn <= to);
+      if (scanned.length === 0) continue;
+      const last = scanned[scanned.length - 1]!;
+      return { frames: reply.frames.subarray(0, last.offset + last.bytes), scanned };
+    }
+    return null;
   }
 
   /** The newest snapshot held by a store of ours at or below the log's end, or null. */
