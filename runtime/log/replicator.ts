@@ -185,6 +185,8 @@ export class Replicator {
   private runs: Array<[number, number]> = [];
   private runsFrom = 1;
   private flushScheduled = false;
+  /** The last batch windowFrames concatenated (records of one LSN range never change). */
+  private lastBatch: { from: number; frames: Uint8Array; records: number } | null = null;
   private stallTimer: TimerHandle | undefined;
   private waiters: Array<{ lsn: number; resolve: (ok: boolean) => void }> = [];
   private readonly commitListeners: Array<(commitLsn: number) => void> = [];
@@ -337,13 +339,17 @@ export class Replicator {
       end++;
     }
     if (end - start === 1) return { frames: this.window[start]!.frame, records: 1 };
+    // The stores usually stand at the same LSN: the first one's batch serves the others.
+    const last = this.lastBatch;
+    if (last !== null && last.from === from && last.records === end - start) return last;
     const frames = new Uint8Array(bytes);
     let at = 0;
     for (let i = start; i < end; i++) {
       frames.set(this.window[i]!.frame, at);
       at += this.window[i]!.frame.length;
     }
-    return { frames, records: end - start };
+    this.lastBatch = { from, frames, records: end - start };
+    return this.lastBatch;
   }
 
   /** Frames of our log from `from`, read from a store that holds them. */
@@ -704,6 +710,7 @@ export class Replicator {
     this.window = [];
     this.windowHead = 0;
     this.windowBytes = 0;
+    this.lastBatch = null;
     this.open = [];
     this.openBytes = 0;
     this.runs = best.tail.lastLsn > 0 ? [[best.tail.lastLsn, best.tail.lastEpoch]] : [];
