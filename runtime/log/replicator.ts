@@ -18,7 +18,9 @@
 // it the next LSN. Sealed records go into a window (an in-memory run of
 // frames) and are sent to every streaming store once per turn of the event
 // loop, as one append message: appends are pipelined (never a round trip per
-// command) and the stores group-commit whatever arrived meanwhile.
+// command) and the stores group-commit whatever arrived meanwhile. At most
+// two appends per store are unacknowledged; what is sealed meanwhile goes in
+// the next one (APPENDS_IN_FLIGHT_MAX).
 //
 // Commit. A store's acknowledgement of an append says its log is durable up
 // to `lastLsn`; the store holds our log (we aligned it before streaming), so
@@ -105,6 +107,16 @@ export const EPOCH_RECORD_COMMAND = "TRIREME.EPOCH";
 
 const BATCH_BYTES_MAX = 4 * 1024 * 1024;
 const INFLIGHT_BYTES_MAX = 32 * 1024 * 1024;
+/**
+ * Appends a store may have unacknowledged. Records sealed meanwhile wait in
+ * the window and leave as one message when an ack comes back: a store would
+ * have put them in its next fsync anyway, so this costs no latency, and the
+ * messages (and acks) follow the stores' fsyncs rather than the event loop's
+ * turns (about 20% less CPU per durable write in the stores at -P 1). Two,
+ * not one, so that a store on a slower network still has the next batch
+ * when its fsync ends.
+ */
+const APPENDS_IN_FLIGHT_MAX = 2;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 1000;
 
@@ -127,6 +139,7 @@ class StoreLink {
   /** Last LSN sent on the current stream. */
   sent = 0;
   inflightBytes = 0;
+  inflightAppends = 0;
   pumping = false;
   /** Bumped on every reset: callbacks of an older connection are ignored. */
   generation = 0;
@@ -305,7 +318,7 @@ export class Replicator {
     const generation = link.generation;
     try {
       while (link.generation === generation && link.state === "streaming" && link.sent < this.lastLsn
-        && link.inflightBytes < INFLIGHT_BYTES_MAX) {
+        && link.inflightBytes < INFLIGHT_BYTES_MAX && link.inflightAppends < APPENDS_IN_FLIGHT_MAX) {
         const from = link.sent + 1;
         let batch: { frames: Uint8Array; records: number } | null;
         if (from >= this.windowFirst) batch = this.windowFrames(from);
@@ -318,6 +331,7 @@ export class Replicator {
         if (from !== link.sent + 1) continue; // raced with another sender; recompute
         link.sent = from + batch.records - 1;
         link.inflightBytes += batch.frames.length;
+        link.inflightAppends++;
         const bytes = batch.frames.length;
         const stream = link.stream!;
         void stream.append({ epoch: this.epoch, frames: batch.frames, commitLsn: this.commitLsn }).then((reply) => {
@@ -373,6 +387,7 @@ export class Replicator {
   private onAppendReply(link: StoreLink, generation: number, reply: AppendReply, bytes: number): void {
     if (link.generation !== generation) return;
     link.inflightBytes -= bytes;
+    link.inflightAppends--;
     if (reply.ok) {
       if (reply.lastLsn > link.acked) link.acked = Math.min(reply.lastLsn, this.lastLsn);
       link.retryMs = RETRY_MIN_MS;
@@ -503,6 +518,7 @@ export class Replicator {
       try { stream.close(); } catch { /* already closed */ }
     }
     link.inflightBytes = 0;
+    link.inflightAppends = 0;
     link.sent = link.acked;
     this.clock.clearTimer(link.retryTimer);
     link.retryTimer = undefined;
