@@ -6,7 +6,10 @@
 // -P 16 with -c 50, alternating the two servers per round in one run. It
 // prints, per test, the median requests per second of each, the ratio
 // Trireme / Redis, and the medians of redis-benchmark's own p50 and p99
-// latencies (its --csv line). Then recovery: 1,000,000 keys are loaded into
+// latencies (its --csv line), and the CPU time the server's processes (for
+// Trireme the primary and its three stores) used per request, read from
+// /proc: other load on the machine disturbs it much less than rates and
+// latencies. Then recovery: 1,000,000 keys are loaded into
 // a durable Trireme with `redis-cli --pipe`, the server is stopped (SIGTERM)
 // and started again with the same --dir, twice: replaying the whole log, and
 // after SAVE (a snapshot and no log after it). Each is timed from the
@@ -21,7 +24,7 @@
 // folder removed at the end. The Markdown report goes to stdout.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,11 +42,37 @@ const CLI = fileURLToPath(new URL("../server/cli.ts", import.meta.url));
 
 const progress = (s: string) => process.stderr.write(`${s}\n`);
 
-interface Run { rps: number; p50: number; p99: number }
+interface Run { rps: number; p50: number; p99: number; cpuUs: number }
 
-/** One redis-benchmark run; its --csv line carries rps and latency percentiles (ms). */
-function benchmark(port: number, test: string, pipeline: number): Run {
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** CPU time (user + system, µs) the processes have used so far. */
+function cpuMicros(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1_000_000) / CLOCK_TICKS;
+}
+
+/** A process and its children (Trireme's local log stores). */
+function processTree(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+  return [pid, ...(children === "" ? [] : children.split(" ").map(Number))];
+}
+
+/**
+ * One redis-benchmark run; its --csv line carries rps and latency
+ * percentiles (ms). `pids` are the server's processes: the CPU they used per
+ * request is a figure that other load on the machine disturbs much less than
+ * rates and latencies.
+ */
+function benchmark(port: number, pids: readonly number[], test: string, pipeline: number): Run {
   const n = pipeline === 1 ? N_P1 : N_P16;
+  const cpuBefore = cpuMicros(pids);
   const r = spawnSync("redis-benchmark", ["-h", "127.0.0.1", "-p", String(port), "-c", "50", "-n", String(n), "-P", String(pipeline),
     "-r", "100000", "-t", test, "--csv"], { encoding: "utf8", timeout: 300_000 });
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
@@ -57,7 +86,7 @@ function benchmark(port: number, test: string, pipeline: number): Run {
     if (i < 0) throw new Error(`redis-benchmark's CSV has no ${name}: ${header}`);
     return Number(values[i]);
   };
-  return { rps: field("rps"), p50: field("p50_latency_ms"), p99: field("p99_latency_ms") };
+  return { rps: field("rps"), p50: field("p50_latency_ms"), p99: field("p99_latency_ms"), cpuUs: (cpuMicros(pids) - cpuBefore) / n };
 }
 
 function median(xs: number[]): number {
@@ -185,19 +214,24 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-durability-"));
   const redis = await startFsyncAlwaysRedis();
   let trireme: RunningTrireme | undefined;
-  const rows = ["| test | -P | redis rps | trireme rps | ratio | redis p50 / p99 ms | trireme p50 / p99 ms |", "|---|---:|---:|---:|---:|---:|---:|"];
+  const rows = ["| test | -P | redis rps | trireme rps | ratio | redis p50 / p99 ms | trireme p50 / p99 ms | CPU µs per request, redis / trireme |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|"];
   const ratios = new Map<number, number[]>();
   const p99s = new Map<number, number[]>();
+  const cpuRatios = new Map<number, number[]>();
   try {
     trireme = await startDurableTrireme(dir);
+    const triremePids = processTree(trireme.process.pid!);
+    const redisPid = Number(/process_id:(\d+)/.exec(spawnSync("redis-cli", ["-p", String(redis.port), "INFO", "server"], { encoding: "utf8" }).stdout)![1]);
     for (const pipeline of MODES) {
       for (const test of TESTS) {
         const r: Run[] = [];
         const t: Run[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           // Alternate which goes first, so neither always gets the quieter moment.
-          if (round % 2 === 0) { r.push(benchmark(redis.port, test, pipeline)); t.push(benchmark(trireme.port, test, pipeline)); }
-          else { t.push(benchmark(trireme.port, test, pipeline)); r.push(benchmark(redis.port, test, pipeline)); }
+          const runRedis = () => r.push(benchmark(redis.port, [redisPid], test, pipeline));
+          const runTrireme = () => t.push(benchmark(trireme!.port, triremePids, test, pipeline));
+          if (round % 2 === 0) { runRedis(); runTrireme(); } else { runTrireme(); runRedis(); }
           progress(`  ${test} -P ${pipeline} round ${round + 1}: redis ${Math.round(r.at(-1)!.rps)} rps, trireme ${Math.round(t.at(-1)!.rps)} rps ` +
             `(p99 ${r.at(-1)!.p99} / ${t.at(-1)!.p99} ms)`);
         }
@@ -205,8 +239,10 @@ async function main(): Promise<void> {
         const ratio = med(t, "rps") / med(r, "rps");
         ratios.set(pipeline, [...(ratios.get(pipeline) ?? []), ratio]);
         p99s.set(pipeline, [...(p99s.get(pipeline) ?? []), med(t, "p99")]);
+        cpuRatios.set(pipeline, [...(cpuRatios.get(pipeline) ?? []), med(t, "cpuUs") / med(r, "cpuUs")]);
         rows.push(`| ${test} | ${pipeline} | ${Math.round(med(r, "rps"))} | ${Math.round(med(t, "rps"))} | ${ratio.toFixed(2)} | ` +
-          `${med(r, "p50").toFixed(2)} / ${med(r, "p99").toFixed(2)} | ${med(t, "p50").toFixed(2)} / ${med(t, "p99").toFixed(2)} |`);
+          `${med(r, "p50").toFixed(2)} / ${med(r, "p99").toFixed(2)} | ${med(t, "p50").toFixed(2)} / ${med(t, "p99").toFixed(2)} | ` +
+          `${med(r, "cpuUs").toFixed(1)} / ${med(t, "cpuUs").toFixed(1)} |`);
       }
     }
   } finally {
@@ -216,7 +252,8 @@ async function main(): Promise<void> {
   }
   out.push(rows.join("\n"), "");
   for (const [pipeline, rs] of ratios) {
-    out.push(`-P ${pipeline}: median ratio ${median(rs).toFixed(2)}, median trireme p99 ${median(p99s.get(pipeline)!).toFixed(2)} ms`);
+    out.push(`-P ${pipeline}: median ratio ${median(rs).toFixed(2)}, median trireme p99 ${median(p99s.get(pipeline)!).toFixed(2)} ms, ` +
+      `CPU per request trireme / redis ${median(cpuRatios.get(pipeline)!).toFixed(1)}x`);
   }
   const all = [...ratios.values()].flat();
   if (all.length > 0) out.push(`all: median ratio ${median(all).toFixed(2)}`);
