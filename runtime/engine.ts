@@ -386,6 +386,23 @@ export class Engine {
   }
 
   /**
+   * Applies many effect records of database `db` at once, as apply() applies
+   * one: `input` holds their commands as RESP arrays, run in order through
+   * the batched executor (recovery replays the log this way).
+   */
+  applyResp(db: number, input: Uint8Array): BatchResult {
+    const session: Session = { db, protocol: 2 };
+    this.core.x.ks_set_replaying(1);
+    this.replaying = true;
+    try {
+      return this.executeResp(session, input);
+    } finally {
+      this.replaying = false;
+      this.core.x.ks_set_replaying(0);
+    }
+  }
+
+  /**
    * Active expiry, as Redis's cron does it: look at the next volatile keys
    * of every database, delete the expired ones, and go on in a database
    * while more than a tenth of them were expired, within `budgetMs`.

@@ -136,3 +136,72 @@ export function decodeEffects(payload: Uint8Array): EffectRecord[] {
   if (effects.length === 0) fail("empty payload");
   return effects;
 }
+
+/** One effect of a payload, as scanEffects finds it: views, not copies. */
+export interface ScannedEffect {
+  readonly db: number;
+  /** Arguments of the command, its name included. */
+  readonly argc: number;
+  /** The command's name. */
+  readonly name: Uint8Array;
+  /** The arguments as RESP bulk strings ("$3\r\nSET\r\n..."): prefixed with `*argc\r\n` they are the command. */
+  readonly args: Uint8Array;
+}
+
+/**
+ * The effects of a payload written by encodeEffects, without copying (replay
+ * runs them as RESP through the engine's batched executor). Checks what
+ * decodeEffects checks, and throws the same PayloadError.
+ */
+export function scanEffects(payload: Uint8Array, visit: (effect: ScannedEffect) => void): number {
+  let at = 0;
+  const fail = (what: string): never => {
+    throw new PayloadError(`malformed log payload at byte ${at}: ${what}`);
+  };
+  const number = (mark: number): number => {
+    if (payload[at] !== mark) fail(`expected '${String.fromCharCode(mark)}'`);
+    at++;
+    let n = 0;
+    const start = at;
+    while (at < payload.length && payload[at] !== CR) {
+      const c = payload[at]!;
+      if (c < 48 || c > 57 || at - start >= 15) fail("bad length");
+      n = n * 10 + (c - 48);
+      at++;
+    }
+    if (at === start || payload[at] !== CR || payload[at + 1] !== LF) fail("bad length line");
+    at += 2;
+    return n;
+  };
+  /** Skips one bulk string; returns where its bytes start. */
+  const bulk = (): number => {
+    const len = number(DOLLAR);
+    if (at + len + 2 > payload.length) fail("bulk string runs past the end");
+    const start = at;
+    at += len;
+    if (payload[at] !== CR || payload[at + 1] !== LF) fail("bulk string without CRLF");
+    at += 2;
+    return start;
+  };
+  let effects = 0;
+  while (at < payload.length) {
+    const count = number(STAR);
+    if (count < 2) fail("an effect needs a database and a command");
+    const dbStart = bulk();
+    const dbEnd = at - 2;
+    let db = 0;
+    for (let i = dbStart; i < dbEnd; i++) {
+      const c = payload[i]!;
+      if (c < 48 || c > 57 || dbEnd - dbStart > 9) fail("bad database number");
+      db = db * 10 + (c - 48);
+    }
+    const argsStart = at;
+    const nameStart = bulk();
+    const name = payload.subarray(nameStart, at - 2);
+    for (let i = 2; i < count; i++) bulk();
+    visit({ db, argc: count - 1, name, args: payload.subarray(argsStart, at) });
+    effects++;
+  }
+  if (effects === 0) fail("empty payload");
+  return effects;
+}

@@ -365,10 +365,12 @@ export class FileLogBackend implements LogBackend {
     while (offset < segment.size) {
       const chunk = readSync(segment.fd, Math.min(chunkBytes, segment.size - offset), offset);
       const scan = scanFrames(chunk, this.crc32c, { frameBytesMax: this.limits.frameBytesMax, expectLsn, minEpoch });
+      // Plain Uint8Array views: a Buffer's subarray costs several times more, once per frame.
+      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
       for (const f of scan.frames) {
         lastLsn = f.lsn;
         lastEpoch = f.epoch;
-        if (!visit(chunk.subarray(f.offset, f.offset + f.bytes), f.lsn, f.epoch, offset + f.offset)) {
+        if (!visit(bytes.subarray(f.offset, f.offset + f.bytes), f.lsn, f.epoch, offset + f.offset)) {
           return { end: offset + f.offset + f.bytes, lastLsn, lastEpoch, fault: undefined };
         }
       }
@@ -717,7 +719,9 @@ export class FileLogBackend implements LogBackend {
     const error = checkRead(request.fromLsn, firstLsn, tail);
     if (error !== null) return error;
     const budget = Math.min(Math.max(1, request.maxBytes), this.limits.readBytesMax);
-    const parts: Buffer[] = [];
+    // Runs of consecutive frames, as views of the chunks walk read (each a
+    // buffer of its own, never reused), copied once at the end.
+    const parts: Uint8Array[] = [];
     let bytes = 0;
     let records = 0;
     let next = request.fromLsn;
@@ -732,7 +736,12 @@ export class FileLogBackend implements LogBackend {
           full = true;
           return false;
         }
-        parts.push(Buffer.from(frame));
+        const run = parts[parts.length - 1];
+        if (run !== undefined && run.buffer === frame.buffer && run.byteOffset + run.length === frame.byteOffset) {
+          parts[parts.length - 1] = new Uint8Array(run.buffer, run.byteOffset, run.length + frame.length);
+        } else {
+          parts.push(frame);
+        }
         bytes += frame.length;
         records++;
         next = lsn + 1;
