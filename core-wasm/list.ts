@@ -529,14 +529,37 @@ export function list_pop(obj: usize, where: u32, n: u32): u32 {
   const l = changetype<List>(obj);
   out_reset();
   if (n > l.length) n = l.length;
-  if (where == WHERE_HEAD) {
-    outForward(l, 0, n);
-    deleteRange(l, 0, n);
-  } else {
-    outBackward(l, n);
-    deleteRange(l, l.length - n, n);
-  }
+  if (where == WHERE_HEAD) outForward(l, 0, n);
+  else outBackward(l, n);
+  listDropEnd(obj, where, n);
   return n;
+}
+
+/**
+ * The bytes of the element at the head (where 0) or tail (1) of a non-empty
+ * list, in place: valid until the list changes; their length is
+ * state.listElementLength. The batched executor (exec.ts) pops with this
+ * and listDropEnd, writing the reply straight from the list.
+ */
+export function listEndElement(obj: usize, where: u32): usize {
+  const l = changetype<List>(obj);
+  let p: usize;
+  if (where == WHERE_HEAD) {
+    p = payload(chunkAt(l, 0));
+  } else {
+    const c = chunkAt(l, l.chunkCount - 1);
+    const k = loadOffsets(c);
+    p = payload(c) + <usize>load<u32>(offsets + (<usize>(k - 1) << 2));
+  }
+  state.listElementLength = readEntry(p);
+  return p + state.entryHeaderBytes;
+}
+
+/** Removes n (at most the length) elements from the head (where 0) or tail (1): the pop of list_pop. */
+export function listDropEnd(obj: usize, where: u32, n: u32): void {
+  const l = changetype<List>(obj);
+  if (where == WHERE_HEAD) deleteRange(l, 0, n);
+  else deleteRange(l, l.length - n, n);
 }
 
 /**

@@ -4,7 +4,8 @@
 // `CommandEncoder` writes them from JS strings or bytes, a socket delivers
 // them as they are. The core's executor (core-wasm/exec.ts) parses them in
 // linear memory, runs the ones it knows natively (GET, SET without options,
-// INCR/DECR/INCRBY/DECRBY, MGET, EXISTS, DEL) and writes their RESP replies
+// INCR/DECR/INCRBY/DECRBY, MGET, MSET, EXISTS, DEL, and the plain forms of
+// HSET, LPUSH/RPUSH, LPOP/RPOP, SADD, ZADD, ZRANGE, ZRANK) and writes their RESP replies
 // to its output buffer; it stops at the first command it does not run
 // itself, which `BatchRunner` sends through `Engine.execute` (so it gets the
 // very same dispatch, arity errors, maxmemory and effects as any other
@@ -63,9 +64,9 @@ const EXEC_TEXTS: readonly ErrorReply[] = [
  * time, never correctness.
  */
 /** Native command names by the core's command id (core-wasm/exec.ts CMD_*). */
-const NATIVE_COMMAND_NAMES = ["", "get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd"];
+const NATIVE_COMMAND_NAMES = ["", "get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd", "lpop", "rpop", "mset", "zadd", "zrange"];
 
-export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd"]);
+export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd", "lpop", "rpop", "mset", "zadd", "zrange"]);
 
 /** Encoded input above this size is run before more is encoded (bounds the input region). */
 const CHUNK_BYTES = 1 << 20;
