@@ -51,7 +51,7 @@ import {
   ks_add_object, entryObject,
 } from "./keyspace";
 import { TYPE_STRING, TYPE_HASH, TYPE_ZSET, TYPE_LIST, TYPE_SET } from "./types";
-import { list_new, list_push, list_len, listEndElement, listDropEnd } from "./list";
+import { list_new, list_push, list_len, listEndElement, listDropEndElement } from "./list";
 import { set_new, set_add } from "./set";
 import { hash_new, hash_set } from "./hash";
 import { zs_rank, zs_new, zs_add, zs_len, zsNodeAtIndex, zsNextNode, nodeScore, nodeMember, nodeMemberLen } from "./zset";
@@ -764,7 +764,7 @@ function runCommand(cmd: u32, dbIndex: u32): i32 {
     const l = entryObject(e);
     const where: u32 = cmd == CMD_LPOP ? 0 : 1;
     replyBulk(listEndElement(l, where), state.listElementLength);
-    listDropEnd(l, where, 1);
+    listDropEndElement(l, where);
     if (list_len(l) == 0) ks_delete_entry(dbIndex, e);
     return RAN_WRITE;
   }
