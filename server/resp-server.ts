@@ -228,7 +228,12 @@ class Connection implements ConnectionInfo {
 
   flush(): void {
     if (this.writer.length > 0 && !this.socket.destroyed) {
-      const flushed = this.socket.write(this.writer.take());
+      // A copy the socket may keep until it is sent; small ones come from
+      // Buffer's shared pool rather than one allocation each.
+      const view = this.writer.takeView();
+      const out = Buffer.allocUnsafe(view.length);
+      out.set(view);
+      const flushed = this.socket.write(out);
       this.lastInteraction = Date.now();
       if (!flushed) {
         this.socket.pause();
