@@ -421,7 +421,7 @@ export class BatchRunner {
       const errors = view.getUint32(at + id * 8 + 4, true);
       for (const observe of observers) observe(NATIVE_COMMAND_NAMES[id]!, calls, errors, (micros * calls) / ran);
     }
-    new Uint8Array(view.buffer, at, NATIVE_COMMAND_NAMES.length * 8).fill(0);
+    this.core.u8().fill(0, at, at + NATIVE_COMMAND_NAMES.length * 8);
   }
 
   private run(session: Session, input: Uint8Array, stopAtHost = false, into?: RespWriter): BatchResult {
