@@ -534,6 +534,8 @@ export class RespServer {
             const r = this.engine.executeNativePrefix(conn.client.session, input, conn.writer);
             if (r.consumed > 0) {
               conn.parser.skip(r.consumed);
+              // All of it (the usual case): nothing is left to look at.
+              if (r.consumed === input.length) break;
               continue;
             }
           }
