@@ -844,7 +844,7 @@ function zrangeByIndex(dbIndex: u32): i32 {
   const count = <u32>(end - start + 1);
   const withScores = state.exec_argc == 5;
   const outBefore = state.outLen;
-  replyLine(42, <i64>(withScores && !state.exec_resp3 ? count * 2 : count));
+  replyLine(42, withScores && !state.exec_resp3 ? <i64>count * 2 : <i64>count);
   let x = zsNodeAtIndex(zs, <u32>start, 0);
   for (let i: u32 = 0; i < count; i++) {
     if (withScores) {
