@@ -46,19 +46,22 @@ import { alloc, realloc, free, mem_used } from "./mem";
 import { state } from "./state";
 import { out_reset, out_reserve, ctlSetI32 } from "./io";
 import {
-  KEYLOG_NEW, ks_find, findHashed, ks_set_string, ks_delete, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
+  KEYLOG_NEW, ks_find, findHashed, ks_set_string, ks_delete, ks_delete_entry, ks_keylog_ptr, ks_keylog_count, ks_keylog_reset,
   entryType, entryStringPtr, entryStringLength, entryKeyLength, bucketSlot, LOOKUP_NOTOUCH, E_KEY,
   ks_add_object, entryObject,
 } from "./keyspace";
 import { TYPE_STRING, TYPE_HASH, TYPE_ZSET, TYPE_LIST, TYPE_SET } from "./types";
-import { list_new, list_push } from "./list";
+import { list_new, list_push, list_len, listEndElement, listDropEndElement } from "./list";
 import { set_new, set_add } from "./set";
 import { hash_new, hash_set } from "./hash";
-import { zs_rank } from "./zset";
+import { zs_rank, zs_new, zs_add, zs_len, zsNodeAtIndex, zsNextNode, nodeScore, nodeMember, nodeMemberLen } from "./zset";
 
 // The hash table encoding tag (runtime/commands/collections.ts ENC_HASHTABLE).
 // @ts-ignore: decorator
 @inline const ENC_HASHTABLE: u32 = 0;
+// The sorted set encoding tag (runtime/commands/zsets.ts ENC_SKIPLIST).
+// @ts-ignore: decorator
+@inline const ENC_SKIPLIST: u32 = 0;
 // The list encoding tag (runtime/commands/lists.ts ENC_QUICKLIST).
 // @ts-ignore: decorator
 @inline const ENC_QUICKLIST: u32 = 0;
@@ -136,6 +139,16 @@ import {
 @inline const NAME_RPUSH: u64 = 0x6873757072;
 // @ts-ignore: decorator
 @inline const NAME_SADD: u64 = 0x64646173;
+// @ts-ignore: decorator
+@inline const NAME_LPOP: u64 = 0x706f706c;
+// @ts-ignore: decorator
+@inline const NAME_RPOP: u64 = 0x706f7072;
+// @ts-ignore: decorator
+@inline const NAME_MSET: u64 = 0x7465736d;
+// @ts-ignore: decorator
+@inline const NAME_ZADD: u64 = 0x6464617a;
+// @ts-ignore: decorator
+@inline const NAME_ZRANGE: u64 = 0x65676e61727a;
 
 // @ts-ignore: decorator
 @inline const CMD_NONE: u32 = 0;
@@ -169,6 +182,31 @@ import {
 @inline const CMD_RPUSH: u32 = 14;
 // @ts-ignore: decorator
 @inline const CMD_SADD: u32 = 15;
+// @ts-ignore: decorator
+@inline const CMD_LPOP: u32 = 16;
+// @ts-ignore: decorator
+@inline const CMD_RPOP: u32 = 17;
+// @ts-ignore: decorator
+@inline const CMD_MSET: u32 = 18;
+// @ts-ignore: decorator
+@inline const CMD_ZADD: u32 = 19;
+// @ts-ignore: decorator
+@inline const CMD_ZRANGE: u32 = 20;
+
+// zs_add's result flags (zset.ts).
+// @ts-ignore: decorator
+@inline const ZADD_ADDED: i32 = 1;
+// @ts-ignore: decorator
+@inline const ZADD_UPDATED: i32 = 2;
+
+// runCommand's results.
+// @ts-ignore: decorator
+@inline const RAN_READ: i32 = 0;
+// @ts-ignore: decorator
+@inline const RAN_WRITE: i32 = 1;
+// Nothing written, no reply: the host must run it (ZRANGE WITHSCORES met a score it does not format).
+// @ts-ignore: decorator
+@inline const RAN_STEP_ASIDE: i32 = 2;
 
 /** The native command these arguments call, or CMD_NONE (unknown, other arity, options). */
 function nativeCommand(name: u64, count: u32): u32 {
@@ -190,13 +228,67 @@ function nativeCommand(name: u64, count: u32): u32 {
   if (name == NAME_LPUSH) return count == 3 ? CMD_LPUSH : CMD_NONE;
   if (name == NAME_RPUSH) return count == 3 ? CMD_RPUSH : CMD_NONE;
   if (name == NAME_SADD) return count == 3 ? CMD_SADD : CMD_NONE;
+  // Without a count, whose reply is an array.
+  if (name == NAME_LPOP) return count == 2 ? CMD_LPOP : CMD_NONE;
+  if (name == NAME_RPOP) return count == 2 ? CMD_RPOP : CMD_NONE;
+  if (name == NAME_MSET) return count >= 3 && (count & 1) == 1 ? CMD_MSET : CMD_NONE;
+  // Score member pairs without flags (nativeArguments checks the scores).
+  if (name == NAME_ZADD) return count >= 4 && (count & 1) == 0 ? CMD_ZADD : CMD_NONE;
+  // By index, with at most WITHSCORES (nativeArguments checks).
+  if (name == NAME_ZRANGE) return count == 4 || count == 5 ? CMD_ZRANGE : CMD_NONE;
   return CMD_NONE;
+}
+
+/**
+ * Whether the arguments of a command nativeCommand accepted are ones the
+ * executor handles exactly as the host would; anything else (a ZADD flag or
+ * a score that is not a plain integer, a ZRANGE option) goes to the host,
+ * which also gives the errors.
+ */
+function nativeArguments(cmd: u32): bool {
+  if (cmd == CMD_ZADD) {
+    for (let i: u32 = 2; i < state.exec_argc; i += 2) {
+      if (!parsePlainScore(argPtr(i), argLen(i))) return false;
+    }
+    return true;
+  }
+  if (cmd == CMD_ZRANGE) {
+    if (state.exec_argc == 5 && !isWithScores(argPtr(4), argLen(4))) return false;
+    return parseI64(argPtr(2), argLen(2)) && parseI64(argPtr(3), argLen(3));
+  }
+  return true;
+}
+
+// A score the executor parses itself: an optional '-' and 1 to 15 decimal
+// digits. strtod (runtime/strtod.ts parseScore) gives exactly this integer
+// (below 2^53), and -0 for "-0"; anything else goes to the host's strtod.
+// The value is left in state.exec_score.
+function parsePlainScore(p: usize, len: u32): bool {
+  let i: u32 = 0;
+  const negative = len > 0 && load<u8>(p) == 45;
+  if (negative) i = 1;
+  if (len == i || len - i > 15) return false;
+  let v: u64 = 0;
+  for (; i < len; i++) {
+    const d = <u32>load<u8>(p + i) - 48;
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  const magnitude = <f64>v;
+  state.exec_score = negative ? -magnitude : magnitude;
+  return true;
+}
+
+function isWithScores(p: usize, len: u32): bool {
+  if (len != 10) return false;
+  // "withscores", lower-cased by setting bit 5 of each letter.
+  return (load<u64>(p) | 0x2020202020202020) == 0x726f637368746977 && (load<u16>(p + 8) | 0x2020) == 0x7365;
 }
 
 function isWrite(cmd: u32): bool {
   return cmd == CMD_SET || cmd == CMD_INCR || cmd == CMD_DECR || cmd == CMD_INCRBY ||
     cmd == CMD_DECRBY || cmd == CMD_DEL || cmd == CMD_HSET || cmd == CMD_LPUSH || cmd == CMD_RPUSH ||
-    cmd == CMD_SADD;
+    cmd == CMD_SADD || cmd == CMD_LPOP || cmd == CMD_RPOP || cmd == CMD_MSET || cmd == CMD_ZADD;
 }
 
 // ---- regions -------------------------------------------------------------------
@@ -516,12 +608,11 @@ function replyIncr(status: i32): void {
   else replyText(TEXT_OVERFLOW);
 }
 
-/** Runs a native command on the parsed argv; returns whether it changed data (for its effect). */
 // Calls and error replies per native command id since the host last read
 // them (INFO commandstats and LATENCY HISTOGRAM count native commands too):
 // [calls u32][errors u32] per id.
 // @ts-ignore: decorator
-@inline const CMD_COUNT: u32 = 16;
+@inline const CMD_COUNT: u32 = 21;
 const callCounts: usize = memory.data(<i32>CMD_COUNT * 8, 8);
 
 function countCall(cmd: u32, failed: bool): void {
@@ -542,7 +633,8 @@ function keyEntry(dbIndex: u32): usize {
     : ks_find(dbIndex, argPtr(1), argLen(1), 0);
 }
 
-function runCommand(cmd: u32, dbIndex: u32): bool {
+/** Runs a native command on the parsed argv: RAN_WRITE if it changed data (it has an effect), RAN_READ, or RAN_STEP_ASIDE. */
+function runCommand(cmd: u32, dbIndex: u32): i32 {
   if (cmd == CMD_GET) {
     const e = state.exec_argHashKnown
       ? findHashed(dbIndex, argPtr(1), argLen(1), state.exec_argHash, 0)
@@ -550,34 +642,34 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
     if (e == 0) replyNull();
     else if (entryType(e) != TYPE_STRING) replyText(TEXT_WRONGTYPE);
     else replyBulk(entryStringPtr(e), entryStringLength(e));
-    return false;
+    return RAN_READ;
   }
   if (cmd == CMD_SET) {
     ks_set_string(dbIndex, argPtr(1), argLen(1), argPtr(2), argLen(2), false);
     replyOk();
-    return true;
+    return RAN_WRITE;
   }
   if (cmd == CMD_INCR || cmd == CMD_DECR) {
     const status = stringIncrBy(dbIndex, argPtr(1), argLen(1), cmd == CMD_INCR ? 1 : -1);
     replyIncr(status);
-    return status == INCR_OK;
+    return status == INCR_OK ? RAN_WRITE : RAN_READ;
   }
   if (cmd == CMD_INCRBY || cmd == CMD_DECRBY) {
     if (!parseI64(argPtr(2), argLen(2))) {
       replyText(TEXT_NOT_INTEGER);
-      return false;
+      return RAN_READ;
     }
     let delta = state.parsedI64;
     if (cmd == CMD_DECRBY) {
       if (delta == i64.MIN_VALUE) {
         replyText(TEXT_DECREMENT_OVERFLOW);
-        return false;
+        return RAN_READ;
       }
       delta = -delta;
     }
     const status = stringIncrBy(dbIndex, argPtr(1), argLen(1), delta);
     replyIncr(status);
-    return status == INCR_OK;
+    return status == INCR_OK ? RAN_WRITE : RAN_READ;
   }
   if (cmd == CMD_MGET) {
     replyLine(42, <i64>(state.exec_argc - 1)); // '*'
@@ -586,7 +678,7 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
       if (e == 0 || entryType(e) != TYPE_STRING) replyNull();
       else replyBulk(entryStringPtr(e), entryStringLength(e));
     }
-    return false;
+    return RAN_READ;
   }
   if (cmd == CMD_EXISTS) {
     let n: i64 = 0;
@@ -594,7 +686,7 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
       if (ks_find(dbIndex, argPtr(i), argLen(i), LOOKUP_NOTOUCH) != 0) n++;
     }
     replyInteger(n);
-    return false;
+    return RAN_READ;
   }
   if (cmd == CMD_HSET) {
     // As runtime/commands/hashes.ts: create the hash if absent, then hash_set.
@@ -605,12 +697,12 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
       ks_add_object(dbIndex, argPtr(1), argLen(1), TYPE_HASH, ENC_HASHTABLE, h);
     } else if (entryType(e) != TYPE_HASH) {
       replyText(TEXT_WRONGTYPE);
-      return false;
+      return RAN_READ;
     } else {
       h = entryObject(e);
     }
     replyInteger(<i64>hash_set(h, argPtr(2), argLen(2), argPtr(3), argLen(3), false));
-    return true;
+    return RAN_WRITE;
   }
   if (cmd == CMD_LPUSH || cmd == CMD_RPUSH) {
     // As runtime/commands/lists.ts pushElements: create the list if absent, push.
@@ -621,12 +713,12 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
       ks_add_object(dbIndex, argPtr(1), argLen(1), TYPE_LIST, ENC_QUICKLIST, l);
     } else if (entryType(e) != TYPE_LIST) {
       replyText(TEXT_WRONGTYPE);
-      return false;
+      return RAN_READ;
     } else {
       l = entryObject(e);
     }
     replyInteger(<i64>list_push(l, cmd == CMD_LPUSH ? 0 : 1, argPtr(2), argLen(2)));
-    return true;
+    return RAN_WRITE;
   }
   if (cmd == CMD_SADD) {
     // As runtime/commands/sets.ts SADD: create the set if absent, add; a write only if added.
@@ -637,13 +729,13 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
       ks_add_object(dbIndex, argPtr(1), argLen(1), TYPE_SET, ENC_HASHTABLE, set);
     } else if (entryType(e) != TYPE_SET) {
       replyText(TEXT_WRONGTYPE);
-      return false;
+      return RAN_READ;
     } else {
       set = entryObject(e);
     }
     const added = set_add(set, argPtr(2), argLen(2));
     replyInteger(<i64>added);
-    return added > 0;
+    return added > 0 ? RAN_WRITE : RAN_READ;
   }
   if (cmd == CMD_ZRANK || cmd == CMD_ZREVRANK) {
     // As runtime/commands/zsets.ts's ZRANK without WITHSCORE.
@@ -655,16 +747,152 @@ function runCommand(cmd: u32, dbIndex: u32): bool {
       if (rank < 0) replyNull();
       else replyInteger(<i64>rank);
     }
-    return false;
+    return RAN_READ;
   }
+  if (cmd == CMD_LPOP || cmd == CMD_RPOP) {
+    // As runtime/commands/lists.ts popCommand without a count: pop one,
+    // delete the key if the list is left empty.
+    const e = keyEntry(dbIndex);
+    if (e == 0) {
+      replyNull();
+      return RAN_READ;
+    }
+    if (entryType(e) != TYPE_LIST) {
+      replyText(TEXT_WRONGTYPE);
+      return RAN_READ;
+    }
+    const l = entryObject(e);
+    const where: u32 = cmd == CMD_LPOP ? 0 : 1;
+    replyBulk(listEndElement(l, where), state.listElementLength);
+    listDropEndElement(l, where);
+    if (list_len(l) == 0) ks_delete_entry(dbIndex, e);
+    return RAN_WRITE;
+  }
+  if (cmd == CMD_MSET) {
+    for (let i: u32 = 1; i < state.exec_argc; i += 2) {
+      ks_set_string(dbIndex, argPtr(i), argLen(i), argPtr(i + 1), argLen(i + 1), false);
+    }
+    replyOk();
+    return RAN_WRITE;
+  }
+  if (cmd == CMD_ZADD) {
+    // As runtime/commands/zsets.ts zaddGeneric without flags: create the set
+    // if absent (compact or not by the first member), add each pair.
+    const e = keyEntry(dbIndex);
+    let zs: usize;
+    if (e == 0) {
+      zs = zs_new(<i32>argLen(3));
+      ks_add_object(dbIndex, argPtr(1), argLen(1), TYPE_ZSET, ENC_SKIPLIST, zs);
+    } else if (entryType(e) != TYPE_ZSET) {
+      replyText(TEXT_WRONGTYPE);
+      return RAN_READ;
+    } else {
+      zs = entryObject(e);
+    }
+    let added: i64 = 0;
+    let changed = false;
+    for (let i: u32 = 2; i < state.exec_argc; i += 2) {
+      parsePlainScore(argPtr(i), argLen(i));
+      const result = zs_add(zs, argPtr(i + 1), argLen(i + 1), state.exec_score, 0);
+      if ((result & ZADD_ADDED) != 0) added++;
+      if ((result & (ZADD_ADDED | ZADD_UPDATED)) != 0) changed = true;
+    }
+    replyInteger(added);
+    return changed ? RAN_WRITE : RAN_READ;
+  }
+  if (cmd == CMD_ZRANGE) return zrangeByIndex(dbIndex);
   if (cmd == CMD_DEL) {
     let n: i64 = 0;
     for (let i: u32 = 1; i < state.exec_argc; i++) n += ks_delete(dbIndex, argPtr(i), argLen(i));
     replyInteger(n);
-    return n > 0;
+    return n > 0 ? RAN_WRITE : RAN_READ;
   }
   unreachable();
-  return false;
+  return RAN_READ;
+}
+
+/**
+ * ZRANGE key start stop [WITHSCORES], as runtime/commands/zsets.ts
+ * zrangeGeneric by rank: clamp as clampRanks does, then write the members
+ * (and scores) from the nodes. A score WITHSCORES would print in a form
+ * other than a plain integer steps aside: the host formats it (%.17g).
+ */
+function zrangeByIndex(dbIndex: u32): i32 {
+  const e = keyEntry(dbIndex);
+  if (e == 0) {
+    replyLine(42, 0); // '*'
+    return RAN_READ;
+  }
+  if (entryType(e) != TYPE_ZSET) {
+    replyText(TEXT_WRONGTYPE);
+    return RAN_READ;
+  }
+  const zs = entryObject(e);
+  const length = <i64>zs_len(zs);
+  parseI64(argPtr(2), argLen(2));
+  let start = state.parsedI64;
+  parseI64(argPtr(3), argLen(3));
+  let end = state.parsedI64;
+  if (start < 0) start += length;
+  if (end < 0) end += length;
+  if (start < 0) start = 0;
+  if (start > end || start >= length) {
+    replyLine(42, 0);
+    return RAN_READ;
+  }
+  if (end >= length) end = length - 1;
+  const count = <u32>(end - start + 1);
+  const withScores = state.exec_argc == 5;
+  const outBefore = state.outLen;
+  replyLine(42, withScores && !state.exec_resp3 ? <i64>count * 2 : <i64>count);
+  let x = zsNodeAtIndex(zs, <u32>start, 0);
+  for (let i: u32 = 0; i < count; i++) {
+    if (withScores) {
+      const score = nodeScore(x);
+      // Integers below 2^53 print as their digits under %.17g ("-0" for -0).
+      if (!(Math.abs(score) < 9007199254740992.0) || Math.floor(score) != score) {
+        state.outLen = outBefore;
+        return RAN_STEP_ASIDE;
+      }
+      if (state.exec_resp3) {
+        const at = out_reserve(4);
+        store<u32>(at, 0x0a0d322a); // "*2\r\n"
+      }
+      replyBulk(nodeMember(x), nodeMemberLen(x));
+      replyScore(score);
+    } else {
+      replyBulk(nodeMember(x), nodeMemberLen(x));
+    }
+    x = zsNextNode(x, 0);
+  }
+  return RAN_READ;
+}
+
+/** An integer-valued score as a RESP3 double or a RESP2 bulk string. */
+function replyScore(score: f64): void {
+  const negativeZero = score == 0 && (reinterpret<u64>(score) >> 63) != 0;
+  const n = <i64>score;
+  const len = negativeZero ? 2 : decimalLength(n < 0 ? <u64>0 - <u64>n : <u64>n) + (n < 0 ? 1 : 0);
+  if (state.exec_resp3) {
+    const at = out_reserve(<usize>len + 3);
+    store<u8>(at, 44); // ','
+    writeScore(at + 1, n, negativeZero);
+    store<u16>(at + 1 + len, 0x0a0d);
+  } else {
+    const digits = lengthDigits(len);
+    const at = out_reserve(<usize>len + 5 + <usize>digits);
+    store<u8>(at, 36); // '$'
+
+    writeLength(at + 1, len, digits);
+    store<u16>(at + 1 + digits, 0x0a0d);
+    writeScore(at + 3 + digits, n, negativeZero);
+    store<u16>(at + 3 + digits + len, 0x0a0d);
+  }
+}
+
+function writeScore(at: usize, n: i64, negativeZero: bool): void {
+  if (negativeZero) store<u16>(at, 0x302d); // "-0"
+  else formatI64(at, n);
 }
 
 // ---- groups ------------------------------------------------------------------
@@ -706,7 +934,9 @@ function warmGroup(dbIndex: u32, count: u32): void {
     state.exec_warmedCommands = g + 1;
     const base = load<u32>(rec);
     const argCount = load<u32>(rec + 4);
-    for (let i: u32 = 1; i < argCount && n < WARM_KEYS_MAX; i++) {
+    // MSET's keys are every other argument.
+    const step: u32 = cmd == CMD_MSET ? 2 : 1;
+    for (let i: u32 = 1; i < argCount && n < WARM_KEYS_MAX; i += step) {
       const at = state.exec_argvPtr + (<usize>(base + i) << 3);
       const hash = hashBytes(<usize>load<u32>(at), load<u32>(at + 4));
       if (i == 1) store<u32>(rec + 20, hash);
@@ -717,7 +947,7 @@ function warmGroup(dbIndex: u32, count: u32): void {
         n++;
       }
       // Single-key commands: only argument 1 is a key.
-      if (cmd != CMD_MGET && cmd != CMD_EXISTS && cmd != CMD_DEL) break;
+      if (cmd != CMD_MGET && cmd != CMD_EXISTS && cmd != CMD_DEL && cmd != CMD_MSET) break;
     }
   }
   // Slots -> first entries (kept in place of the slots).
@@ -782,7 +1012,8 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
         break;
       }
       state.exec_argBase = base;
-      const cmd = state.exec_argc == 0 ? CMD_NONE : nativeCommand(nameCode(argPtr(0), argLen(0)), state.exec_argc);
+      let cmd = state.exec_argc == 0 ? CMD_NONE : nativeCommand(nameCode(argPtr(0), argLen(0)), state.exec_argc);
+      if (cmd != CMD_NONE && !nativeArguments(cmd)) cmd = CMD_NONE;
       if (hostRun && cmd != CMD_NONE) break;
       const rec = group + <usize>count * GROUP_RECORD_BYTES;
       store<u32>(rec, base);
@@ -815,10 +1046,19 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
         break;
       }
       const errorsBefore = state.exec_errorReplies;
-      const changed = runCommand(cmd, dbIndex);
+      const result = runCommand(cmd, dbIndex);
+      if (result == RAN_STEP_ASIDE) {
+        // It changed nothing and wrote no reply: the host runs it alone.
+        drainKeyLog();
+        reason = STOP_HOST;
+        state.exec_hostRecord = rec;
+        hostCount = 1;
+        hostNext = state.exec_inPtr + <usize>load<u32>(rec + 12);
+        break;
+      }
       countCall(cmd, state.exec_errorReplies != errorsBefore);
       drainKeyLog();
-      if (changed && state.exec_recordEffects) {
+      if (result == RAN_WRITE && state.exec_recordEffects) {
         if (cmd == CMD_SET) {
           // The SET handler propagates a canonical upper-case SET.
           fxBegin(dbIndex, 3);

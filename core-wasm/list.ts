@@ -529,6 +529,11 @@ export function list_pop(obj: usize, where: u32, n: u32): u32 {
   const l = changetype<List>(obj);
   out_reset();
   if (n > l.length) n = l.length;
+  if (n == 1) {
+    out_bytes(listEndElement(obj, where), state.listElementLength);
+    listDropEndElement(obj, where);
+    return 1;
+  }
   if (where == WHERE_HEAD) {
     outForward(l, 0, n);
     deleteRange(l, 0, n);
@@ -537,6 +542,49 @@ export function list_pop(obj: usize, where: u32, n: u32): u32 {
     deleteRange(l, l.length - n, n);
   }
   return n;
+}
+
+/**
+ * The bytes of the element at the head (where 0) or tail (1) of a non-empty
+ * list, in place; their length is state.listElementLength. Pop it with
+ * listDropEndElement before anything else changes the list (the batched
+ * executor, exec.ts, writes its reply straight from here, then drops it).
+ */
+export function listEndElement(obj: usize, where: u32): usize {
+  const l = changetype<List>(obj);
+  let p: usize;
+  if (where == WHERE_HEAD) {
+    state.locChunk = 0;
+    state.locOffset = 0;
+    p = payload(chunkAt(l, 0));
+  } else {
+    // Entries are read forwards only: one pass over the tail chunk finds the last.
+    const i = l.chunkCount - 1;
+    const c = chunkAt(l, i);
+    const k = loadOffsets(c);
+    state.locChunk = i;
+    state.locOffset = load<u32>(offsets + (<usize>(k - 1) << 2));
+    p = payload(c) + <usize>state.locOffset;
+  }
+  state.listElementLength = readEntry(p);
+  return p + state.entryHeaderBytes;
+}
+
+/** Removes the element listEndElement just found, as deleteRange would, without finding it again. */
+export function listDropEndElement(obj: usize, where: u32): void {
+  const l = changetype<List>(obj);
+  const i = state.locChunk;
+  const c = chunkAt(l, i);
+  if (where == WHERE_HEAD || cCount(c) == 1) {
+    deleteRange(l, where == WHERE_HEAD ? 0 : l.length - 1, 1);
+    return;
+  }
+  // The tail entry of a chunk with others: cut it off the end of the payload.
+  store<u32>(c + C_COUNT, cCount(c) - 1);
+  store<u32>(c + C_USED, state.locOffset);
+  l.length--;
+  chunkShrink(l, i);
+  if (i > 0) chunkMergeNext(l, i - 1);
 }
 
 /**

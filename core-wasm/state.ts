@@ -83,10 +83,12 @@ export class CoreState {
   lruNow: u32;
   logNewKeys: bool;
 
-  // list.ts: the last entry header size and located position.
+  // list.ts: the last entry header size and located position, and the
+  // length of the element listEndElement found.
   entryHeaderBytes: u32;
   locChunk: u32;
   locOffset: u32;
+  listElementLength: u32;
 
   // zset.ts: the lex range of the current operation.
   lexMinPtr: usize;
@@ -133,6 +135,7 @@ export class CoreState {
   exec_argHashKnown: bool;
   exec_argHash: u32;
   exec_warmedCommands: u32;
+  exec_score: f64;
 
   // strings.ts: the last parsed integer and resolved bit range.
   parsedValue: i64;

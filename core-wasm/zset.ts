@@ -650,10 +650,23 @@ export function zs_range_rank(zsp: usize, start: u32, end: u32, reverse: i32): u
   const zs = changetype<ZSet>(zsp);
   out_reset();
   if (start > end || end >= zs.length) return 0;
-  let x: usize;
-  if (reverse != 0) x = start > 0 ? nodeAtRank(zs, zs.length - start) : zs.tail;
-  else x = start > 0 ? nodeAtRank(zs, start + 1) : fwd(zs.header, 0);
-  return emitFrom(zs, x, reverse != 0, 0, <f64>(end - start + 1), 0, 0, false, 0, false);
+  return emitFrom(zs, zsNodeAtIndex(zsp, start, reverse), reverse != 0, 0, <f64>(end - start + 1), 0, 0, false, 0, false);
+}
+
+/**
+ * The node at 0-based index `start` (< length), counted from the top when
+ * reverse. With zsNextNode, the walk of ZRANGE by rank; the batched executor
+ * (exec.ts) walks it itself to write RESP straight from the nodes.
+ */
+export function zsNodeAtIndex(zsp: usize, start: u32, reverse: i32): usize {
+  const zs = changetype<ZSet>(zsp);
+  if (reverse != 0) return start > 0 ? nodeAtRank(zs, zs.length - start) : zs.tail;
+  return start > 0 ? nodeAtRank(zs, start + 1) : fwd(zs.header, 0);
+}
+
+/** The node after x in rank order (before it when reverse); 0 past the end. */
+export function zsNextNode(x: usize, reverse: i32): usize {
+  return reverse != 0 ? backward(x) : fwd(x, 0);
 }
 
 /** Writes the elements with min <= score <= max (or exclusive), with LIMIT offset/count (count < 0: all). */

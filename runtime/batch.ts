@@ -4,7 +4,8 @@
 // `CommandEncoder` writes them from JS strings or bytes, a socket delivers
 // them as they are. The core's executor (core-wasm/exec.ts) parses them in
 // linear memory, runs the ones it knows natively (GET, SET without options,
-// INCR/DECR/INCRBY/DECRBY, MGET, EXISTS, DEL) and writes their RESP replies
+// INCR/DECR/INCRBY/DECRBY, MGET, MSET, EXISTS, DEL, and the plain forms of
+// HSET, LPUSH/RPUSH, LPOP/RPOP, SADD, ZADD, ZRANGE, ZRANK) and writes their RESP replies
 // to its output buffer; it stops at the first command it does not run
 // itself, which `BatchRunner` sends through `Engine.execute` (so it gets the
 // very same dispatch, arity errors, maxmemory and effects as any other
@@ -63,9 +64,43 @@ const EXEC_TEXTS: readonly ErrorReply[] = [
  * time, never correctness.
  */
 /** Native command names by the core's command id (core-wasm/exec.ts CMD_*). */
-const NATIVE_COMMAND_NAMES = ["", "get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd"];
+const NATIVE_COMMAND_NAMES = ["", "get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd", "lpop", "rpop", "mset", "zadd", "zrange"];
 
-export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd"]);
+export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd", "lpop", "rpop", "mset", "zadd", "zrange"]);
+
+/** The hint's names as bytes, by length: for testing a command's name where it lies in a socket buffer. */
+const NATIVE_NAMES_BY_LENGTH: Uint8Array[][] = [];
+for (const name of NATIVE_COMMAND_HINT) (NATIVE_NAMES_BY_LENGTH[name.length] ??= []).push(new TextEncoder().encode(name));
+
+/**
+ * Whether `input` starts with a RESP array whose first bulk string is the
+ * name of a command in NATIVE_COMMAND_HINT (any case), read in place: a
+ * server asks this for every request it receives, so it makes no string.
+ */
+export function startsWithNativeCommand(input: Uint8Array): boolean {
+  if (input.length === 0 || input[0] !== 42) return false; // '*'
+  let i = 1;
+  while (i < input.length && input[i] !== 13) i++;
+  i += 2;
+  if (i >= input.length || input[i] !== 36) return false; // '$'
+  let len = 0;
+  i++;
+  while (i < input.length && input[i] !== 13) {
+    len = len * 10 + (input[i++]! - 48);
+    if (len > 16) return false;
+  }
+  i += 2;
+  const candidates = NATIVE_NAMES_BY_LENGTH[len];
+  if (candidates === undefined || i + len > input.length) return false;
+  next: for (const name of candidates) {
+    for (let j = 0; j < len; j++) {
+      const c = input[i + j]!;
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== name[j]) continue next;
+    }
+    return true;
+  }
+  return false;
+}
 
 /** Encoded input above this size is run before more is encoded (bounds the input region). */
 const CHUNK_BYTES = 1 << 20;
@@ -87,6 +122,7 @@ export interface BatchResult {
 }
 
 const textEncoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 function decimalLength(n: number): number {
   return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : String(n).length;
@@ -349,15 +385,17 @@ export class BatchRunner {
    * malformed one): `consumed` says where, and the host goes on from there
    * with its own parser. This is how the server hands socket bytes straight
    * to the core. Returns consumed 0 when the session's commands must not run
-   * natively now.
+   * natively now. With `into`, the replies are appended to it straight from
+   * the core's output (no copy of their own: a server's connection writer)
+   * and the result's `replies` is empty.
    */
-  executeNativePrefix(session: Session, input: Uint8Array): BatchResult {
+  executeNativePrefix(session: Session, input: Uint8Array, into?: RespWriter): BatchResult {
     if (this.running || !this.nativeAllowed(session) || input.length === 0) {
-      return { replies: new Uint8Array(0), count: 0, errors: 0, consumed: 0 };
+      return { replies: EMPTY, count: 0, errors: 0, consumed: 0 };
     }
     this.running = true;
     try {
-      return this.run(session, input, true);
+      return this.run(session, input, true, into);
     } finally {
       this.running = false;
       // A native push can make a key ready for clients blocked on it (BLPOP):
@@ -383,10 +421,10 @@ export class BatchRunner {
       const errors = view.getUint32(at + id * 8 + 4, true);
       for (const observe of observers) observe(NATIVE_COMMAND_NAMES[id]!, calls, errors, (micros * calls) / ran);
     }
-    new Uint8Array(view.buffer, at, NATIVE_COMMAND_NAMES.length * 8).fill(0);
+    this.core.u8().fill(0, at, at + NATIVE_COMMAND_NAMES.length * 8);
   }
 
-  private run(session: Session, input: Uint8Array, stopAtHost = false): BatchResult {
+  private run(session: Session, input: Uint8Array, stopAtHost = false, into?: RespWriter): BatchResult {
     const engine = this.engine;
     const core = this.core;
     const x = this.x;
@@ -424,6 +462,11 @@ export class BatchRunner {
       const outPtr = x.io_out_ptr();
       const outLen = x.io_out_len();
       if (reason !== STOP_HOST || stopAtHost) {
+        if (into !== undefined) {
+          // stopAtHost: this was the only call, so writer is null.
+          into.raw(mem.subarray(outPtr, outPtr + outLen));
+          return { replies: EMPTY, count, errors, consumed: stoppedAt };
+        }
         if (writer === null) return { replies: mem.slice(outPtr, outPtr + outLen), count, errors, consumed: stoppedAt };
         writer.raw(mem.subarray(outPtr, outPtr + outLen));
         return { replies: writer.take(), count, errors, consumed: stoppedAt };

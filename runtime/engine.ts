@@ -16,6 +16,7 @@ import { ErrorReply, Errors, type Reply } from "./reply.ts";
 import { ascii, lowerAscii, utf8, type Arg } from "./bytes.ts";
 import { Hub } from "./hub.ts";
 import { BatchRunner, type BatchResult } from "./batch.ts";
+import type { RespWriter } from "./resp.ts";
 import { Acl } from "./acl.ts";
 import { NotifyClass, formatNotifyFlags, parseNotifyFlags, type KeyspaceEvent } from "./notify.ts";
 import { keyPositions } from "./commands/spec.ts";
@@ -296,8 +297,8 @@ export class Engine {
    * the first other one; `consumed` says how far it got (see
    * BatchRunner.executeNativePrefix).
    */
-  executeNativePrefix(session: Session, input: Uint8Array): BatchResult {
-    return (this.batchRunner ??= new BatchRunner(this)).executeNativePrefix(session, input);
+  executeNativePrefix(session: Session, input: Uint8Array, into?: RespWriter): BatchResult {
+    return (this.batchRunner ??= new BatchRunner(this)).executeNativePrefix(session, input, into);
   }
 
   /** Runs every complete command in RESP bytes (arrays of bulk strings, as clients send them). */

@@ -33,8 +33,14 @@ const LF = 10;
 const UNAUTHENTICATED_ARGS_MAX = 10;
 const UNAUTHENTICATED_BULK_BYTES_MAX = 16384;
 
+/** A parser's own buffer starts at this size, and is dropped when it has grown past the second while nothing is held. */
+const OWN_BUFFER_MIN_BYTES = 16 * 1024;
+const OWN_BUFFER_KEEP_BYTES = 256 * 1024;
+
 export class RequestParser {
   private buf: Uint8Array = new Uint8Array(0);
+  /** The buffer held bytes are gathered in (buf is either it or the last chunk read). */
+  private own: Uint8Array | null = null;
   private start = 0;
   private end = 0;
   // State of a multibulk request in progress.
@@ -64,15 +70,32 @@ export class RequestParser {
       throw new RespProtocolError("Protocol error: query buffer limit exceeded");
     }
     if (held === 0 && this.pendingArgs === null) {
+      // Parse the chunk where it is. A large owned buffer is not kept for
+      // later (bounded memory per idle connection).
+      if (this.own !== null && this.own.length > OWN_BUFFER_KEEP_BYTES) this.own = null;
       this.buf = chunk;
       this.start = 0;
       this.end = chunk.length;
       return;
     }
-    if (this.end + chunk.length > this.buf.length || this.buf.buffer === chunk.buffer) {
-      const next = new Uint8Array(Math.max(held + chunk.length, Math.min(held * 2, this.limits.maxQueryBufferBytes)));
-      next.set(this.buf.subarray(this.start, this.end));
-      this.buf = next;
+    // Bytes are held (a command split across reads): they and the chunk go
+    // into this parser's own buffer, reused from read to read, so that a
+    // stream of large pipelines (redis-cli --pipe) makes no garbage per read.
+    if (this.buf !== this.own || this.end + chunk.length > this.buf.length) {
+      const need = held + chunk.length;
+      let own = this.own;
+      if (own === null || own.length < need) {
+        let cap = OWN_BUFFER_MIN_BYTES;
+        while (cap < need) cap *= 2;
+        own = new Uint8Array(Math.max(need, Math.min(cap, this.limits.maxQueryBufferBytes)));
+        own.set(this.buf.subarray(this.start, this.end));
+      } else if (this.buf === own) {
+        own.copyWithin(0, this.start, this.end);
+      } else {
+        own.set(this.buf.subarray(this.start, this.end));
+      }
+      this.own = own;
+      this.buf = own;
       this.start = 0;
       this.end = held;
     }

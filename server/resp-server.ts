@@ -22,7 +22,7 @@ import { RespWriter, RespProtocolError } from "../runtime/resp.ts";
 import { ErrorReply, OK, PushReply, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
 import { lowerAscii, ascii, utf8 } from "../runtime/bytes.ts";
 import { Client, BLOCKED, NO_REPLY, type Outcome } from "../runtime/client.ts";
-import { NATIVE_COMMAND_HINT } from "../runtime/batch.ts";
+import { startsWithNativeCommand } from "../runtime/batch.ts";
 import { ConfigError, type ServerConfig } from "./config.ts";
 import { renderInfo } from "./info.ts";
 import { REDIS_VERSION } from "../runtime/commands/security.ts";
@@ -64,29 +64,6 @@ interface HeldReply {
 export const SERVER_VERSION = REDIS_VERSION;
 const ACTIVE_EXPIRE_INTERVAL_MS = 100;
 
-/**
- * The lower-case name of the RESP command at the start of `buf` ("" when it
- * is not all there yet): a cheap look before handing input to the core's
- * executor, which would copy the rest of the input only to stop at once on
- * a command it does not run.
- */
-function firstArgLower(buf: Uint8Array): string {
-  let i = 1;
-  while (i < buf.length && buf[i] !== 13) i++;
-  i += 2;
-  if (i >= buf.length || buf[i] !== 36) return "";
-  let len = 0;
-  i++;
-  while (i < buf.length && buf[i] !== 13) len = len * 10 + (buf[i++]! - 48);
-  i += 2;
-  if (len > 16 || i + len > buf.length) return "";
-  let name = "";
-  for (let j = i; j < i + len; j++) {
-    const c = buf[j]!;
-    name += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
-  }
-  return name;
-}
 /** The largest bulk the core's executor accepts (core-wasm/exec.ts BULK_BYTES_MAX). */
 const NATIVE_BULK_BYTES_MAX = 512 * 1024 * 1024;
 /** How often idle clients and soft output-buffer limits are checked (Redis's clientsCron runs at hz). */
@@ -283,7 +260,12 @@ class Connection implements ConnectionInfo {
 
   flush(): void {
     if (this.writer.length > 0 && !this.socket.destroyed) {
-      const flushed = this.socket.write(this.writer.take());
+      // A copy the socket may keep until it is sent; small ones come from
+      // Buffer's shared pool rather than one allocation each.
+      const view = this.writer.takeView();
+      const out = Buffer.allocUnsafe(view.length);
+      out.set(view);
+      const flushed = this.socket.write(out);
       this.lastInteraction = Date.now();
       if (!flushed) {
         this.socket.pause();
@@ -595,11 +577,13 @@ export class RespServer {
         // Not with a durable log: those replies must wait at the commit gate.
         if (this.nativeInput && this.gate === undefined && this.replication === undefined) {
           const input = conn.parser.unparsed();
-          if (input.length > 0 && input[0] === 42 && NATIVE_COMMAND_HINT.has(firstArgLower(input))) {
-            const r = this.engine.executeNativePrefix(conn.client.session, input);
+          // A cheap look first: the executor would copy all the input only to stop at once on a command it does not run.
+          if (startsWithNativeCommand(input)) {
+            const r = this.engine.executeNativePrefix(conn.client.session, input, conn.writer);
             if (r.consumed > 0) {
-              conn.writer.raw(r.replies);
               conn.parser.skip(r.consumed);
+              // All of it (the usual case): nothing is left to look at.
+              if (r.consumed === input.length) break;
               continue;
             }
           }
