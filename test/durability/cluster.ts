@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createConnection, type Socket } from "node:net";
 import { startLogStoreProcess, type RunningLogStoreProcess } from "../helpers/logstore-process.ts";
-import { startTrireme, freePortGuess, type RunningTrireme } from "../helpers/trireme-server.ts";
+import { startTrireme, freePortGuess, type RunningTrireme, type StartOptions } from "../helpers/trireme-server.ts";
 import { LogStoreClient } from "../../runtime/log/client.ts";
 import { loadCrc32c } from "../../runtime/log/crc32c.ts";
 import { decodeFrames } from "../../runtime/log/frame.ts";
@@ -19,13 +19,6 @@ import { coreModule } from "../helpers/core-bytes.ts";
 
 export const crc32c = await loadCrc32c(coreModule());
 
-/**
- * Whether a deposed primary that has not yet heard of its successor still
- * answers reads from its memory. True today (no leases: it learns it was
- * deposed only when a store refuses its next append); once primaries hold
- * leases, set it to false and the fault tests demand a refusal instead.
- */
-export const DEPOSED_PRIMARY_ANSWERS_READS = false;
 const td = new TextDecoder();
 
 export interface StoreSlot {
@@ -102,12 +95,16 @@ export class Cluster {
     return this.primary;
   }
 
-  /** A second primary on the same stores while `primary` runs (through `urls` if given): it takes the next epoch. */
-  async startAnotherPrimary(extra: string[] = [], urls = this.primaryUrls ?? this.urls): Promise<RunningTrireme> {
+  /**
+   * A second primary on the same stores while `primary` runs (through `urls` if given):
+   * it takes the next epoch once `primary`'s lease has lapsed, and listens only then
+   * (`{ noWait: true }` returns before; its `ready()` waits).
+   */
+  async startAnotherPrimary(extra: string[] = [], urls = this.primaryUrls ?? this.urls, options: StartOptions = {}): Promise<RunningTrireme> {
     const another = await startTrireme([
       "--durability", "quorum", "--log-stores", urls.join(","), "--log-token", this.token,
       "--dir", join(this.root, `primary-${this.otherPrimaries.length + 2}`), ...extra,
-    ]);
+    ], options);
     this.otherPrimaries.push(another);
     return another;
   }

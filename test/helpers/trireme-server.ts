@@ -14,9 +14,12 @@ export interface RunningTrireme {
   process: ChildProcess;
   output(): string;
   stop(): Promise<number | null>;
+  /** Resolves once it has printed its ready line and accepts connections; rejects if it exits or `ms` pass. */
+  ready(ms?: number): Promise<void>;
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host: "127.0.0.1", port });
     s.once("connect", () => { s.destroy(); resolve(true); });
@@ -36,6 +39,11 @@ export function freePortGuess(): number {
 export interface StartOptions {
   /** A config file to start from (the first argument, before the flags). */
   configFile?: string;
+  /**
+   * Return once the process is spawned, not once it serves: for a server that
+   * waits (an election) before it listens. No retry on a taken port then.
+   */
+  noWait?: boolean;
 }
 
 export async function startTrireme(extraArgs: string[] = [], options: StartOptions = {}, attempts = 5): Promise<RunningTrireme> {
@@ -78,18 +86,22 @@ async function startOnRandomPort(extraArgs: string[], options: StartOptions): Pr
     // Its local log stores end with it; then their folder can go.
     if (dataDir !== undefined) setTimeout(() => rmSync(dataDir!, { recursive: true, force: true }), 500).unref();
   });
-  const deadline = Date.now() + 15_000;
-  // Its own "ready" line first: another process (another test's store or server) may hold
-  // the guessed port, and connecting to it would look like this server being up.
-  while (!/ ready: RESP on /.test(out) || !(await canConnect(port))) {
-    if (exitCode !== undefined) throw new Error(`trireme exited with ${exitCode}:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`trireme did not start within 15 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const ready = async (ms = 15_000) => {
+    const deadline = Date.now() + ms;
+    // Its own "ready" line first: another process (another test's store or server) may hold
+    // the guessed port, and connecting to it would look like this server being up.
+    while (!/ ready: RESP on /.test(out) || !(await canConnect(port))) {
+      if (exitCode !== undefined) throw new Error(`trireme exited with ${exitCode}:\n${out}`);
+      if (Date.now() > deadline) throw new Error(`trireme did not start within ${ms / 1000} s:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  if (options.noWait !== true) await ready();
   return {
     port,
     process: child,
     output: () => out,
+    ready,
     async stop() {
       if (exitCode !== undefined) return exitCode;
       const done = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
