@@ -138,6 +138,21 @@ describe("follower mode: the primary's records", () => {
     expect(f.engine.stats.expiredKeys).toBe(0);
   });
 
+  it("a PEXPIREAT applied late sets the primary's time even if it has passed here, on any engine (recovery too)", async () => {
+    // Recovery replays with the clock of the restart: the key must stay for what the log does next.
+    const recovering = await Fixture.create();
+    const apply = (...args: string[]) => plain(recovering.engine.apply({ db: 0, args: args.map(toBytes) }));
+    recovering.advance(5000);
+    expect(apply("SET", "k", "5")).toBe("OK");
+    expect(apply("PEXPIREAT", "k", String(START_MS + 1000))).toBe(1);
+    expect(apply("INCR", "k")).toBe(6);
+    expect(apply("PEXPIREAT", "k", String(START_MS + 2000))).toBe(1);
+    expect(recovering.takeEffects()).toEqual(["SET k 5", `PEXPIREAT k ${START_MS + 1000}`, "INCR k", `PEXPIREAT k ${START_MS + 2000}`]);
+    // Not a follower: once serving, the key expires here as any other.
+    expect(recovering.run("GET", "k")).toBe(null);
+    expect(recovering.takeEffects()).toEqual(["DEL k"]);
+  });
+
   it("a lagging follower, read at any time, ends with the primary's keyspace", async () => {
     const key = fc.constantFrom("a", "b", "c");
     const db = fc.constantFrom("0", "1");

@@ -2,6 +2,8 @@
 // applies records only up to the commit LSN heard on the tail it reads, and
 // when it moves to another store it drops what it received and did not apply
 // (that store may hold a different uncommitted suffix below the same LSN).
+// Its engine is in follower mode: a replica that lags keeps a key past its
+// old expiry for the primary's records (test/unit/follower-expiry.test.ts).
 // The real processes are exercised in test/durability/failover.test.ts.
 import { describe, expect, it } from "vitest";
 import { Engine } from "../../runtime/engine.ts";
