@@ -31,7 +31,10 @@
 // The executor runs a command only when nothing about it needs the host:
 // a known name with its plain arity (SET with options goes to the host),
 // and, with maxmemory set, only reads while memory is under the limit
-// (writes always go to the host, which evicts or refuses them).
+// (writes always go to the host, which evicts or refuses them). On a
+// follower (hideExpired, outside replay) writes go to the host too: it runs
+// them with expired keys deleted on access, where a native write would find
+// a hidden key absent and add it a second time.
 //
 // Effect records of native writes, and DEL records for keys deleted by lazy
 // expiry, are appended in order to the effect region when the host asks for
@@ -1036,7 +1039,8 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
       state.exec_argHash = load<u32>(rec + 20);
       // warmGroup hashed argument 1 of the commands it reached (it stops at a host command or WARM_KEYS_MAX keys).
       state.exec_argHashKnown = warmed && g < state.exec_warmedCommands;
-      if (cmd == CMD_NONE || (maxmemory > 0 && (isWrite(cmd) || mem_used() > maxmemory))) {
+      if (cmd == CMD_NONE || (maxmemory > 0 && (isWrite(cmd) || mem_used() > maxmemory)) ||
+        (state.hideExpired && !state.replaying && isWrite(cmd))) {
         // Every command after a CMD_NONE in the group is one too; a native
         // command stopped by maxmemory goes alone (the next one is checked again).
         reason = STOP_HOST;

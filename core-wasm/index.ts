@@ -6,6 +6,7 @@ export { io_ctl, io_scratch, io_out_ptr, io_out_len } from "./io";
 export {
   ks_init,
   ks_set_replaying,
+  ks_set_hide_expired,
   ks_db_count,
   ks_clock,
   ks_entry_type,

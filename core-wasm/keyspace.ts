@@ -30,6 +30,11 @@
 // appended to the key log with the reason, which the host drains to emit DEL
 // effect records and to count expired and evicted keys apart.
 //
+// On a follower of the log (a read replica or standby) a key past its expiry
+// is hidden from lookups but not deleted (state.hideExpired), as Redis
+// replicas do: it stays until the primary's DEL arrives through the log, so
+// a PEXPIRE or PERSIST the primary ran in time still finds it.
+//
 // Expiry times are i64 Unix milliseconds, as Redis keeps them, so that any
 // PEXPIREAT a client can send (up to 2^63-1) reads back exactly.
 
@@ -84,6 +89,15 @@ class Db {
 /** Turns replay mode on (1) or off (0). */
 export function ks_set_replaying(on: i32): void {
   state.replaying = on != 0;
+}
+
+/**
+ * Turns follower reads on (1) or off (0): lookups then treat a key past its
+ * expiry as absent without deleting it (the host turns this off around the
+ * writes it runs itself, which delete such keys as on a writable replica).
+ */
+export function ks_set_hide_expired(on: i32): void {
+  state.hideExpired = on != 0;
 }
 
 function db(index: u32): Db {
@@ -309,7 +323,8 @@ function isExpired(d: Db, e: usize): bool {
 
 /**
  * The entry of a live key, or 0. A key past its expiry is deleted here (lazy
- * expiry) and reported through the key log.
+ * expiry) and reported through the key log; with hideExpired it is only
+ * reported absent.
  */
 export function ks_find(dbIndex: u32, kptr: usize, klen: u32, flags: u32): usize {
   return findHashed(dbIndex, kptr, klen, hashBytes(kptr, klen), flags);
@@ -321,6 +336,7 @@ export function findHashed(dbIndex: u32, kptr: usize, klen: u32, hash: u32, flag
   const e = dictFind(d.dict, hash, kptr, klen);
   if (e == 0) return 0;
   if (isExpired(d, e)) {
+    if (state.hideExpired) return 0;
     logDeletedKey(dbIndex, e);
     deleteEntry(d, e);
     return 0;
@@ -652,12 +668,46 @@ export function ks_rehash(dbIndex: u32, steps: i32): i32 {
  */
 export function ks_random_key(dbIndex: u32): usize {
   const d = db(dbIndex);
+  if (state.hideExpired) return randomKeyHidingExpired(dbIndex);
   for (;;) {
     const e = dictRandomEntry(d.dict);
     if (e == 0) return 0;
     if (!isExpired(d, e)) return e;
     logDeletedKey(dbIndex, e);
     deleteEntry(d, e);
+  }
+  return 0;
+}
+
+// Random picks a follower tries before it looks through the whole database.
+// @ts-ignore: decorator
+@inline const RANDOM_KEY_TRIES: u32 = 100;
+
+/**
+ * ks_random_key with hideExpired: expired keys are skipped, not deleted.
+ * Redis's replica gives up after 100 expired picks when every key is volatile
+ * and returns an expired key; this looks through the database instead and
+ * picks among the live keys, so a hidden key is never shown.
+ */
+function randomKeyHidingExpired(dbIndex: u32): usize {
+  const d = db(dbIndex);
+  for (let n: u32 = 0; n < RANDOM_KEY_TRIES; n++) {
+    const e = dictRandomEntry(d.dict);
+    if (e == 0) return 0;
+    if (!isExpired(d, e)) return e;
+  }
+  entryVecReset();
+  dictCollectAll(d.dict);
+  const n = entryVecLen();
+  let live: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) if (!isExpired(d, entryVecGet(i))) live++;
+  if (live == 0) return 0;
+  let pick = randomBelow(live);
+  for (let i: u32 = 0; i < n; i++) {
+    const e = entryVecGet(i);
+    if (isExpired(d, e)) continue;
+    if (pick == 0) return e;
+    pick--;
   }
   return 0;
 }

@@ -70,10 +70,12 @@ export class CoreState {
   sampleCap: u32;
   sampleCount: u32;
 
-  // keyspace.ts: databases, clock, replay mode, key log, eviction score.
+  // keyspace.ts: databases, clock, replay mode, follower reads, key log,
+  // eviction score.
   dbs: usize;
   dbCount: u32;
   replaying: bool;
+  hideExpired: bool;
   nowMs: f64;
   keyLogPtr: usize;
   keyLogCap: usize;

@@ -23,6 +23,7 @@ export interface CoreExports {
   ks_init(dbCount: number, seedLow: number, seedHigh: number): void;
   ks_db_count(): number;
   ks_set_replaying(on: number): void;
+  ks_set_hide_expired(on: number): void;
   ks_clock(nowMs: number): void;
   ks_entry_type(e: number): number;
   ks_entry_encoding(e: number): number;

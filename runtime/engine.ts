@@ -47,6 +47,8 @@ export interface EngineOptions {
   onEffect?: (record: EffectRecord) => void;
   /** Which keyspace events to publish, as Redis's notify-keyspace-events ("KEA", ...). Default "" (none). */
   notifyKeyspaceEvents?: string;
+  /** Start in follower mode (see Engine.following). Default false. */
+  following?: boolean;
 }
 
 /**
@@ -93,6 +95,9 @@ export class Engine {
   /** Observers of natively run commands, which commandObservers do not see (runtime/batch.ts). */
   readonly nativeCallObservers: NativeCallObserver[] = [];
   private replaying = false;
+  private followingValue = false;
+  /** Whether the core hides expired keys now (off while a follower runs a write of its own). */
+  private hidingExpired = false;
   /**
    * Counters for INFO: keys deleted because their time was up (lazily or by
    * active expiry) and keys deleted to make room under maxmemory are counted
@@ -133,6 +138,38 @@ export class Engine {
     this.hub = new Hub(this);
     this.acl = new Acl(this.hub, this.clock);
     if (options.notifyKeyspaceEvents !== undefined) this.notifyKeyspaceEvents = options.notifyKeyspaceEvents;
+    // Set either way: a restored image carries the flag of the engine that took it.
+    this.following = options.following ?? false;
+  }
+
+  /**
+   * Follower mode, for an engine that applies a primary's log (a read replica
+   * or a standby), with Redis's replica semantics: a key past its expiry is
+   * hidden from reads (GET, EXISTS, TTL, TYPE, SCAN, KEYS, RANDOMKEY...) but
+   * kept, and no "expired" event or DEL comes of it; records applied from the
+   * log act on it as they did on the primary, whose DEL removes it. No active
+   * expiry and no eviction (maxmemory is the primary's business). A write run
+   * here and not applied from the log (servers refuse those with READONLY)
+   * deletes expired keys it touches, as on a writable Redis replica. A
+   * standby promoted to primary turns this off: keys expire from then on.
+   */
+  get following(): boolean {
+    return this.followingValue;
+  }
+
+  set following(on: boolean) {
+    this.followingValue = on;
+    this.hideExpired(on);
+  }
+
+  /** Whether the command running is a log record being applied (Engine.apply): nothing expires during it. */
+  get applyingLog(): boolean {
+    return this.replaying;
+  }
+
+  private hideExpired(on: boolean): void {
+    this.hidingExpired = on;
+    this.core.x.ks_set_hide_expired(on ? 1 : 0);
   }
 
   /** notify-keyspace-events as CONFIG GET shows it. */
@@ -308,10 +345,11 @@ export class Engine {
 
   /** Runs a resolved command. Hosts that resolve first (MULTI queues, ACL) call this. */
   run(session: Session, def: CommandDef, args: Uint8Array[]): Reply {
+    if (this.hidingExpired && !this.replaying && def.flags.includes("write")) return this.runWriteOnFollower(session, def, args);
     this.stats.commands++;
     const now = this.clock();
     this.core.x.ks_clock(now);
-    if (this.maxmemory > 0 && !this.makeRoom() && def.flags.includes("denyoom")) {
+    if (this.maxmemory > 0 && !this.followingValue && !this.makeRoom() && def.flags.includes("denyoom")) {
       this.drainKeyLog();
       return Errors.oom;
     }
@@ -327,6 +365,20 @@ export class Engine {
       for (const observe of this.commandObservers) observe(session, def, args, reply, micros);
     }
     return reply;
+  }
+
+  /**
+   * A write on a follower that is not applied from the log: expired keys it
+   * touches are deleted (and their DEL propagated) rather than hidden, so it
+   * cannot add a key beside a hidden one of the same name.
+   */
+  private runWriteOnFollower(session: Session, def: CommandDef, args: Uint8Array[]): Reply {
+    this.hideExpired(false);
+    try {
+      return this.run(session, def, args);
+    } finally {
+      this.hideExpired(true);
+    }
   }
 
   /**
@@ -347,7 +399,7 @@ export class Engine {
     for (const i of keyPositions(def, args.length, args)) {
       const key = args[i]!;
       const e = x.ks_peek(ctx.db, this.core.stage1(key), key.length);
-      if (e === 0) {
+      if (e === 0 || (this.hidingExpired && isPast(x.ks_get_expire(ctx.db, e), ctx.now))) {
         this.hub.publishKeyspaceEvent(this.notifyActive, { db: ctx.db, event: "keymiss", key });
       } else if (wrongType && !def.acl.includes(ACL_CATEGORY_OF_TYPE[x.ks_entry_type(e)]!)) {
         return;
@@ -409,6 +461,8 @@ export class Engine {
    * while more than a tenth of them were expired, within `budgetMs`.
    */
   activeExpire(budgetMs = 1): number {
+    // A follower keeps expired keys until the primary's DEL comes through the log.
+    if (this.followingValue) return 0;
     const start = this.clock();
     this.core.x.ks_clock(start);
     let deleted = 0;
@@ -429,7 +483,7 @@ export class Engine {
    * allows: then commands flagged denyoom are refused.
    */
   overMemoryLimit(): boolean {
-    return this.maxmemory > 0 && !this.makeRoom();
+    return this.maxmemory > 0 && !this.followingValue && !this.makeRoom();
   }
 
   /** Bytes of core memory in use (what maxmemory limits). */
@@ -510,6 +564,11 @@ export class Engine {
     }
     x.ks_keylog_reset();
   }
+}
+
+/** Whether an expiry time (Unix ms, -1 for none) has come at `now` (whole ms, as the core compares). */
+function isPast(expireAt: number, now: number): boolean {
+  return expireAt >= 0 && expireAt <= Math.trunc(now);
 }
 
 function arityOk(arity: number, argc: number): boolean {

@@ -158,6 +158,8 @@ export async function startFollowing(
       log(`standby: elected primary at epoch ${rep.epoch}; applied ${rep.lastLsn - from} record(s) it lacked ` +
         `(log ends at LSN ${rep.lastLsn}); serving writes`);
       const gate = new CommitGate(engine, rep);
+      // Keys expire here from now on; the DELs go to the log through the gate.
+      engine.following = false;
       const persistence = new Persistence(engine, rep, { mode: config.durability, snapshotLsn, log });
       return { gate, persistence, replicator: rep };
     });

@@ -320,23 +320,22 @@ function scan(ctx: CommandContext, args: Uint8Array[]): Reply {
     found.push({ key, type: word & 0xff, expired: (word & SCAN_EXPIRED_FLAG) !== 0 });
   }
   // Filter in Redis's order: pattern, then type (a lookup, which expires the
-  // key, so an expired key has type "none"), then expiry.
+  // key, so an expired key has type "none"), then expiry: an expired key
+  // still stored is left out (and expired; a follower only hides it).
   const result: Uint8Array[] = [];
   for (const { key, type, expired } of found) {
     if (pattern !== null && !globMatch(pattern, key)) continue;
-    let deleted = false;
     if (typeName !== null) {
       let name: string;
       if (expired) {
         ctx.findNoTouch(key);
-        deleted = true;
         name = "none";
       } else {
         name = TYPE_NAMES[type] ?? "none";
       }
       if (name !== typeName) continue;
     }
-    if (expired && !deleted) {
+    if (expired && ctx.core.x.ks_peek(ctx.db, ctx.core.stage1(key), key.length) !== 0) {
       ctx.findNoTouch(key);
       continue;
     }
@@ -402,7 +401,10 @@ function expireGeneric(ctx: CommandContext, args: Uint8Array[], relative: boolea
     if ((flags & EXPIRE_LT) !== 0 && current !== -1n && when >= current) return 0;
   }
   ctx.dirty++;
-  if (when <= BigInt(Math.floor(ctx.now))) {
+  // A record applied from the log (recovery, a follower) sets the time the
+  // primary set, even one past here: the key lives on until the primary's DEL
+  // comes, as in Redis (checkAlreadyExpired is false while loading and on a replica).
+  if (when <= BigInt(Math.floor(ctx.now)) && !ctx.engine.applyingLog) {
     x.ks_delete_entry(ctx.db, e);
     ctx.notify(NotifyClass.generic, "del", key);
     ctx.rewrite("DEL", key);

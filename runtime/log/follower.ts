@@ -18,6 +18,11 @@
 // primary is alive (`lastHeardAt`); when the tail says nothing for longer
 // than `silenceMs`, the follower moves to the next store (the one it tails
 // may be cut off from the primary).
+//
+// Expiry: the engine is put in follower mode (Engine.following): keys past
+// their expiry are hidden from reads but kept until the primary's DEL comes
+// with the log, so a lagging follower does not lose a key the primary
+// extended in time. A standby promoted to primary leaves that mode.
 
 import { systemClock, type Clock, type TimerHandle } from "./clock.ts";
 import type { Crc32c } from "./crc32c.ts";
@@ -124,6 +129,7 @@ export class LogFollower {
     this.onFatal = options.onFatal ?? (() => {});
     this.clock = options.clock ?? systemClock;
     this.lastHeardAt = this.clock.now();
+    this.engine.following = true;
   }
 
   /** The store tailed now. */

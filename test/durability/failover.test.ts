@@ -7,7 +7,9 @@
 // over, then continued: it is fenced, commits nothing and shows no data;
 // started again, it waits for the new primary's lease and does not serve. A
 // primary whose lease no quorum renews holds reads until it is renewed. A
-// replica serves committed data only, reports its lag, and refuses writes.
+// replica serves committed data only, reports its lag, and refuses writes. A
+// standby hides keys past their expiry but keeps them for the primary's DEL;
+// promoted, it expires them itself.
 import { spawn } from "node:child_process";
 import { createConnection } from "node:net";
 import { join } from "node:path";
@@ -236,5 +238,45 @@ describe("a read replica", () => {
     expect(replica.output()).toMatch(/replica: tailing the log of/);
     onPrimary.close();
     onReplica.close();
+  });
+});
+
+describe("expiry on a standby", () => {
+  it("hides expired keys but keeps them until the primary's DEL; promoted, it expires them itself", async () => {
+    cluster = await Cluster.start(3);
+    const primary = await cluster.startPrimary([...LEASE, "--enable-debug-command", "yes"]);
+    const standby = await cluster.startFollower("standby", LEASE);
+    const onPrimary = await Conn.connect(primary.port);
+    const onStandby = await Conn.connect(standby.port);
+    // The primary expires keys only when they are read.
+    expect(text(await onPrimary.send("DEBUG", "SET-ACTIVE-EXPIRE", "0"))).toBe("OK");
+    for (const key of ["gone", "kept"]) expect(text(await onPrimary.send("SET", key, "v", "PX", "300"))).toBe("OK");
+    expect(text(await onPrimary.send("SET", "live", "v"))).toBe("OK");
+    expect(await eventually(async () => (await get(onStandby, "live")) === "v", 10_000)).toBe(true);
+    await sleep(400);
+
+    // Past their expiry: no read shows them, yet the standby still holds them (DBSIZE counts them, as on a Redis replica).
+    expect(await get(onStandby, "kept")).toBe(null);
+    expect(text(await onStandby.send("EXISTS", "kept", "gone"))).toBe("0");
+    expect(text(await onStandby.send("TTL", "kept"))).toBe("-2");
+    const keys = await onStandby.send("KEYS", "*");
+    expect(keys.type === "array" ? keys.value?.map(text) : keys).toEqual(["live"]);
+    expect(text(await onStandby.send("DBSIZE"))).toBe("3");
+    // A read on the primary deletes "gone" there; its DEL reaches the standby.
+    expect(await get(onPrimary, "gone")).toBe(null);
+    expect(await eventually(async () => text(await onStandby.send("DBSIZE")) === "2", 10_000)).toBe(true);
+
+    // The primary dies before it deletes "kept". Promoted, the standby expires it and logs the DEL.
+    onPrimary.close();
+    await cluster.kill9Primary();
+    expect(await eventually(async () => (await info(onStandby, "replication")).get("role") === "master", 20_000)).toBe(true);
+    expect(await eventually(async () => text(await onStandby.send("DBSIZE")) === "1", 10_000)).toBe(true);
+    expect(await get(onStandby, "live")).toBe("v");
+    const deletedAtEpoch2 = async () => (await readStoreLog(cluster!.client(0))).filter((r) => r.epoch === 2)
+      .flatMap((r) => r.effects.map((e) => e.args.map((a) => new TextDecoder().decode(a)).join(" ")))
+      .filter((e) => e.startsWith("DEL"));
+    expect(await eventually(async () => (await deletedAtEpoch2()).length > 0, 10_000)).toBe(true);
+    expect(await deletedAtEpoch2()).toEqual(["DEL kept"]);
+    onStandby.close();
   });
 });
