@@ -102,6 +102,94 @@ export function startsWithNativeCommand(input: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * The native commands that write (core-wasm/exec.ts isWrite), lower case,
+ * with the argument counts (name included) the core runs them with
+ * (nativeCommand): exactly n, at least n (-n), or at least n and odd / even.
+ */
+const NATIVE_WRITES: readonly (readonly [string, number | "odd3" | "even4"])[] = [
+  ["set", 3], ["incr", 2], ["decr", 2], ["incrby", 3], ["decrby", 3], ["del", -2], ["hset", 4], ["lpush", 3],
+  ["rpush", 3], ["sadd", 3], ["lpop", 2], ["rpop", 2], ["mset", "odd3"], ["zadd", "even4"],
+];
+
+const NATIVE_WRITES_BY_LENGTH: { name: Uint8Array; argc: number | "odd3" | "even4" }[][] = [];
+for (const [name, argc] of NATIVE_WRITES) (NATIVE_WRITES_BY_LENGTH[name.length] ??= []).push({ name: new TextEncoder().encode(name), argc });
+
+function argcFits(argc: number, rule: number | "odd3" | "even4"): boolean {
+  if (rule === "odd3") return argc >= 3 && (argc & 1) === 1;
+  if (rule === "even4") return argc >= 4 && (argc & 1) === 0;
+  return rule < 0 ? argc >= -rule : argc === rule;
+}
+
+/**
+ * The end of the longest run of complete commands at the start of `input`
+ * that the core runs natively and that write (NATIVE_WRITES: name, any case,
+ * and argument count; the core may still hand one back, a ZADD whose score
+ * is not a plain integer), read in place, of at most `maxCommands` commands;
+ * a command that would end past `maxBytes` ends the run, unless it is the
+ * first. 0: the input does not start with one. A durable server runs such a
+ * run natively as one log record (server/resp-server.ts): reads are left
+ * out, so each of them still waits only for the writes it depends on.
+ */
+export function nativeWritePrefix(input: Uint8Array, maxBytes: number, maxCommands: number): number {
+  let at = 0;
+  for (let n = 0; n < maxCommands && at < input.length; n++) {
+    const end = nativeWriteEnd(input, at);
+    if (end < 0 || (at > 0 && end > maxBytes)) break;
+    at = end;
+  }
+  return at;
+}
+
+/** Where the number readCount read last ends (a variable, not a returned pair: no allocation per number). */
+let countEnd = 0;
+
+/** Reads "<digits>\r\n" at `i`: the number (countEnd is set to after its CRLF), or -1. */
+function readCount(input: Uint8Array, i: number, digitsMax: number): number {
+  let n = 0;
+  const start = i;
+  while (i < input.length && input[i] !== 13) {
+    const c = input[i]! - 48;
+    if (c < 0 || c > 9 || i - start >= digitsMax) return -1;
+    n = n * 10 + c;
+    i++;
+  }
+  if (i === start || i + 1 >= input.length || input[i + 1] !== 10) return -1;
+  countEnd = i + 2;
+  return n;
+}
+
+/** The end of the command at `at` if it is a complete native write, else -1. */
+function nativeWriteEnd(input: Uint8Array, at: number): number {
+  if (input[at] !== 42) return -1; // '*'
+  const argc = readCount(input, at + 1, 7);
+  if (argc < 1) return -1;
+  let i = countEnd;
+  for (let a = 0; a < argc; a++) {
+    if (i >= input.length || input[i] !== 36) return -1; // '$'
+    const len = readCount(input, i + 1, 10);
+    if (len < 0) return -1;
+    i = countEnd;
+    if (i + len + 2 > input.length || input[i + len] !== 13 || input[i + len + 1] !== 10) return -1;
+    if (a === 0 && !isNativeWrite(input, i, len, argc)) return -1;
+    i += len + 2;
+  }
+  return i;
+}
+
+function isNativeWrite(input: Uint8Array, i: number, len: number, argc: number): boolean {
+  const candidates = NATIVE_WRITES_BY_LENGTH[len];
+  if (candidates === undefined) return false;
+  next: for (const { name, argc: rule } of candidates) {
+    for (let j = 0; j < len; j++) {
+      const c = input[i + j]!;
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== name[j]) continue next;
+    }
+    return argcFits(argc, rule);
+  }
+  return false;
+}
+
 /** Encoded input above this size is run before more is encoded (bounds the input region). */
 const CHUNK_BYTES = 1 << 20;
 

@@ -22,7 +22,7 @@ import { RespWriter, RespProtocolError } from "../runtime/resp.ts";
 import { ErrorReply, OK, PushReply, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
 import { lowerAscii, ascii, utf8 } from "../runtime/bytes.ts";
 import { Client, BLOCKED, NO_REPLY, type Outcome } from "../runtime/client.ts";
-import { startsWithNativeCommand } from "../runtime/batch.ts";
+import { startsWithNativeCommand, nativeWritePrefix } from "../runtime/batch.ts";
 import { ConfigError, type ServerConfig } from "./config.ts";
 import { renderInfo } from "./info.ts";
 import { REDIS_VERSION } from "../runtime/commands/security.ts";
@@ -59,11 +59,16 @@ interface HeldReply {
   push: boolean;
   /** A read that ran without the primary's lease: it waits until the lease is held again. */
   lease: boolean;
+  /** How many replies `bytes` holds (a run of native writes shares one entry). */
+  count: number;
 }
 
 export const SERVER_VERSION = REDIS_VERSION;
 const ACTIVE_EXPIRE_INTERVAL_MS = 100;
 
+/** Input bytes and commands of native writes a durable server runs as one log record (bound the record and a wasted look). */
+const DURABLE_RUN_BYTES_MAX = 64 * 1024;
+const DURABLE_RUN_COMMANDS_MAX = 256;
 /** The largest bulk the core's executor accepts (core-wasm/exec.ts BULK_BYTES_MAX). */
 const NATIVE_BULK_BYTES_MAX = 512 * 1024 * 1024;
 /** How often idle clients and soft output-buffer limits are checked (Redis's clientsCron runs at hz). */
@@ -193,10 +198,29 @@ class Connection implements ConnectionInfo {
 
   private hold(reply: Reply, lsn: number, lease = false): HeldReply {
     this.scratch.write(reply, this.client.session.protocol);
-    const entry = { lsn, bytes: this.scratch.take(), push: reply instanceof PushReply, lease };
+    return this.holdBytes(this.scratch.take(), 1, lsn, reply instanceof PushReply, lease);
+  }
+
+  private holdBytes(bytes: Uint8Array, count: number, lsn: number, push: boolean, lease: boolean): HeldReply {
+    const entry = { lsn, bytes, push, lease, count };
     if (!this.holding) this.onHold(this);
     this.held.push(entry);
     return entry;
+  }
+
+  /**
+   * Writes the replies of a run of native writes (`count` of them, encoded in
+   * `bytes`, which this keeps) that may leave together once the log has
+   * committed `lsn`, their one record (0: at once).
+   */
+  outputRun(bytes: Uint8Array, count: number, lsn: number): void {
+    const gate = this.gate;
+    if (gate === undefined || ((lsn === 0 || lsn <= gate.commitLsn) && !this.holding)) {
+      this.writer.raw(bytes);
+      return;
+    }
+    this.holdBytes(bytes, count, lsn, false, false);
+    if (gate.failsNow(lsn)) this.failHeld(gate.commitLsn, gate.notDurable(), null);
   }
 
   /** A place for a reply produced later (SAVE): `settle` fills it in and lets it go. */
@@ -243,7 +267,7 @@ class Connection implements ConnectionInfo {
       } else if (entry.lsn > commitLsn) {
         entry.lsn = 0;
         entry.lease = false;
-        entry.bytes = bytes;
+        entry.bytes = entry.count === 1 ? bytes : repeatBytes(bytes, entry.count);
       }
     }
     this.release(commitLsn);
@@ -295,6 +319,8 @@ export class RespServer {
   /** Shared by every connection's parser, so CONFIG SET of the limits reaches existing clients. */
   readonly requestLimits: RequestLimits;
   private shuttingDown = false;
+  /** Set by executeDurableWrites: the core handed back a command of the run (it goes through JS next). */
+  private durableRunShort = false;
 
   /**
    * Whether input may go to the core's executor directly: its parser's
@@ -570,24 +596,34 @@ export class RespServer {
   /** Runs the complete commands buffered for a connection, until it blocks, closes or runs out. */
   private process(conn: Connection): void {
     conn.processing = true;
+    // The core just handed back the command at the head: it goes through JS before the core is asked again.
+    let handedBack = false;
     try {
       while (!conn.closing && !conn.client.isBlocked) {
         // Bytes in, bytes out: the commands the core runs natively at the
         // head of the input go to it as they arrived, with no JS per command.
-        // Not with a durable log: those replies must wait at the commit gate.
-        if (this.nativeInput && this.gate === undefined && this.replication === undefined) {
+        // With a durable log, only a run of writes does, as one log record
+        // whose commit its replies wait for (executeDurableWrites).
+        if (this.nativeInput && this.replication === undefined && !handedBack) {
           const input = conn.parser.unparsed();
           // A cheap look first: the executor would copy all the input only to stop at once on a command it does not run.
           if (startsWithNativeCommand(input)) {
-            const r = this.engine.executeNativePrefix(conn.client.session, input, conn.writer);
-            if (r.consumed > 0) {
-              conn.parser.skip(r.consumed);
+            const gate = this.gate;
+            let consumed: number;
+            if (gate === undefined) consumed = this.engine.executeNativePrefix(conn.client.session, input, conn.writer).consumed;
+            else {
+              consumed = this.executeDurableWrites(conn, gate, input);
+              handedBack = this.durableRunShort;
+            }
+            if (consumed > 0) {
+              conn.parser.skip(consumed);
               // All of it (the usual case): nothing is left to look at.
-              if (r.consumed === input.length) break;
+              if (consumed === input.length) break;
               continue;
             }
           }
         }
+        handedBack = false;
         const args = conn.parser.next();
         if (args === null) break;
         if (args.length === 0) continue;
@@ -604,6 +640,30 @@ export class RespServer {
       conn.processing = false;
     }
     conn.flush();
+  }
+
+  /**
+   * Durable: the native writes at the head of `input` run in the core with
+   * no JS per command, and their effects become one log record that all
+   * their replies wait for (each would wait for its own record, and by the
+   * connection's order for every earlier one). Reads are left to the
+   * per-command path, so a read still waits only for the writes of its keys.
+   * Only while the log serves and the lease runs: otherwise a write must be
+   * refused before it runs, which the per-command path does; nor with
+   * maxmemory (the core hands every write back then). Returns the bytes
+   * consumed (0: none ran); durableRunShort says whether the core handed
+   * back a command of the run.
+   */
+  private executeDurableWrites(conn: Connection, gate: CommitGate, input: Uint8Array): number {
+    this.durableRunShort = false;
+    if (gate.state !== "serving" || !gate.leaseHeld() || this.engine.maxmemory > 0) return 0;
+    const end = nativeWritePrefix(input, DURABLE_RUN_BYTES_MAX, DURABLE_RUN_COMMANDS_MAX);
+    if (end === 0) return 0;
+    const r = this.engine.executeNativePrefix(conn.client.session, end === input.length ? input : input.subarray(0, end));
+    this.durableRunShort = r.consumed < end;
+    if (r.consumed === 0) return 0;
+    conn.outputRun(r.replies, r.count, gate.afterNativeWrites());
+    return r.consumed;
   }
 
   private protocolError(conn: Connection, error: unknown): void {
@@ -692,4 +752,11 @@ export class RespServer {
   }
 
 
+}
+
+/** `bytes` `count` times over: the error that replaces each of a run's replies. */
+function repeatBytes(bytes: Uint8Array, count: number): Uint8Array {
+  const out = new Uint8Array(bytes.length * count);
+  for (let i = 0; i < count; i++) out.set(bytes, i * bytes.length);
+  return out;
 }

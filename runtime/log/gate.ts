@@ -137,6 +137,20 @@ export class CommitGate {
     return wait > commit ? wait : 0;
   }
 
+  /**
+   * After a run of native writes (resp-server.ts, only while serving with the
+   * lease held): seals all their effects into one record and returns the LSN
+   * their replies wait for together. A run whose writes changed nothing
+   * (DEL of a missing key, LPOP of an empty list) waits for the newest record
+   * of all, which is no earlier than what any of its keys waits for.
+   */
+  afterNativeWrites(): number {
+    this.replyNeedsLease = false;
+    const own = this.replicator.seal();
+    if (own > 0) return own;
+    return this.replicator.lastLsn > this.replicator.commitLsn ? this.replicator.lastLsn : 0;
+  }
+
   /** Whether a command that wrote nothing shows data in its reply (a read), so needs the lease. */
   private readsData(args: readonly Uint8Array[]): boolean {
     if (args.length === 0) return false;

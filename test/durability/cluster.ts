@@ -253,6 +253,14 @@ export class Conn {
     });
   }
 
+  /** Sends the commands in one socket write (so the server gets them as one chunk); resolves with their replies. */
+  pipeline(commands: Arg[][]): Promise<RespValue[]> {
+    if (this.closed) return Promise.reject(new ConnectionLost("connection closed"));
+    const replies = commands.map(() => new Promise<RespValue>((resolve, reject) => this.waiting.push({ resolve, reject })));
+    this.socket.write(concatBytes(commands.map((args) => encodeCommand(args.map(toBytes)))));
+    return Promise.all(replies);
+  }
+
   close(): void {
     this.socket.destroy();
   }

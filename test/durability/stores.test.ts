@@ -10,6 +10,7 @@ import {
   Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, text, within,
 } from "./cluster.ts";
 import { freePortGuess } from "../helpers/trireme-server.ts";
+import type { RespValue } from "../../runtime/resp.ts";
 
 const TIMEOUT_MS = 1500;
 let cluster: Cluster | null = null;
@@ -178,6 +179,39 @@ describe("durable primary over three log stores", () => {
     expect(await http(["SET", "via-http", "3"])).toEqual({ result: "OK" });
     // No acknowledged write was lost.
     await expectAcknowledged(port, load.acked);
+    conn.close();
+  });
+
+  it("runs a pipelined run of writes as one record whose replies leave together, each failing with NOTDURABLE when it cannot commit", async () => {
+    const { cluster, port } = await startCluster();
+    const conn = await Conn.connect(port);
+    // One chunk: writes the core runs itself, a read, then more writes.
+    const replies = await conn.pipeline([
+      ["SET", "p:a", "1"], ["INCR", "p:n"], ["ZADD", "p:z", "1", "m"], ["GET", "p:a"], ["SET", "p:b", "2"], ["INCR", "p:n"],
+    ]);
+    expect(replies.map(text)).toEqual(["OK", "1", "1", "1", "OK", "2"]);
+    // In the log, the writes before the read are one record and those after it a later one.
+    const decoder = new TextDecoder();
+    let log: Awaited<ReturnType<typeof readStoreLog>> = [];
+    const lsnsOf = (key: string) => log.filter((r) => r.effects.some((e) => decoder.decode(e.args[1]) === key)).map((r) => r.lsn);
+    expect(await eventually(async () => {
+      log = await readStoreLog(cluster.client(0));
+      return lsnsOf("p:b").length > 0;
+    }, 10_000)).toBe(true);
+    const [first] = lsnsOf("p:a");
+    const [second] = lsnsOf("p:b");
+    expect(lsnsOf("p:z")).toEqual([first]);
+    expect(lsnsOf("p:n")).toEqual([first, second]);
+    expect(second).toBeGreaterThan(first!);
+    // Without a quorum the run cannot commit: every one of its replies is an error, none is lost.
+    await Promise.all([cluster.kill9Store(1), cluster.kill9Store(2)]);
+    const failing = await within(conn.pipeline([["SET", "q:a", "1"], ["INCR", "q:n"], ["SET", "q:b", "2"]]), 20_000);
+    expect(failing).not.toBe("timed out");
+    for (const r of failing as RespValue[]) expect(text(r)).toMatch(/^NOTDURABLE/);
+    expect(text(await conn.send("PING"))).toBe("PONG");
+    await cluster.startStore(1);
+    expect(await eventually(async () => text(await conn.send("SET", "after", "outage")) === "OK", 10_000, 200)).toBe(true);
+    expect((await conn.pipeline([["GET", "p:a"], ["GET", "p:b"], ["GET", "p:n"], ["ZSCORE", "p:z", "m"]])).map(text)).toEqual(["1", "2", "2", "1"]);
     conn.close();
   });
 });

@@ -9,6 +9,7 @@ import { encodeReply, encodeCommand } from "../../runtime/resp.ts";
 import { concatBytes, text, toBytes, utf8, type Arg } from "../../runtime/bytes.ts";
 import type { EffectRecord } from "../../runtime/effects.ts";
 import { openStore, ReplyError } from "../../runtime/store.ts";
+import { nativeWritePrefix } from "../../runtime/batch.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
 
 const START_MS = 1_700_000_000_000;
@@ -402,5 +403,56 @@ describe("Store.batch and Store.pipeline", () => {
     expect(values.length).toBe(900);
     for (let i = 0; i < 300; i++) expect(values.slice(i * 3, i * 3 + 3)).toEqual(["OK", "string", big]);
     store.close();
+  });
+});
+
+describe("nativeWritePrefix (a durable server's run of native writes)", () => {
+  const encode = (commands: Arg[][]) => concatBytes(commands.map((c) => encodeCommand(c.map(toBytes))));
+
+  it("ends at the first command that is not a native write, at an incomplete one, and at the bounds", () => {
+    const writes: Arg[][] = [
+      ["SET", "a", "1"], ["incr", "n"], ["IncrBy", "n", "2"], ["DECR", "n"], ["DECRBY", "n", "1"], ["DEL", "a", "b"],
+      ["HSET", "h", "f", "v"], ["LPUSH", "l", "x"], ["RPUSH", "l", "y"], ["SADD", "s", "m"], ["LPOP", "l"], ["RPOP", "l"],
+      ["MSET", "a", "1", "b", "2"], ["ZADD", "z", "1", "m", "2", "n"],
+    ];
+    const run = encode(writes);
+    for (const stop of [["GET", "a"], ["SET", "a", "1", "EX", "10"], ["HSET", "h", "f", "v", "g", "w"], ["MSET", "a"],
+      ["ZADD", "z", "1"], ["LPOP", "l", "2"], ["PING"], ["MULTI"]] as Arg[][]) {
+      const input = concatBytes([run, encode([stop]), encode([["SET", "c", "3"]])]);
+      expect(nativeWritePrefix(input, 1 << 20, 1000), stop.join(" ")).toBe(run.length);
+    }
+    const whole = encode([...writes, ["SET", "c", "3"]]);
+    expect(nativeWritePrefix(whole, 1 << 20, 1000)).toBe(whole.length);
+    for (let cut = 0; cut < whole.length; cut++) {
+      const got = nativeWritePrefix(whole.subarray(0, cut), 1 << 20, 1000);
+      expect(got).toBeLessThanOrEqual(cut);
+      expect(got === 0 || nativeWritePrefix(whole.subarray(0, got), 1 << 20, 1000) === got).toBe(true);
+    }
+    expect(nativeWritePrefix(run, 1 << 20, 3)).toBe(encode(writes.slice(0, 3)).length);
+    expect(nativeWritePrefix(run, 1, 1000)).toBe(encode(writes.slice(0, 1)).length);
+    expect(nativeWritePrefix(utf8("SET a 1\r\n"), 1 << 20, 1000)).toBe(0);
+    expect(nativeWritePrefix(utf8("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$-1\r\n"), 1 << 20, 1000)).toBe(0);
+  });
+
+  it("is a run the core runs whole, with the replies and effects of one command at a time", async () => {
+    const commands: Arg[][] = [
+      ["SET", "a", "1"], ["INCR", "a"], ["ZADD", "z", "1", "m"], ["LPUSH", "l", "x"], ["LPOP", "l"], ["LPOP", "l"],
+      ["DEL", "missing"], ["INCR", "z"], ["MSET", "a", "5", "b", "6"], ["HSET", "h", "f", "v"], ["SADD", "s", "m"],
+    ];
+    const input = encode(commands);
+    expect(nativeWritePrefix(input, 1 << 20, 1000)).toBe(input.length);
+    const batched = await Engine.create(coreModule(), { seed: 5 });
+    const batchedEffects: string[] = [];
+    batched.onEffect = (e) => batchedEffects.push(e.args.map((a) => text(a)).join(" "));
+    const r = batched.executeNativePrefix(batched.newSession(), input);
+    expect(r.consumed).toBe(input.length);
+    expect(r.count).toBe(commands.length);
+    const single = await Engine.create(coreModule(), { seed: 5 });
+    const singleEffects: string[] = [];
+    single.onEffect = (e) => singleEffects.push(e.args.map((a) => text(a)).join(" "));
+    const session = single.newSession();
+    const replies = commands.map((c) => encodeReply(single.execute(session, c.map(toBytes))));
+    expect(text(r.replies)).toBe(text(concatBytes(replies)));
+    expect(batchedEffects).toEqual(singleEffects);
   });
 });
