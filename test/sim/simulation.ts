@@ -325,6 +325,8 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   // ---- faults ----
 
   let standbys = 0;
+  /** Set when the audit begins: no process of the run starts after that. */
+  let auditing = false;
   const fault = (): void => {
     if (world.now >= options.activeMs) return;
     world.at(random.next() * 2 * options.faultEveryMs, null, fault);
@@ -367,7 +369,9 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
         // A following standby takes over once the lease lapses; without one, a process is started to.
         if (following().length === 0) {
           const kind = random.chance(0.5) ? "standby" : "primary";
-          world.at(random.between(1, 200), null, () => startNode(`${kind === "standby" ? "standby" : "restarted"}-${++standbys}`, kind));
+          world.at(random.between(1, 200), null, () => {
+            if (!auditing) startNode(`${kind === "standby" ? "standby" : "restarted"}-${++standbys}`, kind);
+          });
         }
       } else {
         // A second candidate while the first lives, perhaps cut off from some stores.
@@ -402,6 +406,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
 
   // ---- the audit: every primary stops, the stores come back, a fresh primary recovers ----
 
+  auditing = true;
   for (const p of primaries) p.crash();
   net.healAll();
   net.faults = QUIET_NETWORK;
