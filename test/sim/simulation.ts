@@ -59,6 +59,8 @@ export interface SimOptions {
   breaks: {
     quorum?: number;
     storesLoseAcknowledgedRecords?: boolean;
+    /** Tail streams call every record committed, so standbys apply (and show) records that may be lost. */
+    tailsClaimCommitted?: boolean;
   };
   verbose: boolean;
 }
@@ -145,7 +147,10 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   const clockRate = (): number => 1 + (2 * random.next() - 1) * options.clockDriftMax;
   const net = new Network(world, options.network);
   const stores = ["store-a", "store-b", "store-c"].map((name) => new SimStore(world, crc32c, name, options.disk, clockRate()));
-  for (const store of stores) store.losesAcknowledgedRecords = options.breaks.storesLoseAcknowledgedRecords === true;
+  for (const store of stores) {
+    store.losesAcknowledgedRecords = options.breaks.storesLoseAcknowledgedRecords === true;
+    store.tailsClaimCommitted = options.breaks.tailsClaimCommitted === true;
+  }
   const settings: PrimarySettings = {
     quorum: options.breaks.quorum ?? 2, commitTimeoutMs: options.commitTimeoutMs, requestTimeoutMs: options.requestTimeoutMs,
     leaseMs: options.leaseMs,

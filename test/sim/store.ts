@@ -19,6 +19,7 @@ import type { AppendStreamApi, StoreApi } from "../../runtime/log/replicator.ts"
 import type { TailSource } from "../../runtime/log/follower.ts";
 import { startTailPump } from "../../runtime/log/tail-pump.ts";
 import { DEFAULT_LOG_LIMITS } from "../../runtime/log/backend.ts";
+import { scanFrames } from "../../runtime/log/frame.ts";
 import { Incarnation, type World } from "./world.ts";
 import { OrderedChannel, type Endpoint, type Network } from "./network.ts";
 
@@ -61,6 +62,14 @@ export class SimStore implements Endpoint {
 
   /** A broken rule, to show the checks catch it: a crash also loses up to 3 acknowledged records (a lying fsync). */
   losesAcknowledgedRecords = false;
+
+  /** A broken rule: its tail streams call every record sent committed, so followers apply what may be lost. */
+  tailsClaimCommitted = false;
+
+  /** The LSN of the last record in a run of frames (0: none). */
+  lastLsnOf(frames: Uint8Array): number {
+    return scanFrames(frames, this.crc32c).frames.at(-1)?.lsn ?? 0;
+  }
 
   constructor(world: World, crc32c: Crc32c, name: string, disk: DiskFaults, clockRate = 1) {
     this.world = world;
@@ -372,6 +381,10 @@ export class SimTailConnection {
           }
           const copy = frames.slice();
           this.deliver(() => this.handlers.onFrames(copy));
+          if (store.tailsClaimCommitted) {
+            const lsn = store.lastLsnOf(copy);
+            this.deliver(() => this.handlers.onEvent?.({ type: "commit", lsn }));
+          }
           return true;
         },
         sendEvent: (event) => { if (open()) this.deliver(() => this.handlers.onEvent?.(event)); },

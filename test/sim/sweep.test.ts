@@ -88,6 +88,16 @@ else describe("the simulation", () => {
     expect(found, "no violation in 200 seeds with stores that lose acknowledged records").toBeDefined();
   });
 
+  it("the sweep can fail: standbys that apply records before they are committed show replica reads of lost data, caught", async () => {
+    let found: SimResult | undefined;
+    for (let seed = 1; seed <= 400 && found === undefined; seed++) {
+      const result = await runSimulation(seed, { breaks: { tailsClaimCommitted: true } });
+      if (result.violations.length > 0) found = result;
+    }
+    expect(found, "no violation in 400 seeds with tails that call every record committed").toBeDefined();
+    expect(found!.violations.join("\n")).toMatch(/replica read/);
+  });
+
   /** The first seed (of `limit`) whose run breaks linearizability with a read a deposed primary answered. */
   async function findStaleRead(overrides: Parameters<typeof runSimulation>[1], limit: number): Promise<SimResult | undefined> {
     for (let seed = 1; seed <= limit; seed++) {
