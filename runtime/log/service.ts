@@ -12,8 +12,9 @@
 
 import { Hono, type Context } from "hono";
 import type { UpgradeWebSocket, WSContext } from "hono/ws";
-import { DEFAULT_LOG_LIMITS, type LogBackend, type LogEvent, type LogLimits } from "./backend.ts";
+import { DEFAULT_LOG_LIMITS, type LogBackend, type LogLimits } from "./backend.ts";
 import { OrderedAppends } from "./append-order.ts";
+import { startTailPump } from "./tail-pump.ts";
 import { utf8 } from "../bytes.ts";
 import {
   HEADER_FIRST_LSN, HEADER_LAST_EPOCH, HEADER_LAST_LSN, HEADER_SNAPSHOT_CRC32C, HEADER_SNAPSHOT_EPOCH,
@@ -270,82 +271,24 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
     }
   }
 
-  /** Streams the log from `from` to one socket; returns the function that stops it. */
+  /** Streams the log from `from` to one socket (tail-pump.ts); returns the function that stops it. */
   function startTail(ws: WSContext, from: number): () => void {
-    let stopped = false;
-    const events: LogEvent[] = [];
-    let wake: (() => void) | undefined;
-    const unwatch = backend.watch((event) => {
-      events.push(event);
-      const w = wake;
-      wake = undefined;
-      w?.();
+    return startTailPump(backend, from, {
+      open: () => ws.readyState <= 1,
+      sendFrames: (frames) => {
+        if (ws.readyState !== 1) return false;
+        ws.send(frames as Uint8Array<ArrayBuffer>);
+        return true;
+      },
+      sendEvent: (event) => sendJson(ws, event),
+      buffered: () => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0,
+      close: (code, reason) => { if (ws.readyState === 1) ws.close(code, reason); },
+    }, {
+      readBytesMax: limits.readBytesMax,
+      bufferedBytesMax: tailBufferedBytesMax,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      onError,
     });
-    const stop = (): void => {
-      stopped = true;
-      unwatch();
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
-    const buffered = (): number => (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0;
-    const pump = async (): Promise<void> => {
-      if (!Number.isSafeInteger(from) || from < 1) {
-        sendJson(ws, { type: "error", ...logError("bad-request", "from must be an integer >= 1") });
-        ws.close(1008, "bad request");
-        return;
-      }
-      let cursor = from;
-      let commitSent = 0;
-      let pendingCommit = 0;
-      let heartbeatEpoch = 0;
-      while (!stopped && ws.readyState <= 1) {
-        // Changes first: a truncation below what was sent must reach the
-        // reader before any record that replaces the truncated ones.
-        let commit = 0;
-        for (const event of events.splice(0)) {
-          if (event.type === "truncated" && event.afterLsn < cursor - 1) {
-            cursor = event.afterLsn + 1;
-            sendJson(ws, { type: "truncated", afterLsn: event.afterLsn });
-          } else if (event.type === "commit") {
-            commit = Math.max(commit, event.lsn);
-          } else if (event.type === "heartbeat") {
-            heartbeatEpoch = event.epoch;
-          }
-        }
-        pendingCommit = Math.max(pendingCommit, commit);
-        while (buffered() > tailBufferedBytesMax && !stopped) await new Promise((r) => setTimeout(r, 5));
-        const result = await backend.read({ fromLsn: cursor, maxBytes: limits.readBytesMax });
-        if (!result.ok) {
-          sendJson(ws, { type: "error", ...result });
-          ws.close(1011, result.error);
-          return;
-        }
-        if (result.records > 0 && events.some((e) => e.type === "truncated")) continue; // re-read after the truncation
-        if (result.records > 0) {
-          if (ws.readyState !== 1) return;
-          ws.send(result.frames as Uint8Array<ArrayBuffer>);
-          cursor += result.records;
-          continue;
-        }
-        // Caught up: now the commit point, after the records it may refer to.
-        if (pendingCommit > commitSent) {
-          commitSent = pendingCommit;
-          sendJson(ws, { type: "commit", lsn: commitSent });
-        }
-        if (heartbeatEpoch !== 0) {
-          sendJson(ws, { type: "heartbeat", epoch: heartbeatEpoch });
-          heartbeatEpoch = 0;
-        }
-        if (events.length > 0) continue;
-        await new Promise<void>((resolve) => { wake = resolve; });
-      }
-    };
-    pump().catch((error: unknown) => {
-      onError(error);
-      if (ws.readyState === 1) ws.close(1011, "store error");
-    });
-    return stop;
   }
 
   return app;

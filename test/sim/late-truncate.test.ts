@@ -13,7 +13,7 @@ import { SimPrimary, type ApiReply } from "./primary.ts";
 const module = coreModule();
 const crc32c = await loadCrc32c(module);
 const disk: DiskFaults = { syncMinMs: 0.1, syncMaxMs: 0.5, slowSyncRate: 0, slowSyncMaxMs: 0, unsyncedKeptMax: 0 };
-const settings = { quorum: 2, commitTimeoutMs: 250, requestTimeoutMs: 150 };
+const settings = { quorum: 2, commitTimeoutMs: 250, requestTimeoutMs: 150, leaseMs: 200 };
 
 describe("scripted interleavings", () => {
   it("a truncation that arrives after the primary gave up on it cannot cut records acknowledged since", async () => {

@@ -6,10 +6,9 @@
 // command, asks the gate what its reply waits for, and answers once the
 // replicator has committed that (or NOTDURABLE when it cannot).
 //
-// A "standby" today is simply another primary process started to take over:
-// it runs an election with the next epoch and recovers from the log. When
-// standbys that tail the log and leases exist, they are another node type
-// beside this one, and the lease check belongs where `mayServeReads` is.
+// A primary started to take over (a restart, a second candidate) is another
+// SimPrimary: its election waits for the old primary's lease like any other.
+// The standby that follows the log first is SimStandby (standby.ts).
 
 import { Engine } from "../../runtime/engine.ts";
 import type { Crc32c } from "../../runtime/log/crc32c.ts";
@@ -28,6 +27,8 @@ export interface PrimarySettings {
   quorum: number;
   commitTimeoutMs: number;
   requestTimeoutMs: number;
+  /** The primary's lease (ms), as `--lease-ms` gives it; 0: none (only to show what leases prevent). */
+  leaseMs: number;
 }
 
 /** What a client gets back: the HTTP status and the JSON body of the HTTP API. */
@@ -53,7 +54,7 @@ export class SimPrimary implements Endpoint {
   private readonly module: WebAssembly.Module;
 
   constructor(world: World, net: Network, stores: readonly SimStore[], crc32c: Crc32c, module: WebAssembly.Module,
-    name: string, settings: PrimarySettings) {
+    name: string, settings: PrimarySettings, clockRate = 1) {
     this.world = world;
     this.name = name;
     this.incarnation = new Incarnation(name);
@@ -66,7 +67,8 @@ export class SimPrimary implements Endpoint {
       quorum: settings.quorum,
       commitTimeoutMs: settings.commitTimeoutMs,
       requestTimeoutMs: settings.requestTimeoutMs,
-      clock: world.clockFor(this.incarnation),
+      leaseMs: settings.leaseMs,
+      clock: world.clockFor(this.incarnation, clockRate),
       log: (message) => world.trace(`${name}: ${message}`),
     });
     this.replicator.onStateChange((state) => world.trace(`${name}: state ${state}`));
@@ -102,15 +104,6 @@ export class SimPrimary implements Endpoint {
     this.state = "dead";
     this.incarnation.alive = false;
     this.world.trace(`${this.name}: CRASH`);
-  }
-
-  /**
-   * Whether this node may answer reads. Today that is the HTTP API's own
-   * decision (a primary that has not heard of its successor answers); the
-   * lease check of a later standby/lease design plugs in here.
-   */
-  mayServeReads(): boolean {
-    return this.state === "serving";
   }
 
   /** One command through the HTTP API (GET /<command>/<arg>...). */

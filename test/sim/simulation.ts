@@ -1,11 +1,16 @@
-// One run of the simulation: three log stores, a primary, later standbys
-// that take over, and clients, in one World driven by one seed; faults
-// during the active part (store crashes that lose unsynced tails, partitions,
-// primary crashes and takeovers, two primaries at once); then an audit: every
+// One run of the simulation: three log stores, a primary, standbys that
+// follow the log and take over when its lease lapses, later primaries, and
+// clients, in one World driven by one seed, each process on its own clock
+// (drifting a little); faults during the active part (store crashes that lose
+// unsynced tails, partitions, primary crashes and takeovers, two primaries
+// at once); then an audit: every
 // primary is stopped, the stores come back, a fresh primary recovers from them
 // and reads every key. The history of client operations, with the audit's
 // reads at its end, is checked for linearizability key by key, and every
 // value a client saw acknowledged or read must be one the recovered log holds.
+// Reads from a following standby (replica reads, stale by design) are not in
+// the linearizability check: each must show exactly the key's value in the
+// recovered log at the LSN the standby had applied (a committed prefix).
 
 import { loadCrc32c, type Crc32c } from "../../runtime/log/crc32c.ts";
 import { decodeFrames } from "../../runtime/log/frame.ts";
@@ -15,7 +20,8 @@ import { coreModule } from "../helpers/core-bytes.ts";
 import { World, type Prng } from "./world.ts";
 import { Network, QUIET_NETWORK, type NetworkFaults } from "./network.ts";
 import { SimStore, type DiskFaults } from "./store.ts";
-import { SimPrimary, type ApiReply } from "./primary.ts";
+import { SimPrimary, type ApiReply, type PrimarySettings } from "./primary.ts";
+import { SimStandby } from "./standby.ts";
 import { checkLinearizable, type KeyValue, type Operation, type TimedOperation } from "./linearizability.ts";
 
 export interface SimOptions {
@@ -25,15 +31,21 @@ export interface SimOptions {
   clients: number;
   keys: number;
   /**
-   * Where clients send reads. "newest": to the newest primary started (what
-   * holds today). "sticky": to the primary the client last used, which may be
-   * a deposed one that has not noticed: without leases it can answer a stale
-   * read, and the checker flags it.
+   * Where clients send reads. "newest": to the primary that started serving
+   * last. "sticky": to the primary the client last used, which may be a
+   * deposed one that has not noticed: its lease keeps it from answering a
+   * stale read; without leases it can, and the checker flags it.
    */
   reads: "newest" | "sticky";
+  /** Share of reads sent to a standby that follows the log (a replica read), when one does. */
+  replicaReads: number;
+  /** The primaries' lease (ms; 0: none, to show what leases prevent). Drawn per seed (60-300) unless given. */
+  leaseMs: number;
+  /** Each process's clock runs at 1 ± up to this against simulated time (drawn per process). */
+  clockDriftMax: number;
   /** Also start new candidates while the current primary is alive (two primaries at once), not only after it crashed. */
   overlap: boolean;
-  /** Primaries started in one run at most (the first, standbys, candidates). */
+  /** Primaries and standbys started in one run at most (the first, standbys, restarts, candidates). */
   primariesMax: number;
   /** Mean simulated ms between faults. */
   faultEveryMs: number;
@@ -44,7 +56,12 @@ export interface SimOptions {
   commitTimeoutMs: number;
   requestTimeoutMs: number;
   /** Broken rules, to show the checker catches what they cause. */
-  breaks: { quorum?: number; storesLoseAcknowledgedRecords?: boolean };
+  breaks: {
+    quorum?: number;
+    storesLoseAcknowledgedRecords?: boolean;
+    /** Tail streams call every record committed, so standbys apply (and show) records that may be lost. */
+    tailsClaimCommitted?: boolean;
+  };
   verbose: boolean;
 }
 
@@ -52,9 +69,13 @@ export const DEFAULT_OPTIONS: Omit<SimOptions, "seed"> = {
   activeMs: 1200,
   clients: 4,
   keys: 3,
-  reads: "newest",
+  reads: "sticky",
+  replicaReads: 0.2,
+  leaseMs: 150,
+  // Any two clocks differ in rate by less than 5% (1.024 / 0.976 < 1 / 0.95): within LEASE_DRIFT_MARGIN.
+  clockDriftMax: 0.024,
   overlap: true,
-  primariesMax: 4,
+  primariesMax: 5,
   faultEveryMs: 120,
   clientTimeoutMs: 600,
   network: {
@@ -82,8 +103,10 @@ export interface HistoryEntry {
   result?: KeyValue | number;
   /** Why it failed or is unknown. */
   note?: string;
-  /** A read answered by a primary after a newer one had started serving (only possible without leases). */
+  /** A read answered by a primary after a newer one had started serving (only without leases may it be stale). */
   deposed?: boolean;
+  /** A read answered by a following standby: the LSN it had applied the log up to. */
+  replicaApplied?: number;
 }
 
 export interface SimResult {
@@ -92,7 +115,15 @@ export interface SimResult {
   history: HistoryEntry[];
   /** Final values the audit read. */
   finalValues: Map<string, KeyValue>;
-  stats: { operations: number; ok: number; failed: number; unknown: number; primaries: number; events: number; simulatedMs: number };
+  stats: {
+    operations: number; ok: number; failed: number; unknown: number; primaries: number; events: number; simulatedMs: number;
+    /** Standbys that took over as the primary. */
+    standbysPromoted: number;
+    /** Reads a following standby answered. */
+    replicaReads: number;
+    /** Reads a primary answered (data or error) after a newer one had started serving. */
+    deposedReads: number;
+  };
   trace(): string;
 }
 
@@ -111,36 +142,63 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   if (overrides.network === undefined) options.network = swarmNetwork(random);
   if (overrides.disk === undefined) options.disk = swarmDisk(random);
   if (overrides.faultEveryMs === undefined) options.faultEveryMs = random.between(40, 250);
+  if (overrides.leaseMs === undefined) options.leaseMs = random.between(60, 300);
+  // lease-drift.test.ts shows what a drift beyond the margin does.
+  const clockRate = (): number => 1 + (2 * random.next() - 1) * options.clockDriftMax;
   const net = new Network(world, options.network);
-  const stores = ["store-a", "store-b", "store-c"].map((name) => new SimStore(world, crc32c, name, options.disk));
-  for (const store of stores) store.losesAcknowledgedRecords = options.breaks.storesLoseAcknowledgedRecords === true;
-  const settings = {
+  const stores = ["store-a", "store-b", "store-c"].map((name) => new SimStore(world, crc32c, name, options.disk, clockRate()));
+  for (const store of stores) {
+    store.losesAcknowledgedRecords = options.breaks.storesLoseAcknowledgedRecords === true;
+    store.tailsClaimCommitted = options.breaks.tailsClaimCommitted === true;
+  }
+  const settings: PrimarySettings = {
     quorum: options.breaks.quorum ?? 2, commitTimeoutMs: options.commitTimeoutMs, requestTimeoutMs: options.requestTimeoutMs,
+    leaseMs: options.leaseMs,
   };
-  const primaries: SimPrimary[] = [];
+  world.trace(`lease ${options.leaseMs} ms; store clock rates ${stores.map((s) => s.clockRate.toFixed(4)).join(", ")}`);
+  /** Every primary and standby started, in order. */
+  const primaries: SimNode[] = [];
   const violations: string[] = [];
 
   /** The highest LSN each primary committed, with its epoch: the recovered log must hold that record. */
-  const commits = new Map<SimPrimary, number>();
-  const startPrimary = (name: string): SimPrimary => {
-    const primary = new SimPrimary(world, net, stores, crc32c, module, name, settings);
-    primaries.push(primary);
-    primary.start().then(() => {
-      primary.replicator.onCommit((lsn) => { if (primary.incarnation.alive) commits.set(primary, lsn); });
+  const commits = new Map<SimNode, number>();
+  const startNode = (name: string, kind: "primary" | "standby"): SimNode => {
+    const rate = clockRate();
+    const node = kind === "primary"
+      ? new SimPrimary(world, net, stores, crc32c, module, name, settings, rate)
+      : new SimStandby(world, net, stores, crc32c, module, name, settings, rate);
+    world.trace(`${name}: clock rate ${rate.toFixed(4)}`);
+    primaries.push(node);
+    node.start().then(() => {
+      node.replicator.onCommit((lsn) => { if (node.incarnation.alive) commits.set(node, lsn); });
     }, (error: unknown) => {
       // A start that fails exits the process (server/cli.ts); a standby may be started again.
       world.trace(`${name}: start failed: ${error instanceof Error ? error.message : String(error)}`);
-      primary.crash();
+      node.crash();
     });
-    return primary;
+    return node;
   };
-  const newest = (): SimPrimary => primaries[primaries.length - 1]!;
+  const startPrimary = (name: string): SimNode => startNode(name, "primary");
+  const newest = (): SimNode => primaries[primaries.length - 1]!;
+  /**
+   * Where a client without a primary sends its commands: the one that started
+   * serving last and does not know it was deposed (the newest started, before any serves).
+   */
+  const leader = (): SimNode => {
+    let best: SimNode | undefined;
+    for (const p of primaries) {
+      if (p.state !== "serving" || p.replicator.state === "fenced") continue;
+      if (best === undefined || p.servingSince! > best.servingSince!) best = p;
+    }
+    return best ?? newest();
+  };
+  const following = (): SimStandby[] => primaries.filter((p): p is SimStandby => p instanceof SimStandby && p.state === "following");
 
   // ---- clients ----
 
   const history: HistoryEntry[] = [];
   const keys = Array.from({ length: options.keys }, (_, i) => `k${i}`);
-  interface Client { name: string; sticky: SimPrimary | null }
+  interface Client { name: string; sticky: SimNode | null }
   const clients: Client[] = Array.from({ length: options.clients }, (_, i) => ({ name: `client-${i}`, sticky: null }));
   let pendingOps = 0;
 
@@ -178,7 +236,12 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     const key = random.pick(keys);
     const r = random.next();
     const kind = r < 0.4 ? "get" : r < 0.7 ? "set" : "incr";
-    const target = kind === "get" && options.reads === "newest" ? newest() : (client.sticky ?? newest());
+    const replicas = kind === "get" ? following() : [];
+    if (replicas.length > 0 && random.chance(options.replicaReads)) {
+      replicaRead(client, key, random.pick(replicas));
+      return;
+    }
+    const target = kind === "get" && options.reads === "newest" ? leader() : (client.sticky ?? leader());
     client.sticky = target;
     const id = history.length + 1;
     const entry: HistoryEntry = {
@@ -200,8 +263,8 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     });
     net.send(client.name, target.name, () => {
       const at = target.incarnation;
-      if (target.state !== "serving" || (kind === "get" && !target.mayServeReads())) {
-        // Connection refused (or, later, a read refused for want of a lease): the command never ran.
+      if (target.state !== "serving") {
+        // Connection refused (or a standby's: not the primary yet): the command never ran.
         net.send(target.name, client.name, () => {
           if (entry.outcome !== "pending") return;
           settle(entry, "failed", `${target.name} is not serving`);
@@ -225,9 +288,50 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     });
   };
 
+  /** A read from a following standby: its committed data, perhaps stale (checked against the recovered log below). */
+  const replicaRead = (client: Client, key: string, target: SimStandby): void => {
+    const id = history.length + 1;
+    const entry: HistoryEntry = {
+      id, client: client.name, primary: target.name, key, kind: "get", call: world.steps, ret: Infinity, outcome: "pending",
+    };
+    history.push(entry);
+    pendingOps++;
+    world.trace(`${client.name}: #${id} GET ${key} -> ${target.name} (replica read)`);
+    const next = (): void => {
+      world.at(random.next() * 20, null, () => issue(client));
+    };
+    world.at(options.clientTimeoutMs, null, () => {
+      if (entry.outcome !== "pending") return;
+      settle(entry, "failed", "timed out");
+      next();
+    });
+    net.send(client.name, target.name, () => {
+      const at = target.incarnation;
+      if (target.state !== "following") {
+        net.send(target.name, client.name, () => {
+          if (entry.outcome !== "pending") return;
+          settle(entry, "failed", `${target.name} is not following`);
+          next();
+        });
+        return;
+      }
+      void target.read(["GET", key]).then(({ reply, applied }) => {
+        if (!at.alive) return;
+        net.send(target.name, client.name, () => {
+          if (entry.outcome !== "pending") return;
+          entry.replicaApplied = applied;
+          classify(entry, reply);
+          next();
+        });
+      });
+    });
+  };
+
   // ---- faults ----
 
   let standbys = 0;
+  /** Set when the audit begins: no process of the run starts after that. */
+  let auditing = false;
   const fault = (): void => {
     if (world.now >= options.activeMs) return;
     world.at(random.next() * 2 * options.faultEveryMs, null, fault);
@@ -252,15 +356,28 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
       world.at(random.between(5, 300), null, () => net.heal(primary.name, client.name));
     } else if (choice === 10) {
       // SAVE on the newest primary: a snapshot at its last LSN, stored once that is committed.
-      const current = newest();
+      const current = leader();
       if (current.state === "serving") void current.persistence!.save();
     } else if (primaries.length < options.primariesMax) {
-      const current = newest();
-      if (current.state === "starting") return;
-      const overlap = options.overlap && current.state === "serving" && choice >= 8;
-      if (!overlap) {
+      const current = leader();
+      if (current.state !== "serving") {
+        // A takeover is under way, unless every process has died (a supervisor starts one).
+        if (primaries.every((p) => p.state === "dead")) startNode(`restarted-${++standbys}`, "primary");
+        return;
+      }
+      const overlap = options.overlap && choice === 8;
+      if (choice === 9) {
+        // A standby joins: it follows the log, answers replica reads, and waits for the lease.
+        startNode(`standby-${++standbys}`, "standby");
+      } else if (!overlap) {
         current.crash();
-        world.at(random.between(1, 200), null, () => startPrimary(`standby-${++standbys}`));
+        // A following standby takes over once the lease lapses; without one, a process is started to.
+        if (following().length === 0) {
+          const kind = random.chance(0.5) ? "standby" : "primary";
+          world.at(random.between(1, 200), null, () => {
+            if (!auditing) startNode(`${kind === "standby" ? "standby" : "restarted"}-${++standbys}`, kind);
+          });
+        }
       } else {
         // A second candidate while the first lives, perhaps cut off from some stores.
         if (random.chance(0.5)) {
@@ -283,7 +400,8 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     const first = startPrimary(attempt === 1 ? "primary" : `primary-${attempt}`);
     await world.run(world.now + 600_000, () => first.state !== "starting");
   }
-  if (newest().state !== "serving") violations.push("no primary could start");
+  if (random.chance(0.5)) startNode(`standby-${++standbys}`, "standby");
+  if (leader().state !== "serving") violations.push("no primary could start");
   const activeFrom = world.now;
   options.activeMs += activeFrom;
   for (const client of clients) world.at(random.next() * 5, null, () => issue(client));
@@ -293,6 +411,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
 
   // ---- the audit: every primary stops, the stores come back, a fresh primary recovers ----
 
+  auditing = true;
   for (const p of primaries) p.crash();
   net.healAll();
   net.faults = QUIET_NETWORK;
@@ -302,6 +421,10 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   await world.run(world.now + 600_000, () => auditor.state !== "starting");
   const finalValues = new Map<string, KeyValue>();
   const logValues = new Map<string, Set<KeyValue>>();
+  /** Each key's values in the recovered log, with the LSN of the record that wrote each. */
+  const changes = new Map<string, Array<{ lsn: number; value: string }>>();
+  /** Where the recovered log ends (the auditor's epoch record is its last record). */
+  let logEnd = 0;
   if (auditor.state !== "serving") {
     violations.push("the audit primary could not recover from the stores");
   } else {
@@ -315,8 +438,10 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
       finalValues.set(key, value);
     }
     const rep = auditor.replicator;
+    logEnd = rep.lastLsn;
     const values = new Map<string, KeyValue>();
     const epochs: number[] = [];
+    for (const key of keys) changes.set(key, []);
     for (const key of keys) logValues.set(key, new Set([null]));
     // The prefix the stores trimmed (below snapshots) is read from what they dropped.
     const trimmed = new Map<number, { lsn: number; epoch: number; payload: Uint8Array }>();
@@ -343,6 +468,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
           }
           values.set(key, after);
           logValues.get(key)?.add(after);
+          changes.get(key)?.push({ lsn: record.lsn, value: after });
         }
       }
     };
@@ -367,7 +493,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   for (const key of keys) {
     const ops: TimedOperation[] = [];
     for (const e of history) {
-      if (e.key !== key) continue;
+      if (e.key !== key || e.replicaApplied !== undefined) continue;
       const op = asOperation(e);
       if (op !== null) ops.push({ id: e.id, op, call: e.call, ret: e.outcome === "ok" ? e.ret : Infinity });
     }
@@ -380,6 +506,20 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     }
     const held = logValues.get(key);
     if (held === undefined) continue;
+    // A replica read shows the committed log up to what the standby applied: the key's value there.
+    const keyChanges = changes.get(key) ?? [];
+    for (const e of history) {
+      if (e.key !== key || e.outcome !== "ok" || e.replicaApplied === undefined) continue;
+      let expected: KeyValue = null;
+      for (const c of keyChanges) if (c.lsn <= e.replicaApplied) expected = c.value;
+      if (e.replicaApplied >= logEnd) {
+        violations.push(`#${e.id} ${describe(e)}: the standby had applied the log up to LSN ${e.replicaApplied}, ` +
+          `but the recovered log ends before it (at ${logEnd - 1}, then the audit's epoch record)`);
+      } else if (e.result !== expected) {
+        violations.push(`#${e.id} ${describe(e)}: a replica read at applied LSN ${e.replicaApplied} showed ` +
+          `${JSON.stringify(e.result)}, but the recovered log has ${JSON.stringify(expected)} there`);
+      }
+    }
     for (const e of history) {
       if (e.key !== key || e.outcome !== "ok") continue;
       const seen = e.kind === "set" ? e.value! : e.kind === "incr" ? String(e.result) : (e.result as KeyValue);
@@ -395,6 +535,9 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     stats: {
       operations: history.length, ok: count("ok"), failed: count("failed"), unknown: count("unknown"),
       primaries: primaries.length, events: world.steps, simulatedMs: Math.round(world.now),
+      standbysPromoted: primaries.filter((p) => p instanceof SimStandby && p.servingSince !== undefined).length,
+      replicaReads: history.filter((e) => e.outcome === "ok" && e.replicaApplied !== undefined).length,
+      deposedReads: history.filter((e) => e.deposed === true).length,
     },
     trace: () => world.traceText(),
   };
@@ -447,9 +590,12 @@ function asOperation(e: HistoryEntry): Operation | null {
   }
 }
 
+type SimNode = SimPrimary | SimStandby;
+
 export function describe(e: HistoryEntry): string {
   const what = e.kind === "set" ? `SET ${e.key} ${e.value}` : `${e.kind.toUpperCase()} ${e.key}`;
   const result = e.outcome === "ok" && e.kind !== "set" ? ` = ${JSON.stringify(e.result)}` : "";
   const ret = e.ret === Infinity ? "∞" : String(e.ret);
-  return `[${e.call}..${ret}] ${e.client}@${e.primary} ${what}: ${e.outcome}${result}${e.note === undefined ? "" : ` (${e.note})`}`;
+  const replica = e.replicaApplied === undefined ? "" : ` (replica read, applied ${e.replicaApplied})`;
+  return `[${e.call}..${ret}] ${e.client}@${e.primary}${replica} ${what}: ${e.outcome}${result}${e.note === undefined ? "" : ` (${e.note})`}`;
 }

@@ -5,7 +5,8 @@
 // durable at the next fsync, a random while later, and a crash keeps only what
 // was synced plus a random prefix of what was written after it. A restart is
 // a new backend over that image. The primary reaches a store through
-// StoreClient, over the simulated network.
+// StoreClient, over the simulated network; a follower tails it through
+// SimTailSource (the store's side is tail-pump.ts, as in the service).
 
 import type { Crc32c } from "../../runtime/log/crc32c.ts";
 import { MemoryLogBackend, type MemoryLogImage, type StoredRecord } from "../../runtime/log/memory-backend.ts";
@@ -15,6 +16,10 @@ import { logError, type AppendReply, type AppendRequest, type LogError, type Pro
   type TrimReply, type TrimRequest, type TruncateReply, type TruncateRequest } from "../../runtime/log/protocol.ts";
 import type { StoredSnapshot } from "../../runtime/log/backend.ts";
 import type { AppendStreamApi, StoreApi } from "../../runtime/log/replicator.ts";
+import type { TailSource } from "../../runtime/log/follower.ts";
+import { startTailPump } from "../../runtime/log/tail-pump.ts";
+import { DEFAULT_LOG_LIMITS } from "../../runtime/log/backend.ts";
+import { scanFrames } from "../../runtime/log/frame.ts";
 import { Incarnation, type World } from "./world.ts";
 import { OrderedChannel, type Endpoint, type Network } from "./network.ts";
 
@@ -37,6 +42,10 @@ export class SimStore implements Endpoint {
   up = true;
   /** Client ends of the append streams open to this store (they break when it crashes). */
   readonly streams = new Set<SimAppendStream>();
+  /** Tail streams open to this store (they break when it crashes). */
+  readonly tails = new Set<SimTailConnection>();
+  /** How fast its clock runs (leases are measured with it). */
+  readonly clockRate: number;
   private readonly world: World;
   private readonly crc32c: Crc32c;
   private readonly disk: DiskFaults;
@@ -54,8 +63,17 @@ export class SimStore implements Endpoint {
   /** A broken rule, to show the checks catch it: a crash also loses up to 3 acknowledged records (a lying fsync). */
   losesAcknowledgedRecords = false;
 
-  constructor(world: World, crc32c: Crc32c, name: string, disk: DiskFaults) {
+  /** A broken rule: its tail streams call every record sent committed, so followers apply what may be lost. */
+  tailsClaimCommitted = false;
+
+  /** The LSN of the last record in a run of frames (0: none). */
+  lastLsnOf(frames: Uint8Array): number {
+    return scanFrames(frames, this.crc32c).frames.at(-1)?.lsn ?? 0;
+  }
+
+  constructor(world: World, crc32c: Crc32c, name: string, disk: DiskFaults, clockRate = 1) {
     this.world = world;
+    this.clockRate = clockRate;
     this.crc32c = crc32c;
     this.name = name;
     this.disk = disk;
@@ -66,7 +84,7 @@ export class SimStore implements Endpoint {
 
   private newBackend(image: MemoryLogImage | undefined): MemoryLogBackend {
     return new MemoryLogBackend({
-      region: this.name, crc32c: this.crc32c, sync: () => this.sync(), clock: this.world.clockFor(this.incarnation),
+      region: this.name, crc32c: this.crc32c, sync: () => this.sync(), clock: this.world.clockFor(this.incarnation, this.clockRate),
       ...(image === undefined ? {} : { image }),
     });
   }
@@ -108,6 +126,8 @@ export class SimStore implements Endpoint {
     this.api.setDown(true);
     for (const stream of [...this.streams]) stream.breakConnection("the store crashed");
     this.streams.clear();
+    for (const tail of [...this.tails]) tail.breakConnection("the store crashed");
+    this.tails.clear();
     this.syncWaiters = [];
     this.flushScheduled = false;
     const last = image.records[image.records.length - 1];
@@ -288,5 +308,112 @@ export class SimAppendStream implements AppendStreamApi {
       this.pending.clear();
       this.onClose?.();
     });
+  }
+}
+
+/**
+ * A follower's way to a store's tail stream over the simulated network (what
+ * LogStoreClient.tail is over a WebSocket): the request to open it, then the
+ * store's messages in order (tail-pump.ts, the service's logic), until the
+ * connection breaks (at random, a long cut, either end dying) or is closed.
+ */
+export class SimTailSource implements TailSource {
+  readonly url: string;
+  private readonly world: World;
+  private readonly net: Network;
+  private readonly origin: Endpoint;
+  private readonly store: SimStore;
+
+  constructor(world: World, net: Network, origin: Endpoint, store: SimStore) {
+    this.world = world;
+    this.net = net;
+    this.origin = origin;
+    this.store = store;
+    this.url = `sim://${store.name}`;
+  }
+
+  tail(fromLsn: number, handlers: Parameters<TailSource["tail"]>[1]): { close(): void } {
+    const connection = new SimTailConnection(this.world, this.net, this.origin.incarnation, this.store, handlers);
+    connection.open(fromLsn);
+    return { close: () => connection.breakConnection("closed by the follower") };
+  }
+}
+
+export class SimTailConnection {
+  private readonly world: World;
+  private readonly net: Network;
+  private readonly origin: Incarnation;
+  private readonly store: SimStore;
+  private readonly handlers: Parameters<TailSource["tail"]>[1];
+  private readonly back: OrderedChannel;
+  private stopPump: (() => void) | undefined;
+  private broken = false;
+
+  constructor(world: World, net: Network, origin: Incarnation, store: SimStore, handlers: Parameters<TailSource["tail"]>[1]) {
+    this.world = world;
+    this.net = net;
+    this.origin = origin;
+    this.store = store;
+    this.handlers = handlers;
+    this.back = new OrderedChannel(world, net, store.name, origin.name, () => this.breakConnection("the path was cut too long"));
+  }
+
+  open(fromLsn: number): void {
+    const store = this.store;
+    this.net.send(this.origin.name, store.name, () => {
+      if (this.broken) return;
+      if (!store.up) {
+        this.net.send(store.name, this.origin.name, () => this.breakConnection(`connection refused by ${store.name}`));
+        return;
+      }
+      const at = store.incarnation;
+      store.tails.add(this);
+      this.world.trace(`${store.name} <- ${this.origin.name}: tail from ${fromLsn}`);
+      this.deliver(() => this.handlers.onOpen?.());
+      const open = (): boolean => !this.broken && at.alive;
+      this.stopPump = startTailPump(store.backend, fromLsn, {
+        open,
+        sendFrames: (frames) => {
+          if (!open()) return false;
+          if (this.world.random.chance(this.net.faults.streamBreakRate)) {
+            this.breakConnection("connection reset");
+            return false;
+          }
+          const copy = frames.slice();
+          this.deliver(() => this.handlers.onFrames(copy));
+          if (store.tailsClaimCommitted) {
+            const lsn = store.lastLsnOf(copy);
+            this.deliver(() => this.handlers.onEvent?.({ type: "commit", lsn }));
+          }
+          return true;
+        },
+        sendEvent: (event) => { if (open()) this.deliver(() => this.handlers.onEvent?.(event)); },
+        buffered: () => 0,
+        close: (_code, reason) => this.deliver(() => this.breakConnection(reason)),
+      }, {
+        readBytesMax: DEFAULT_LOG_LIMITS.readBytesMax,
+        bufferedBytesMax: Infinity,
+        sleep: () => Promise.resolve(),
+        onError: (error) => this.world.trace(`${store.name}: tail error ${error instanceof Error ? error.message : String(error)}`),
+      });
+    });
+  }
+
+  /** A message from the store to the follower, in order. */
+  private deliver(fn: () => void): void {
+    this.back.send(() => {
+      if (!this.broken && this.origin.alive) fn();
+    });
+  }
+
+  /** The connection is gone: the pump stops, the follower hears of it a moment later. */
+  breakConnection(reason: string): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.back.close();
+    this.store.tails.delete(this);
+    this.stopPump?.();
+    this.world.trace(`tail ${this.store.name} -> ${this.origin.name}: broken (${reason})`);
+    this.world.at(this.net.delay(), this.origin, () => this.handlers.onClose?.(1006, reason));
   }
 }
