@@ -116,14 +116,14 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
   const app = new Hono();
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const gate = options.gate;
-  /** Waits until the request's replies may leave; false: they depend on a write that could not be made durable. */
-  const committed = async (client: Client): Promise<boolean> => {
-    if (gate === undefined) return true;
+  /** Waits until the request's replies may leave; else the error that replaces them (lease lost, or not durable). */
+  const refusal = async (client: Client): Promise<{ error: string } | null> => {
+    if (gate === undefined) return null;
     const lsn = requestLsn.get(client) ?? 0;
-    if (requestNeedsLease.has(client) && !(await gate.replicator.waitLease(60_000))) return false;
-    return lsn === 0 || await gate.replicator.waitCommitted(lsn);
+    if (requestNeedsLease.has(client) && !(await gate.replicator.waitLease(60_000))) return { error: gate.leaseLost().message };
+    if (lsn === 0 || await gate.replicator.waitCommitted(lsn)) return null;
+    return { error: gate.notDurable().message };
   };
-  const notDurable = () => ({ error: gate!.notDurable().message });
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
@@ -172,7 +172,8 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
         const args = toArgs(cmd);
         return args === null ? { error: "ERR malformed command" } : resultOf(run(client, pushes, args, gate), b64);
       });
-      if (!(await committed(client))) return c.json(results.map(notDurable));
+      const refused = await refusal(client);
+      if (refused !== null) return c.json(results.map(() => refused));
       return c.json(results);
     } finally {
       client.close();
@@ -192,7 +193,8 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
       const queued = commands.map((args) => run(client, pushes, args!, gate));
       const failed = queued.find((r) => r instanceof ErrorReply);
       const exec = run(client, pushes, [utf8("EXEC")], gate);
-      if (!(await committed(client))) return c.json(notDurable(), 400);
+      const refused = await refusal(client);
+      if (refused !== null) return c.json(refused, 400);
       if (exec instanceof ErrorReply) return c.json({ error: failed instanceof ErrorReply ? failed.message : exec.message }, 400);
       return c.json((exec as Reply[]).map((r) => resultOf(r, b64)));
     } finally {
@@ -218,7 +220,8 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
     const { client, pushes } = newClient(engine);
     try {
       const out = resultOf(run(client, pushes, args, gate), b64);
-      if (!(await committed(client))) return c.json(notDurable(), 400);
+      const refused = await refusal(client);
+      if (refused !== null) return c.json(refused, 400);
       return c.json(out, "error" in out ? 400 : 200);
     } finally {
       client.close();
