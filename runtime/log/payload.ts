@@ -91,49 +91,22 @@ export class PayloadError extends Error {
 
 /** The effects of a payload written by encodeEffects. Arguments are copies. */
 export function decodeEffects(payload: Uint8Array): EffectRecord[] {
-  let at = 0;
-  const fail = (what: string): never => {
-    throw new PayloadError(`malformed log payload at byte ${at}: ${what}`);
-  };
-  const number = (mark: number): number => {
-    if (payload[at] !== mark) fail(`expected '${String.fromCharCode(mark)}'`);
-    at++;
-    let n = 0;
-    const start = at;
-    while (at < payload.length && payload[at] !== CR) {
-      const c = payload[at]!;
-      if (c < 48 || c > 57 || at - start >= 15) fail("bad length");
-      n = n * 10 + (c - 48);
-      at++;
-    }
-    if (at === start || payload[at] !== CR || payload[at + 1] !== LF) fail("bad length line");
-    at += 2;
-    return n;
-  };
-  const bulk = (): Uint8Array => {
-    const len = number(DOLLAR);
-    if (at + len + 2 > payload.length) fail("bulk string runs past the end");
-    const value = payload.slice(at, at + len);
-    at += len;
-    if (payload[at] !== CR || payload[at + 1] !== LF) fail("bulk string without CRLF");
-    at += 2;
-    return value;
-  };
   const effects: EffectRecord[] = [];
-  while (at < payload.length) {
-    const count = number(STAR);
-    if (count < 2) fail("an effect needs a database and a command");
-    const dbText = bulk();
-    let db = 0;
-    for (const c of dbText) {
-      if (c < 48 || c > 57 || dbText.length > 9) fail("bad database number");
-      db = db * 10 + (c - 48);
-    }
+  scanEffects(payload, (effect) => {
+    // scanEffects checked every length line and CRLF: only the split is left.
+    const bytes = effect.args;
     const args: Uint8Array[] = [];
-    for (let i = 1; i < count; i++) args.push(bulk());
-    effects.push({ db, args });
-  }
-  if (effects.length === 0) fail("empty payload");
+    let at = 0;
+    for (let i = 0; i < effect.argc; i++) {
+      at++; // '$'
+      let len = 0;
+      while (bytes[at] !== CR) len = len * 10 + (bytes[at++]! - 48);
+      at += 2;
+      args.push(bytes.slice(at, at + len));
+      at += len + 2;
+    }
+    effects.push({ db: effect.db, args });
+  });
   return effects;
 }
 
