@@ -290,6 +290,19 @@ export async function eventually(check: () => Promise<boolean>, ms: number, ever
   }
 }
 
+/** The values of `keys` on a server (MGET in batches of 500); null for a missing key. */
+export async function valuesOf(conn: Conn, keys: readonly string[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const batch = keys.slice(i, i + 500);
+    const reply = await conn.send("MGET", ...batch);
+    if (reply.type !== "array") throw new Error(`MGET answered ${JSON.stringify(text(reply))}`);
+    const vs = (reply as { value: Array<{ value: Uint8Array | null }> }).value;
+    batch.forEach((k, j) => out.set(k, vs[j]!.value === null ? null : td.decode(vs[j]!.value!)));
+  }
+  return out;
+}
+
 /** INFO persistence (or another section) as a map of fields. */
 export async function persistenceInfo(conn: Conn, section = "persistence"): Promise<Map<string, string>> {
   const reply = text(await conn.send("INFO", section))!;

@@ -11,7 +11,7 @@
 import { createServer, createConnection, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  Cluster, Conn, ConnectionLost, eventually, persistenceInfo, readStoreLog, setHistoryIn, setsIn, sleep, text,
+  Cluster, Conn, ConnectionLost, valuesOf, eventually, persistenceInfo, readStoreLog, setHistoryIn, setsIn, sleep, text,
 } from "./cluster.ts";
 import { FaultProxy } from "../helpers/fault-proxy.ts";
 
@@ -128,18 +128,6 @@ class MixedLoad {
     this.running = false;
     await Promise.all(this.done);
   }
-}
-
-async function mget(conn: Conn, keys: string[]): Promise<Map<string, string | null>> {
-  const out = new Map<string, string | null>();
-  for (let i = 0; i < keys.length; i += 500) {
-    const batch = keys.slice(i, i + 500);
-    const reply = await conn.send("MGET", ...batch);
-    expect(reply.type).toBe("array");
-    const vs = (reply as { value: Array<{ value: Uint8Array | null }> }).value;
-    batch.forEach((k, j) => out.set(k, vs[j]!.value === null ? null : new TextDecoder().decode(vs[j]!.value!)));
-  }
-  return out;
 }
 
 /**
@@ -371,7 +359,7 @@ describe("network faults between the primary and its log stores", () => {
     const history = setHistoryIn(logs[0]!);
     const finalInLog = setsIn(logs[0]!);
     const keys = [...new Set(load.ops.map((op) => op.key))];
-    const state = await mget(control, [...keys, "during", "after"]);
+    const state = await valuesOf(control, [...keys, "during", "after"]);
     for (const k of keys) expect(state.get(k), k).toBe(finalInLog.get(k) ?? null);
     expect(state.get("during")).toBe(null);
     expect(state.get("after")).toBe("heal");
@@ -432,13 +420,13 @@ describe("network faults between the primary and its log stores", () => {
     expect(lsnEpochs(logs[2]!)).toEqual(lsnEpochs(logs[0]!));
     const history = setHistoryIn(logs[0]!);
     const keys = [...new Set(load.ops.map((op) => op.key))];
-    const state = await mget(control, keys);
+    const state = await valuesOf(control, keys);
     const finalInLog = setsIn(logs[0]!);
     for (const k of keys) expect(state.get(k), k).toBe(finalInLog.get(k) ?? null);
     // The marker is lost (or was never written); reads of keys with pending writes were
     // refused while they were pending, and no read anywhere showed a lost value.
     expect(history.get("marker")).toBe(undefined);
-    expect(await mget(control, ["marker"])).toEqual(new Map([["marker", null]]));
+    expect(await valuesOf(control, ["marker"])).toEqual(new Map([["marker", null]]));
     expect(load.count((op) => op.kind === "get" && op.outcome === "error" && /^NOTDURABLE/.test(op.reply))).toBeGreaterThan(0);
     checkHistory(load, history, state);
     expect(text(await control.send("SET", "after", "failover"))).toBe("OK");
@@ -510,7 +498,7 @@ describe("network faults between the primary and its log stores", () => {
     expect(lsnEpochs(logs[2]!)).toEqual(lsnEpochs(logs[0]!));
     const history = setHistoryIn(logs[0]!);
     const keys = [...new Set(load.ops.map((op) => op.key))];
-    const state = await mget(secondControl, keys);
+    const state = await valuesOf(secondControl, keys);
     const finalInLog = setsIn(logs[0]!);
     for (const k of keys) expect(state.get(k), k).toBe(finalInLog.get(k) ?? null);
     expect(history.get("marker")).toBe(undefined);

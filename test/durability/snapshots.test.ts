@@ -9,7 +9,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep } from "./cluster.ts";
+import { Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, valuesOf } from "./cluster.ts";
 import type { StoreStatus } from "../../runtime/log/protocol.ts";
 
 let cluster: Cluster | null = null;
@@ -34,18 +34,11 @@ async function historyMismatches(port: number, load: WriteLoad): Promise<string[
   const conn = await Conn.connect(port);
   const wrong: string[] = [];
   const keys = [...load.acked.keys(), ...load.unknown.keys(), ...load.failed.keys()];
-  for (let i = 0; i < keys.length; i += 500) {
-    const batch = keys.slice(i, i + 500);
-    const reply = await conn.send("MGET", ...batch);
-    const values = (reply as { value: Array<{ value: Uint8Array | null }> }).value;
-    batch.forEach((k, j) => {
-      const raw = values[j]!.value;
-      const got = raw === null ? null : new TextDecoder().decode(raw);
-      const acked = load.acked.get(k);
-      if (acked !== undefined && got !== acked) wrong.push(`${k}: acknowledged ${acked}, found ${got}`);
-      const maybe = load.unknown.get(k) ?? load.failed.get(k);
-      if (acked === undefined && got !== null && got !== maybe) wrong.push(`${k}: never written as ${got}`);
-    });
+  for (const [k, got] of await valuesOf(conn, keys)) {
+    const acked = load.acked.get(k);
+    if (acked !== undefined && got !== acked) wrong.push(`${k}: acknowledged ${acked}, found ${got}`);
+    const maybe = load.unknown.get(k) ?? load.failed.get(k);
+    if (acked === undefined && got !== null && got !== maybe) wrong.push(`${k}: never written as ${got}`);
   }
   conn.close();
   return wrong;

@@ -7,7 +7,7 @@
 // checks the final state against the acknowledged history.
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, text, within,
+  Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, text, valuesOf, within,
 } from "./cluster.ts";
 import { freePortGuess } from "../helpers/trireme-server.ts";
 import type { RespValue } from "../../runtime/resp.ts";
@@ -29,17 +29,8 @@ async function startCluster(timeoutMs = TIMEOUT_MS, extra: string[] = []): Promi
 /** Checks every acknowledged write against the server's state. */
 async function expectAcknowledged(port: number, acked: Map<string, string>): Promise<void> {
   const conn = await Conn.connect(port);
-  const keys = [...acked.keys()];
-  for (let i = 0; i < keys.length; i += 500) {
-    const batch = keys.slice(i, i + 500);
-    const reply = await conn.send("MGET", ...batch);
-    expect(reply.type).toBe("array");
-    const values = (reply as { value: Array<{ type: string; value: Uint8Array | null }> }).value;
-    batch.forEach((k, j) => {
-      const v = values[j]!.value;
-      expect(v === null ? null : new TextDecoder().decode(v), `acknowledged ${k}`).toBe(acked.get(k));
-    });
-  }
+  const values = await valuesOf(conn, [...acked.keys()]);
+  for (const [k, v] of acked) expect(values.get(k), `acknowledged ${k}`).toBe(v);
   conn.close();
 }
 

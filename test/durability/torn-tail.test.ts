@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep,
+  Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, valuesOf,
 } from "./cluster.ts";
 
 const SEGMENT_HEADER_BYTES = 32;
@@ -113,16 +113,8 @@ describe("a torn or corrupt segment tail, through the primary", () => {
     // Every acknowledged write is in the repaired store's log and in the server.
     const repaired = setsIn(logs[0]!);
     for (const [k, v] of load.acked) expect(repaired.get(k), k).toBe(v);
-    const keys = [...load.acked.keys()];
-    for (let i = 0; i < keys.length; i += 500) {
-      const batch = keys.slice(i, i + 500);
-      const reply = await conn.send("MGET", ...batch);
-      const values = (reply as { value: Array<{ value: Uint8Array | null }> }).value;
-      batch.forEach((k, j) => {
-        const v = values[j]!.value;
-        expect(v === null ? null : new TextDecoder().decode(v), k).toBe(load.acked.get(k));
-      });
-    }
+    const values = await valuesOf(conn, [...load.acked.keys()]);
+    for (const [k, v] of load.acked) expect(values.get(k), k).toBe(v);
     // And no write that nobody made: every SET in the log is one the load sent.
     for (const [k, v] of repaired) {
       if (k.startsWith("w")) expect(load.acked.get(k) ?? load.unknown.get(k), k).toBe(v);

@@ -9,7 +9,7 @@
 // lost; what it did not acknowledge may or may not be in the log, whole.
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  Cluster, Conn, ConnectionLost, WriteLoad, eventually, persistenceInfo, readStoreLog, setHistoryIn, setsIn, sleep, text,
+  Cluster, Conn, ConnectionLost, WriteLoad, valuesOf, eventually, persistenceInfo, readStoreLog, setHistoryIn, setsIn, sleep, text,
 } from "./cluster.ts";
 import { FaultProxy } from "../helpers/fault-proxy.ts";
 import { canConnect, type RunningTrireme } from "../helpers/trireme-server.ts";
@@ -27,18 +27,6 @@ afterEach(async () => {
   await cluster?.close();
   cluster = null;
 });
-
-async function values(conn: Conn, keys: string[]): Promise<Map<string, string | null>> {
-  const out = new Map<string, string | null>();
-  for (let i = 0; i < keys.length; i += 500) {
-    const batch = keys.slice(i, i + 500);
-    const reply = await conn.send("MGET", ...batch);
-    expect(reply.type).toBe("array");
-    const vs = (reply as { value: Array<{ value: Uint8Array | null }> }).value;
-    batch.forEach((k, j) => out.set(k, vs[j]!.value === null ? null : new TextDecoder().decode(vs[j]!.value!)));
-  }
-  return out;
-}
 
 /** One GET on the first primary: when it was sent and answered (Date.now()), and the answer. */
 interface Read {
@@ -166,7 +154,7 @@ describe("two primaries on the same log", () => {
     // their records were on a quorum before epoch 2); a write that failed or whose reply was
     // lost may or may not be there, but whole if it is; the one refused after the fence is not.
     const keys = [...load.acked.keys(), ...load.failed.keys(), ...load.unknown.keys()];
-    const state = await values(secondConn, [...keys, "shared", "after-fence"]);
+    const state = await valuesOf(secondConn, [...keys, "shared", "after-fence"]);
     for (const [k, v] of load.acked) expect(state.get(k), `acknowledged ${k}`).toBe(v);
     for (const [k, v] of [...load.failed, ...load.unknown]) expect([null, v], k).toContain(state.get(k));
     expect(state.get("shared")).toBe("second");
@@ -235,7 +223,7 @@ describe("two primaries on the same log", () => {
     expect(history.get("lost-write")).toBe(undefined);
     expect(history.get("after-fence")).toBe(undefined);
     expect(history.get("shared")).toEqual(["first", "second"]);
-    expect(await values(secondConn, ["shared", "lost-write", "after-fence", "k7"])).toEqual(new Map([
+    expect(await valuesOf(secondConn, ["shared", "lost-write", "after-fence", "k7"])).toEqual(new Map([
       ["shared", "second"], ["lost-write", null], ["after-fence", null], ["k7", "second"],
     ]));
     // What the first one showed is in the log's history, and none of it after the second served.
