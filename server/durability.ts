@@ -100,6 +100,8 @@ export async function startDurablePrimary(
       },
       async close() {
         clearInterval(schedule);
+        const released = await replicator.releaseLease();
+        if (released > 0) log(`log: lease released on ${released} log store(s); a successor need not wait for it`);
         await replicator.close();
         await local?.close();
       },

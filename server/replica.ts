@@ -172,6 +172,7 @@ export async function startFollowing(
     engine, follower, replication, promoted, banner,
     async close() {
       follower.stop();
+      await replicator?.releaseLease();
       await replicator?.close();
     },
   };

@@ -25,7 +25,7 @@
 
 import type {
   AppendReply, AppendRequest, PromiseReply, PromiseRequest, PutSnapshotReply, PutSnapshotRequest,
-  ReadReply, ReadRequest, SnapshotInfo, StoreStatus, TrimReply, TrimRequest, TruncateReply, TruncateRequest,
+  ReadReply, ReadRequest, ReleaseLeaseReply, ReleaseLeaseRequest, SnapshotInfo, StoreStatus, TrimReply, TrimRequest, TruncateReply, TruncateRequest,
 } from "./protocol.ts";
 
 /** What changed in a log, for tail streams. Emitted after the change is durable. */
@@ -57,6 +57,8 @@ export interface LogBackend {
   /** A snapshot by its LSN, or the newest; null when there is none. Its checksum has been verified. */
   getSnapshot(lsn: number | "latest"): Promise<StoredSnapshot | null>;
   trim(request: TrimRequest): Promise<TrimReply>;
+  /** The promised primary gives its lease up (clean shutdown); persisted, so a restart of the store does not bring it back. */
+  releaseLease(request: ReleaseLeaseRequest): Promise<ReleaseLeaseReply>;
   /** Calls `listener` on every durable change until the returned function is called. */
   watch(listener: LogListener): () => void;
   close(): Promise<void>;

@@ -18,7 +18,7 @@ import {
   encodeAppendMessage, logError,
   type AppendReply, type AppendRequest, type AppendStreamReply, type LogError, type PromiseReply,
   type PromiseRequest, type PutSnapshotReply, type PutSnapshotRequest, type ReadReply, type ReadRequest,
-  type SnapshotInfo, type StoreStatus, type TailEvent, type TrimReply, type TrimRequest, type TruncateReply,
+  type SnapshotInfo, type StoreStatus, type TailEvent, type TrimReply, type TrimRequest, type TruncateReply, type ReleaseLeaseReply, type ReleaseLeaseRequest,
   type TruncateRequest,
 } from "./protocol.ts";
 import type { StoredSnapshot } from "./backend.ts";
@@ -70,6 +70,10 @@ export class LogStoreClient {
 
   trim(request: TrimRequest): Promise<TrimReply> {
     return this.json("POST", "/trim", request);
+  }
+
+  releaseLease(request: ReleaseLeaseRequest): Promise<ReleaseLeaseReply> {
+    return this.json("POST", "/release-lease", request);
   }
 
   async read(request: ReadRequest): Promise<ReadReply> {

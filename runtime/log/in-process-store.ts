@@ -9,7 +9,7 @@ import {
   logError,
   type AppendReply, type AppendRequest, type LogError, type PromiseReply, type PromiseRequest, type PutSnapshotReply,
   type PutSnapshotRequest, type ReadReply, type ReadRequest, type SnapshotInfo, type StoreStatus, type TruncateReply,
-  type TruncateRequest, type TrimReply, type TrimRequest,
+  type TruncateRequest, type TrimReply, type TrimRequest, type ReleaseLeaseReply, type ReleaseLeaseRequest,
 } from "./protocol.ts";
 import type { AppendStreamApi, StoreApi } from "./replicator.ts";
 import { OrderedAppends } from "./append-order.ts";
@@ -70,6 +70,10 @@ export class InProcessStore implements StoreApi {
 
   trim(request: TrimRequest): Promise<TrimReply> {
     return this.call(() => this.backend.trim(request));
+  }
+
+  releaseLease(request: ReleaseLeaseRequest): Promise<ReleaseLeaseReply> {
+    return this.call(() => this.backend.releaseLease(request));
   }
 
   openAppendStream(): Promise<AppendStreamApi> {

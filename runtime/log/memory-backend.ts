@@ -21,11 +21,11 @@ import {
   LOG_PROTOCOL_VERSION, logError,
   type AppendReply, type AppendRequest, type LogTail, type PromiseReply, type PromiseRequest, type PutSnapshotReply,
   type PutSnapshotRequest, type ReadReply, type ReadRequest, type SnapshotInfo, type StoreStatus, type TrimReply,
-  type TrimRequest, type TruncateReply, type TruncateRequest,
+  type TrimRequest, type TruncateReply, type TruncateRequest, type ReleaseLeaseReply, type ReleaseLeaseRequest,
 } from "./protocol.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import {
-  StoreLease, isHeartbeat, checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
+  StoreLease, isHeartbeat, checkAppendFrames, checkReleaseLease, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
 } from "./rules.ts";
 
 export interface StoredRecord {
@@ -50,6 +50,8 @@ export interface MemoryBackendOptions {
 export interface MemoryLogImage {
   readonly promisedEpoch: number;
   readonly promisedTo: string;
+  /** The lease length of the promise (0: none): a restarted store keeps the lease from its restart, as the Node store does. */
+  readonly leaseMs?: number;
   readonly base: LogTail;
   readonly records: readonly StoredRecord[];
   readonly snapshots: readonly StoredSnapshot[];
@@ -96,6 +98,7 @@ export class MemoryLogBackend implements LogBackend {
       this.promisedEpoch = image.promisedEpoch;
       this.promisedTo = image.promisedTo;
       this.durablePromise = { epoch: image.promisedEpoch, to: image.promisedTo };
+      this.lease.restored(image.promisedTo, image.leaseMs ?? 0);
       this.base = image.base;
       this.records = [...image.records];
       this.snapshots = [...image.snapshots];
@@ -147,6 +150,7 @@ export class MemoryLogBackend implements LogBackend {
     return {
       promisedEpoch: this.durablePromise.epoch,
       promisedTo: this.durablePromise.to,
+      leaseMs: this.lease.lengthMs,
       base: this.base,
       records: this.records.slice(0, keepLsn - this.base.lastLsn),
       snapshots: this.durableSnapshots,
@@ -298,6 +302,13 @@ export class MemoryLogBackend implements LogBackend {
     await this.sync();
     this.emit({ type: "trimmed", firstLsn: this.firstLsn() });
     return { ok: true, firstLsn: this.firstLsn(), tail: this.durableTail(), segmentsRemoved: 0 };
+  }
+
+  async releaseLease(request: ReleaseLeaseRequest): Promise<ReleaseLeaseReply> {
+    const verdict = checkReleaseLease({ promisedEpoch: this.promisedEpoch, promisedTo: this.promisedTo }, request);
+    if (typeof verdict !== "boolean") return verdict;
+    if (verdict) this.lease.release();
+    return { ok: true, released: verdict };
   }
 
   watch(listener: LogListener): () => void {

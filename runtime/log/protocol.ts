@@ -224,6 +224,17 @@ export interface PutSnapshotRequest {
 }
 export type PutSnapshotReply = { readonly ok: true; readonly snapshot: SnapshotInfo } | LogError;
 
+/**
+ * POST /v1/release-lease: the promised primary gives its lease up as it shuts
+ * down cleanly, so that its successor (or its own restart) need not wait for
+ * it. `released` is false when the store promised someone else since.
+ */
+export interface ReleaseLeaseRequest {
+  readonly epoch: number;
+  readonly candidate: string;
+}
+export type ReleaseLeaseReply = { readonly ok: true; readonly released: boolean } | LogError;
+
 /** POST /v1/trim */
 export interface TrimRequest {
   readonly epoch: number;

@@ -51,7 +51,7 @@ import {
   logError,
   type AppendReply, type AppendRequest, type LogError, type LogTail, type PromiseReply, type PromiseRequest,
   type PutSnapshotReply, type PutSnapshotRequest, type ReadReply, type ReadRequest, type SnapshotInfo,
-  type StoreStatus, type TruncateReply, type TruncateRequest, type TrimReply, type TrimRequest,
+  type StoreStatus, type TruncateReply, type TruncateRequest, type TrimReply, type TrimRequest, type ReleaseLeaseReply, type ReleaseLeaseRequest,
 } from "./protocol.ts";
 
 /** What the replicator needs of one log store (LogStoreClient provides it). */
@@ -66,6 +66,7 @@ export interface StoreApi {
   getSnapshot(lsn: number | "latest"): Promise<StoredSnapshot | null | LogError>;
   openAppendStream(): Promise<AppendStreamApi>;
   trim(request: TrimRequest): Promise<TrimReply>;
+  releaseLease(request: ReleaseLeaseRequest): Promise<ReleaseLeaseReply>;
 }
 
 export interface AppendStreamApi {
@@ -244,6 +245,8 @@ export class Replicator {
   /** Our lease runs until here (clock time); reads are answered only before it. */
   leaseExpiresAt = -Infinity;
   private leaseLapsed = false;
+  /** The lease was given up (a clean shutdown): it is never held again. */
+  private leaseReleased = false;
   private leaseTimer: TimerHandle | undefined;
   private leaseStallTimer: TimerHandle | undefined;
   private heartbeatTimer: TimerHandle | undefined;
@@ -559,7 +562,7 @@ export class Replicator {
    * another candidate until at least that time + leaseMs by its clock.
    */
   private updateLease(): void {
-    if (this.leaseMs === 0) return;
+    if (this.leaseMs === 0 || this.leaseReleased) return;
     const sends = this.links.map((l) => l.leaseSentAt).sort((a, b) => b - a);
     const expires = sends[this.quorum - 1]! + this.leaseMs * (1 - LEASE_DRIFT_MARGIN);
     if (expires <= this.leaseExpiresAt) return;
@@ -1206,6 +1209,21 @@ export class Replicator {
 
   stores(): StoreReport[] {
     return this.links.map((l) => ({ name: l.name, url: l.api.url, state: l.state, acked: l.acked, lastError: l.lastError }));
+  }
+
+  /**
+   * A clean shutdown gives the lease up: this primary stops showing data
+   * first, then tells the stores, so that a successor (or this server,
+   * restarted) need not wait the lease out. Stores that do not answer within
+   * `timeoutMs` keep it until it lapses. Resolves with how many released it.
+   */
+  async releaseLease(timeoutMs = 1000): Promise<number> {
+    if (this.leaseMs === 0 || this.epoch === 0 || this.state === "fenced" || this.state === "electing") return 0;
+    this.leaseReleased = true;
+    this.leaseExpiresAt = -Infinity;
+    const request = { epoch: this.epoch, candidate: this.candidate };
+    const replies = await Promise.all(this.links.map((l) => this.timed(l.api.releaseLease(request), timeoutMs)));
+    return replies.filter((r) => r.ok && r.released).length;
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@
 
 import type { Crc32c } from "./crc32c.ts";
 import { scanFrames, type FrameScan } from "./frame.ts";
-import { logError, type LogError, type LogTail, type PromiseRequest, type SnapshotInfo } from "./protocol.ts";
+import { logError, type LogError, type LogTail, type PromiseRequest, type ReleaseLeaseRequest, type SnapshotInfo } from "./protocol.ts";
 import type { LogLimits } from "./backend.ts";
 import type { Clock } from "./clock.ts";
 
@@ -103,6 +103,12 @@ export class StoreLease {
     if (this.leaseMs > 0) this.until = Math.max(this.until, this.clock.now() + this.leaseMs);
   }
 
+  /** The holder gave its lease up (a clean shutdown): no one waits for it any more, and its appends no longer renew it. */
+  release(): void {
+    this.leaseMs = 0;
+    this.until = 0;
+  }
+
   /** The lease length the holder asked for (persisted with the promise). */
   get lengthMs(): number {
     return this.leaseMs;
@@ -113,6 +119,17 @@ export class StoreLease {
     if (candidate !== undefined && candidate === this.holder) return 0;
     return Math.max(0, Math.ceil(this.until - this.clock.now()));
   }
+}
+
+/**
+ * A release-lease request: an error, or whether it comes from the primary the
+ * store promised (only that one's lease is released).
+ */
+export function checkReleaseLease(state: { promisedEpoch: number; promisedTo: string }, request: ReleaseLeaseRequest): LogError | boolean {
+  const epochError = checkWriteEpoch(state.promisedEpoch, request.epoch);
+  if (epochError !== null) return epochError;
+  if (typeof request.candidate !== "string") return logError("bad-request", "candidate must be a string");
+  return request.epoch === state.promisedEpoch && request.candidate === state.promisedTo;
 }
 
 /** An append without frames is a heartbeat: it renews the lease and carries the commit LSN. */

@@ -179,6 +179,12 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
     return reply(c, await backend.trim({ epoch: body.epoch as number, lsn: body.lsn as number }));
   });
 
+  app.post(`${p}/release-lease`, async (c) => {
+    const body = await readJson(c);
+    if ("ok" in body) return reply(c, body);
+    return reply(c, await backend.releaseLease({ epoch: body.epoch as number, candidate: body.candidate as string }));
+  });
+
   app.get(`${p}/records`, async (c) => {
     const fromLsn = intParam(c, "from");
     const maxBytes = intParam(c, "max_bytes") ?? limits.readBytesMax;

@@ -47,10 +47,11 @@ import {
   type AppendReply, type AppendRequest, type LogError, type LogTail, type PromiseReply, type PromiseRequest,
   type PutSnapshotReply, type PutSnapshotRequest, type ReadReply, type ReadRequest, type RecoveryReport,
   type SnapshotInfo, type StoreStatus, type TrimReply, type TrimRequest, type TruncateReply, type TruncateRequest,
+  type ReleaseLeaseReply, type ReleaseLeaseRequest,
 } from "../../runtime/log/protocol.ts";
 import { systemClock } from "../../runtime/log/clock.ts";
 import {
-  StoreLease, isHeartbeat, checkAppendFrames, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
+  StoreLease, isHeartbeat, checkAppendFrames, checkReleaseLease, checkPromise, checkRead, checkSnapshotRequest, checkTrim, checkTruncate, checkWriteEpoch, isLsn,
 } from "../../runtime/log/rules.ts";
 import {
   FLAG_RESET, SEGMENT_HEADER_BYTES, SNAPSHOT_HEADER_BYTES, decodeSegmentHeader, decodeSnapshotHeader,
@@ -572,6 +573,34 @@ export class FileLogBackend implements LogBackend {
     };
   }
 
+  /** Queues the promise file's new content (with the lease length a restart restores). */
+  private persistPromise(epoch: number, candidate: string, leaseMs: number): void {
+    const record = leaseMs === 0 ? { epoch, candidate } : { epoch, candidate, leaseMs };
+    const crc32c = this.crc32c(new TextEncoder().encode(JSON.stringify(record)));
+    const text = JSON.stringify({ ...record, crc32c });
+    // Promises are persisted one after another, so the file ends with the newest.
+    this.promiseWrites = this.promiseWrites.then(() =>
+      writeFileAtomic(join(this.dir, "promise"), [new TextEncoder().encode(text)]));
+  }
+
+  async releaseLease(request: ReleaseLeaseRequest): Promise<ReleaseLeaseReply> {
+    const stopped = this.failedError();
+    if (stopped !== null) return stopped;
+    const verdict = checkReleaseLease({ promisedEpoch: this.promisedEpoch, promisedTo: this.promisedTo }, request);
+    if (typeof verdict !== "boolean") return verdict;
+    if (!verdict) return { ok: true, released: false };
+    this.lease.release();
+    // Persisted without a lease length, so that a restart of this store does not restore it.
+    this.persistPromise(this.promisedEpoch, this.promisedTo, 0);
+    try {
+      await this.promiseWrites;
+    } catch (error) {
+      this.fail(error);
+      return logError("io-error", `could not persist the promise: ${String(error)}`);
+    }
+    return { ok: true, released: true };
+  }
+
   async promise(request: PromiseRequest): Promise<PromiseReply> {
     const stopped = this.failedError();
     if (stopped !== null) return stopped;
@@ -582,14 +611,7 @@ export class FileLogBackend implements LogBackend {
       this.promisedEpoch = request.epoch;
       this.promisedTo = request.candidate;
       this.lease.granted(request);
-      const record = request.leaseMs === undefined || request.leaseMs === 0
-        ? { epoch: request.epoch, candidate: request.candidate }
-        : { epoch: request.epoch, candidate: request.candidate, leaseMs: request.leaseMs };
-      const crc32c = this.crc32c(new TextEncoder().encode(JSON.stringify(record)));
-      const text = JSON.stringify({ ...record, crc32c });
-      // Promises are persisted one after another, so the file ends with the highest.
-      this.promiseWrites = this.promiseWrites.then(() =>
-        writeFileAtomic(join(this.dir, "promise"), [new TextEncoder().encode(text)]));
+      this.persistPromise(request.epoch, request.candidate, request.leaseMs ?? 0);
     }
     try {
       await this.promiseWrites;

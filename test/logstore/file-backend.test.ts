@@ -328,4 +328,23 @@ describe("leases across a restart", () => {
     expect((await b.promise({ epoch: 2, candidate: "b" })).ok).toBe(true);
     await b.close();
   });
+
+  it("a lease the primary released (a clean shutdown) stays released across a restart; appends no longer renew it", async () => {
+    const dir = freshDir();
+    let b = await open(dir);
+    expect((await b.promise({ epoch: 1, candidate: "a", leaseMs: 30_000 })).ok).toBe(true);
+    await appendRange(b, 1, 2);
+    expect(await b.releaseLease({ epoch: 1, candidate: "b" })).toEqual({ ok: true, released: false });
+    expect((await b.status()).leaseRemainingMs).toBeGreaterThan(0);
+    expect(await b.releaseLease({ epoch: 1, candidate: "a" })).toEqual({ ok: true, released: true });
+    expect((await b.status()).leaseRemainingMs).toBe(0);
+    await appendRange(b, 3, 3);
+    expect((await b.status()).leaseRemainingMs).toBe(0);
+    await b.close();
+    b = await open(dir);
+    expect((await b.status()).leaseRemainingMs).toBe(0);
+    expect(await b.status()).toMatchObject({ promisedEpoch: 1, lastLsn: 3 });
+    expect((await b.promise({ epoch: 2, candidate: "b" })).ok).toBe(true);
+    await b.close();
+  });
 });

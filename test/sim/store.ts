@@ -13,7 +13,8 @@ import { MemoryLogBackend, type MemoryLogImage, type StoredRecord } from "../../
 import { InProcessStore } from "../../runtime/log/in-process-store.ts";
 import { logError, type AppendReply, type AppendRequest, type LogError, type PromiseReply, type PromiseRequest,
   type PutSnapshotReply, type PutSnapshotRequest, type ReadReply, type ReadRequest, type SnapshotInfo, type StoreStatus,
-  type TrimReply, type TrimRequest, type TruncateReply, type TruncateRequest } from "../../runtime/log/protocol.ts";
+  type ReleaseLeaseReply, type ReleaseLeaseRequest, type TrimReply, type TrimRequest, type TruncateReply,
+  type TruncateRequest } from "../../runtime/log/protocol.ts";
 import type { StoredSnapshot } from "../../runtime/log/backend.ts";
 import type { AppendStreamApi, StoreApi } from "../../runtime/log/replicator.ts";
 import type { TailSource } from "../../runtime/log/follower.ts";
@@ -205,6 +206,10 @@ export class StoreClient implements StoreApi {
 
   read(request: ReadRequest): Promise<ReadReply> {
     return this.call(`read from ${request.fromLsn}`, true, (api) => api.read(request));
+  }
+
+  releaseLease(request: ReleaseLeaseRequest): Promise<ReleaseLeaseReply> {
+    return this.call(`release lease (epoch ${request.epoch})`, false, (api) => api.releaseLease(request));
   }
 
   trim(request: TrimRequest): Promise<TrimReply> {

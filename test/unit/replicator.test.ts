@@ -280,6 +280,33 @@ describe("leases", () => {
     expect(first.state).toBe("fenced");
   });
 
+  it("a primary that shuts down cleanly releases its lease: the next one is elected without waiting it out", async () => {
+    const clock = new ManualClock();
+    const { backends, view } = shared(clock);
+    const first = replicator(view(), { clock, leaseMs: 60_000, commitTimeoutMs: 5000 });
+    await first.start();
+    expect(first.leaseHeld()).toBe(true);
+    expect(await first.releaseLease()).toBe(3);
+    // It shows no data from here on, even as its heartbeats keep being acknowledged.
+    expect(first.leaseHeld()).toBe(false);
+    await clock.advance(100);
+    expect(first.leaseHeld()).toBe(false);
+    for (const b of backends) expect((await b.status()).leaseRemainingMs).toBe(0);
+    await first.close();
+    // A lease of a minute, yet the successor is elected within a few retries.
+    const second = replicator(view(), { clock, leaseMs: 60_000, commitTimeoutMs: 5000 });
+    let elected = false;
+    void second.start().then(() => { elected = true; });
+    for (let i = 0; i < 40 && !elected; i++) await clock.advance(50);
+    expect(elected).toBe(true);
+    expect(second.epoch).toBe(2);
+    // Only the holder can release: the old primary's request now changes nothing.
+    expect(await backends[0]!.releaseLease({ epoch: 1, candidate: first.candidate })).toMatchObject({ ok: false, error: "stale-epoch" });
+    expect(await backends[0]!.releaseLease({ epoch: 2, candidate: "someone-else" })).toEqual({ ok: true, released: false });
+    expect((await backends[0]!.status()).leaseRemainingMs).toBeGreaterThan(0);
+    await second.close();
+  });
+
   it("two candidates waiting for a dead primary's lease: one is elected, the other keeps waiting and deposes no one", async () => {
     const clock = new ManualClock();
     const { backends, view } = shared(clock);
