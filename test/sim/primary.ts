@@ -40,7 +40,7 @@ export interface ApiReply {
 export class SimPrimary implements Endpoint {
   readonly name: string;
   readonly incarnation: Incarnation;
-  state: "starting" | "serving" | "dead" = "starting";
+  state: "starting" | "serving" | "stopping" | "dead" = "starting";
   /** Simulated time it started serving. */
   servingSince: number | undefined;
   readonly replicator: Replicator;
@@ -99,6 +99,23 @@ export class SimPrimary implements Endpoint {
   }
 
   /** kill -9: its timers and connections die with it. */
+  /**
+   * A clean stop (SIGTERM, SHUTDOWN), as server/durability.ts does it: no new
+   * command is taken (the server closes its connections), the lease is given
+   * up on the stores, then the process ends.
+   */
+  async stop(): Promise<void> {
+    if (this.state !== "serving") {
+      this.crash();
+      return;
+    }
+    this.state = "stopping";
+    this.world.trace(`${this.name}: stopping cleanly`);
+    const released = await this.replicator.releaseLease();
+    this.world.trace(`${this.name}: lease released on ${released} store(s)`);
+    this.crash();
+  }
+
   crash(): void {
     if (this.state === "dead") return;
     this.state = "dead";

@@ -370,7 +370,9 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
         // A standby joins: it follows the log, answers replica reads, and waits for the lease.
         startNode(`standby-${++standbys}`, "standby");
       } else if (!overlap) {
-        current.crash();
+        // Killed, or stopped cleanly (its lease released, so a successor need not wait).
+        if (current instanceof SimPrimary && random.chance(0.5)) void current.stop();
+        else current.crash();
         // A following standby takes over once the lease lapses; without one, a process is started to.
         if (following().length === 0) {
           const kind = random.chance(0.5) ? "standby" : "primary";
