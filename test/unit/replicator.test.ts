@@ -8,9 +8,10 @@ import { loadCrc32c } from "../../runtime/log/crc32c.ts";
 import { MemoryLogBackend } from "../../runtime/log/memory-backend.ts";
 import { InProcessStore } from "../../runtime/log/in-process-store.ts";
 import { Replicator, type ReplicatorOptions } from "../../runtime/log/replicator.ts";
-import { decodeFrames, encodeFrames } from "../../runtime/log/frame.ts";
-import { decodeEffects, encodeEffects } from "../../runtime/log/payload.ts";
+import { decodeFrames } from "../../runtime/log/frame.ts";
+import { decodeEffects } from "../../runtime/log/payload.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
+import { seed } from "../helpers/log-seed.ts";
 import type { Clock, TimerHandle } from "../../runtime/log/clock.ts";
 
 const crc32c = await loadCrc32c(coreModule());
@@ -53,18 +54,6 @@ async function logOf(s: InProcessStore): Promise<{ shape: string[]; keys: string
   const keys: string[] = [];
   for (const r of records) for (const e of decodeEffects(r.payload)) if (td.decode(e.args[0]) === "SET") keys.push(td.decode(e.args[1]));
   return { shape: records.map((r) => `${r.lsn}/${r.epoch}`), keys };
-}
-
-/** Writes records of `epoch` with these keys at the end of a store's log (as a primary of that epoch would). */
-async function seed(s: InProcessStore, epoch: number, keys: string[]): Promise<void> {
-  const promised = await s.backend.promise({ epoch, candidate: `old-${epoch}` });
-  if (!promised.ok) throw new Error(promised.message);
-  let lsn = promised.tail.lastLsn;
-  const frames = encodeFrames(keys.map((k) => ({
-    lsn: ++lsn, epoch, payload: encodeEffects([{ db: 0, args: [te.encode("SET"), te.encode(k), te.encode("x")] }]),
-  })), crc32c);
-  const appended = await s.backend.append({ epoch, frames });
-  if (!appended.ok) throw new Error(appended.message);
 }
 
 /** A promise of `epoch` by a store that the primary of that epoch then wrote nothing to. */
@@ -127,10 +116,10 @@ describe("replicator", () => {
   it("adopts the log with the newest last epoch over a longer older one, and cuts what disagrees", async () => {
     const ss = stores();
     // Epoch 1 wrote k1..k2 everywhere; its primary then wrote k3, k4 to store 0 only.
-    for (const s of ss) await seed(s, 1, ["k1", "k2"]);
-    await seed(ss[0]!, 1, ["k3", "k4"]);
+    for (const s of ss) await seed(s, 1, ["k1", "k2"], crc32c);
+    await seed(ss[0]!, 1, ["k3", "k4"], crc32c);
     // Epoch 2 (promised by stores 1 and 2) wrote j3 to store 1 only.
-    await seed(ss[1]!, 2, ["j3"]);
+    await seed(ss[1]!, 2, ["j3"], crc32c);
     await promiseOnly(ss[2]!, 2);
     const r = replicator(ss);
     await r.start();
@@ -143,9 +132,9 @@ describe("replicator", () => {
 
   it("with the newest log unreachable, adopts the most advanced of the quorum and cuts the other later", async () => {
     const ss = stores();
-    for (const s of ss) await seed(s, 1, ["k1", "k2"]);
-    await seed(ss[0]!, 1, ["k3", "k4"]);
-    await seed(ss[1]!, 2, ["j3"]);
+    for (const s of ss) await seed(s, 1, ["k1", "k2"], crc32c);
+    await seed(ss[0]!, 1, ["k3", "k4"], crc32c);
+    await seed(ss[1]!, 2, ["j3"], crc32c);
     await promiseOnly(ss[2]!, 2);
     ss[1]!.setDown(true);
     const r = replicator(ss);
@@ -163,12 +152,12 @@ describe("replicator", () => {
 
   it("does not lose a record that a later primary committed by its epoch record (Raft's figure 8)", async () => {
     const ss = stores();
-    for (const s of ss) await seed(s, 1, ["k1"]);
+    for (const s of ss) await seed(s, 1, ["k1"], crc32c);
     // Epoch 2 (promised by stores 0 and 1) wrote x at LSN 2 to store 0 only;
     // epoch 3 (promised by stores 1 and 2) wrote y at LSN 2 to store 2 only.
-    await seed(ss[0]!, 2, ["x"]);
+    await seed(ss[0]!, 2, ["x"], crc32c);
     await promiseOnly(ss[1]!, 2);
-    await seed(ss[2]!, 3, ["y"]);
+    await seed(ss[2]!, 3, ["y"], crc32c);
     await promiseOnly(ss[1]!, 3);
     // Epoch 4 with stores 0 and 1 adopts x (store 2 is away) and commits its epoch record.
     ss[2]!.setDown(true);

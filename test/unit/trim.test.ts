@@ -6,10 +6,11 @@ import { loadCrc32c } from "../../runtime/log/crc32c.ts";
 import { MemoryLogBackend } from "../../runtime/log/memory-backend.ts";
 import { InProcessStore } from "../../runtime/log/in-process-store.ts";
 import { Replicator } from "../../runtime/log/replicator.ts";
-import { decodeFrames, encodeFrames } from "../../runtime/log/frame.ts";
-import { decodeEffects, encodeEffects } from "../../runtime/log/payload.ts";
+import { decodeFrames } from "../../runtime/log/frame.ts";
+import { decodeEffects } from "../../runtime/log/payload.ts";
 import type { LogLimits } from "../../runtime/log/backend.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
+import { seed } from "../helpers/log-seed.ts";
 
 const crc32c = await loadCrc32c(coreModule());
 const te = new TextEncoder();
@@ -60,18 +61,6 @@ async function logOf(s: InProcessStore): Promise<{ firstLsn: number; lsns: numbe
   const setKeys: string[] = [];
   for (const r of records) for (const e of decodeEffects(r.payload)) if (td.decode(e.args[0]) === "SET") setKeys.push(td.decode(e.args[1]));
   return { firstLsn: status.firstLsn, lsns: records.map((r) => r.lsn), keys: setKeys };
-}
-
-/** Writes records of `epoch` with these keys at the end of a store's log, as a primary of that epoch would. */
-async function seed(s: InProcessStore, epoch: number, setKeys: string[]): Promise<void> {
-  const promised = await s.backend.promise({ epoch, candidate: `old-${epoch}` });
-  if (!promised.ok) throw new Error(promised.message);
-  let lsn = promised.tail.lastLsn;
-  const frames = encodeFrames(setKeys.map((k) => ({
-    lsn: ++lsn, epoch, payload: encodeEffects([{ db: 0, args: [te.encode("SET"), te.encode(k), te.encode("x")] }]),
-  })), crc32c);
-  const appended = await s.backend.append({ epoch, frames });
-  if (!appended.ok) throw new Error(appended.message);
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -169,8 +158,8 @@ describe("trimming", () => {
   it("a store that comes back with records the log does not have loses them, then is caught up by snapshot", async () => {
     const ss = [store("a"), store("b"), store("c")];
     // Epoch 1 wrote k0..k4 everywhere, then lost0 and lost1 to c only (never committed).
-    for (const s of ss) await seed(s, 1, keys("k", 5));
-    await seed(ss[2]!, 1, ["lost0", "lost1"]);
+    for (const s of ss) await seed(s, 1, keys("k", 5), crc32c);
+    await seed(ss[2]!, 1, ["lost0", "lost1"], crc32c);
     ss[2]!.setDown(true);
     const r = replicator(ss);
     await r.start();
