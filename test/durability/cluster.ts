@@ -2,6 +2,7 @@
 // loopback ports (so a store restarted after kill -9 comes back at the same
 // URL) and a primary process using them, plus a RESP client that reports a
 // connection lost before a reply as such, and a reader of the stores' logs.
+import { expect } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -132,6 +133,22 @@ export class Cluster {
 
   client(i: number): LogStoreClient {
     return new LogStoreClient(this.urls[i]!, this.token);
+  }
+
+  /**
+   * Waits until every store's log ends at `logEnd` (the serving primary's),
+   * then reads the stores' logs and checks they hold the same records (LSN
+   * and epoch); returns them.
+   */
+  async convergedLogs(logEnd: number): Promise<StoredRecord[][]> {
+    expect(await eventually(async () => {
+      const statuses = await Promise.all(this.stores.map((_, i) => this.client(i).status()));
+      return statuses.every((s) => "lastLsn" in s && s.lastLsn === logEnd);
+    }, 20_000)).toBe(true);
+    const logs = await Promise.all(this.stores.map((_, i) => readStoreLog(this.client(i))));
+    const lsnEpochs = (records: StoredRecord[]) => records.map((r) => `${r.lsn}/${r.epoch}`);
+    for (const log of logs.slice(1)) expect(lsnEpochs(log)).toEqual(lsnEpochs(logs[0]!));
+    return logs;
   }
 
   async close(): Promise<void> {

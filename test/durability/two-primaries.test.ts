@@ -9,7 +9,7 @@
 // lost; what it did not acknowledge may or may not be in the log, whole.
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  Cluster, Conn, ConnectionLost, WriteLoad, valuesOf, eventually, persistenceInfo, readStoreLog, setHistoryIn, setsIn, sleep, text,
+  Cluster, Conn, ConnectionLost, WriteLoad, valuesOf, eventually, persistenceInfo, setHistoryIn, setsIn, sleep, text,
 } from "./cluster.ts";
 import { FaultProxy } from "../helpers/fault-proxy.ts";
 import { canConnect, type RunningTrireme } from "../helpers/trireme-server.ts";
@@ -64,14 +64,7 @@ function readLoop(port: number, pick: (i: number) => string): { reads: Read[]; s
 /** The stores converge on the serving primary's log; returns it, checked to be the same on each. */
 async function convergedLog(serving: Conn) {
   const logEnd = Number((await persistenceInfo(serving)).get("log_last_lsn"));
-  expect(await eventually(async () => {
-    const statuses = await Promise.all([0, 1, 2].map((i) => cluster!.client(i).status()));
-    return statuses.every((s) => "lastLsn" in s && s.lastLsn === logEnd);
-  }, 20_000)).toBe(true);
-  const logs = await Promise.all([0, 1, 2].map((i) => readStoreLog(cluster!.client(i))));
-  const lsnEpochs = (records: typeof logs[0]) => records.map((r) => `${r.lsn}/${r.epoch}`);
-  expect(lsnEpochs(logs[1]!)).toEqual(lsnEpochs(logs[0]!));
-  expect(lsnEpochs(logs[2]!)).toEqual(lsnEpochs(logs[0]!));
+  const logs = await cluster!.convergedLogs(logEnd);
   // Epoch 1's records, then epoch 2's: none of the first primary's after epoch 2 began.
   const firstOfEpoch2 = logs[0]!.findIndex((r) => r.epoch === 2);
   expect(firstOfEpoch2).toBeGreaterThan(0);
