@@ -55,6 +55,16 @@ export interface StoreStatus extends LogTail {
    * A candidate checks it before asking, so as not to disturb a live primary.
    */
   readonly leaseRemainingMs?: number;
+  /** Counters since the store started (backends that keep them): how appends were grouped into syncs. */
+  readonly io?: StoreIoCounters;
+}
+
+/** Since the store started: each flush made every append waiting for it durable with its syncs. */
+export interface StoreIoCounters {
+  readonly appends: number;
+  readonly records: number;
+  readonly flushes: number;
+  readonly fileSyncs: number;
 }
 
 /** A torn or corrupt tail cut when the store started. */

@@ -3,8 +3,12 @@
 //
 // Writes and reads of file data are synchronous system calls (they go to the
 // page cache and take microseconds), so every change of the log's state
-// happens within one turn of the event loop and needs no locking. Only
-// fdatasync is asynchronous, and it is shared: an append writes its frames,
+// happens within one turn of the event loop and needs no locking. The
+// segments' fdatasync is synchronous too: a store process has nothing else to
+// do while its log syncs (appends that arrive meanwhile wait in the sockets
+// and join the next flush), and skipping libuv's thread pool saves two thread
+// wake-ups per sync, a quarter of a store's CPU per durable write at -P 1
+// (docs/BENCHMARKS.md). A sync is shared: an append writes its frames,
 // then waits for the next flush; a flush syncs every segment written since
 // the previous one (and the folder, when files were created or deleted) and
 // then answers every append that was waiting for it. While a flush runs, new
@@ -55,7 +59,7 @@ import {
 } from "../../runtime/log/rules.ts";
 import {
   FLAG_RESET, SEGMENT_HEADER_BYTES, SNAPSHOT_HEADER_BYTES, decodeSegmentHeader, decodeSnapshotHeader,
-  encodeSegmentHeader, encodeSnapshotHeader, fdatasync, fsyncDir, fsyncDirSync, parseNumberedName, readSync,
+  encodeSegmentHeader, encodeSnapshotHeader, fsyncDir, fsyncDirSync, parseNumberedName, readSync,
   segmentName, snapshotName, writeAllSync, writeFileAtomic,
 } from "./files.ts";
 
@@ -499,7 +503,7 @@ export class FileLogBackend implements LogBackend {
         try {
           if (this.beforeFlush !== undefined) await this.beforeFlush();
           for (const s of segments) {
-            await fdatasync(s.fd);
+            fs.fdatasyncSync(s.fd);
             this.counters.fileSyncs++;
           }
           if (dir) {
@@ -570,6 +574,10 @@ export class FileLogBackend implements LogBackend {
       newestSnapshotLsn: this.snapshots[0]?.lsn ?? 0,
       recovery: this.recovery,
       leaseRemainingMs: this.lease.remainingMs(),
+      io: {
+        appends: this.counters.appendsAcked, records: this.counters.recordsAcked,
+        flushes: this.counters.flushes, fileSyncs: this.counters.fileSyncs,
+      },
     };
   }
 

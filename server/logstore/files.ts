@@ -121,10 +121,6 @@ export function parseNumberedName(name: string, extension: ".seg" | ".snap"): nu
   return Number.isSafeInteger(n) ? n : null;
 }
 
-export function fdatasync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fdatasync(fd, (error) => (error ? reject(error) : resolve())));
-}
-
 /** fsync of a folder, so that files created, renamed or deleted in it stay so. */
 export async function fsyncDir(path: string): Promise<void> {
   const handle = await fs.promises.open(path, "r");

@@ -117,6 +117,13 @@ describe("group commit", () => {
     expect(b.counters.appendsAcked - before.appendsAcked).toBe(200);
     expect(b.counters.fileSyncs - before.fileSyncs).toBeLessThanOrEqual(2);
     expect(b.counters.fileSyncs - before.fileSyncs).toBeGreaterThanOrEqual(1);
+    // status() reports the same counts to operators.
+    const io = (await b.status()).io!;
+    expect(io.appends).toBe(b.counters.appendsAcked);
+    expect(io.records).toBe(b.counters.recordsAcked);
+    expect(io.fileSyncs).toBe(b.counters.fileSyncs);
+    expect(io.flushes).toBe(b.counters.flushes);
+    expect(io.records).toBeGreaterThanOrEqual(200);
     await b.close();
   });
 
