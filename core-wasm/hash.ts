@@ -186,6 +186,14 @@ function outEntry(e: usize, want: u32): void {
   if ((want & WANT_VALUES) != 0) out_bytes(valuePtr(e), valueLen(e));
 }
 
+/** Appends the field count and every field and value to the output (snapshot_dump). */
+export function hashDumpInto(h: usize): void {
+  sampleAll(changetype<Dict>(h));
+  const n = sampleLen();
+  out_u32(n);
+  for (let i: u32 = 0; i < n; i++) outEntry(sampleGet(i), WANT_FIELDS | WANT_VALUES);
+}
+
 /** HGETALL/HKEYS/HVALS: writes every field and/or value; returns the field count. */
 export function hash_all(h: usize, want: u32): u32 {
   out_reset();

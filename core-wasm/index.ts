@@ -51,6 +51,7 @@ export {
   ks_copy_entry,
   ks_peek,
   ks_set_log_new_keys,
+  snapshot_dump,
 } from "./keyspace";
 export {
   hll_set_sparse_max_bytes,

@@ -47,8 +47,8 @@ import {
 } from "./dict";
 import { hashBytes, setHashSeed, setRandomSeed, randomBelow } from "./hashing";
 import { TYPE_STRING, ENC_RAW, ENC_INT, ENC_EMBSTR } from "./types";
-import { freeValue, copyValue } from "./values";
-import { out_reset, out_bytes, out_u32 } from "./io";
+import { freeValue, copyValue, dumpValue } from "./values";
+import { out_reset, out_bytes, out_u32, out_reserve } from "./io";
 import { state } from "./state";
 import { parseI64 } from "./counter";
 
@@ -721,6 +721,9 @@ function outKey(e: usize): void {
 // In SCAN records, this bit of the type word marks a key past its expiry.
 // @ts-ignore: decorator
 @inline const SCAN_EXPIRED_FLAG: u32 = 0x100;
+// In snapshot_dump records, this bit of the type word says an expiry follows.
+// @ts-ignore: decorator
+@inline const DUMP_EXPIRY_FLAG: u32 = 0x100;
 
 /**
  * One SCAN step: visits buckets from `cursor` until at least `count` entries
@@ -741,6 +744,43 @@ export function ks_scan(dbIndex: u32, cursor: u32, count: u32): u32 {
     out_u32(entryType(e) | (isExpired(d, e) ? SCAN_EXPIRED_FLAG : 0));
   }
   return v;
+}
+
+/**
+ * Part of a snapshot's portable form: from SCAN cursor `cursor` of database
+ * `dbIndex`, writes one record per entry, expired or not, until the output
+ * holds at least `budget` bytes or the scan ends, and returns the next cursor
+ * (0 at the end). A core instance that only dumps sees no writes, so every
+ * entry comes exactly once.
+ *
+ * The record format is a contract across builds (runtime/snapshot.ts reads the
+ * records of an image a different build took, through that build's own
+ * snapshot_dump), so it only ever gains new type codes. Little-endian:
+ *   u32 type | 0x100 when it has an expiry;  i64 expiry (Unix ms) if so;
+ *   [u32 len][key];  then by type:
+ *   string: [u32 len][bytes]       list: u32 n, n x [u32 len][element], head first
+ *   set: u32 n, n x [u32 len][member]     hash: u32 n, n x [u32 len][field][u32 len][value]
+ *   zset: u32 n, n x [u32 len][member][f64 score], in rank order
+ */
+export function snapshot_dump(dbIndex: u32, cursor: u32, budget: u32): u32 {
+  const d = db(dbIndex);
+  out_reset();
+  let next = cursor;
+  do {
+    next = dictScan(d.dict, next, 16);
+    const n = entryVecLen();
+    for (let i: u32 = 0; i < n; i++) {
+      const e = entryVecGet(i);
+      const type = entryType(e);
+      const expireAt = expireAtOf(d, e);
+      out_u32(type | (expireAt >= 0 ? DUMP_EXPIRY_FLAG : 0));
+      if (expireAt >= 0) store<i64>(out_reserve(8), expireAt);
+      out_bytes(entryKey(e), entryKeyLength(e));
+      if (type == TYPE_STRING) out_bytes(entryStringPtr(e), entryStringLength(e));
+      else dumpValue(type, entryObject(e));
+    }
+  } while (next != 0 && state.outLen < budget);
+  return next;
 }
 
 /** Writes every live key of the database to the output (KEYS). */

@@ -477,6 +477,13 @@ function outForward(l: List, start: u32, n: u32): void {
   }
 }
 
+/** Appends the element count and every element, head first, to the output (snapshot_dump). */
+export function listDumpInto(obj: usize): void {
+  const l = changetype<List>(obj);
+  out_u32(l.length);
+  outForward(l, 0, l.length);
+}
+
 /** Writes the last n elements to the output, tail first. */
 function outBackward(l: List, n: u32): void {
   let left = n;

@@ -43,6 +43,14 @@ function outMember(e: usize): void {
   out_bytes(memberPtr(e), entryKeyLen(e));
 }
 
+/** Appends the member count and every member to the output (snapshot_dump). */
+export function setDumpInto(s: usize): void {
+  sampleAll(changetype<Dict>(s));
+  const n = sampleLen();
+  out_u32(n);
+  for (let i: u32 = 0; i < n; i++) outMember(sampleGet(i));
+}
+
 export function set_new(): usize {
   return changetype<usize>(dictNew(<u32>S_MEMBER));
 }

@@ -75,7 +75,7 @@ import {
   dictOverheadBytes,
 } from "./dict";
 import { hashBytes, randomU64 } from "./hashing";
-import { out_reset, out_reserve, ctlSetF64, ctlSetI32 } from "./io";
+import { out_reset, out_reserve, out_u32, ctlSetF64, ctlSetI32 } from "./io";
 import { state } from "./state";
 
 // ---- layout --------------------------------------------------------------
@@ -502,6 +502,13 @@ function emitFrom(
 }
 
 // ---- exports: one member --------------------------------------------------------
+
+/** Appends the element count and every member with its score, in rank order, to the output (snapshot_dump). */
+export function zsetDumpInto(zsp: usize): void {
+  const zs = changetype<ZSet>(zsp);
+  out_u32(zs.length);
+  for (let x = fwd(zs.header, 0); x != 0; x = fwd(x, 0)) outNode(x);
+}
 
 /** A new empty set; `firstMemberLen` decides, as in ZADD, whether it starts compact (-1: never). */
 export function zs_new(firstMemberLen: i32): usize {

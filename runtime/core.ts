@@ -81,6 +81,8 @@ export interface CoreExports {
   snapshot_prepare(): number;
   /** 1 when a just-written image is a consistent core for this instance. */
   snapshot_restored(): number;
+  /** Records of database `db`'s entries from SCAN cursor `cursor`, about `budget` bytes, in the output; the next cursor (0: done). */
+  snapshot_dump(db: number, cursor: number, budget: number): number;
 }
 
 /** Value types as the core numbers them (core-wasm/types.ts). */
@@ -102,10 +104,33 @@ const CTL_I32_SLOTS = 16;
 
 export type CoreSource = WebAssembly.Module | BufferSource;
 
+// The .wasm bytes each module was compiled from, where a host gave bytes:
+// snapshots carry them, so that a later build can still read the image
+// (runtime/snapshot.ts). A host that hands over a compiled Module (workerd's
+// wasm imports) gives none, and its snapshots restore on the same build only.
+const sourceBytes = new WeakMap<WebAssembly.Module, Uint8Array>();
+
+/** The module compiled from `bytes`, remembering them for coreBytesOf. */
+export async function compileCore(bytes: BufferSource): Promise<WebAssembly.Module> {
+  const module = await WebAssembly.compile(bytes);
+  sourceBytes.set(module, bytesOf(bytes));
+  return module;
+}
+
+/** The bytes `module` was compiled from, if a host gave them. */
+export function coreBytesOf(module: WebAssembly.Module): Uint8Array | undefined {
+  return sourceBytes.get(module);
+}
+
+function bytesOf(source: BufferSource): Uint8Array {
+  if (source instanceof Uint8Array) return source;
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  return new Uint8Array(source);
+}
+
 export async function loadCore(source: CoreSource): Promise<Core> {
-  if (source instanceof WebAssembly.Module) return new Core(await WebAssembly.instantiate(source, {}), source);
-  const { instance, module } = await WebAssembly.instantiate(source, {});
-  return new Core(instance, module);
+  const module = source instanceof WebAssembly.Module ? source : await compileCore(source);
+  return new Core(await WebAssembly.instantiate(module, {}), module);
 }
 
 export class Core {

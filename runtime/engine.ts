@@ -20,7 +20,10 @@ import type { RespWriter } from "./resp.ts";
 import { Acl } from "./acl.ts";
 import { NotifyClass, formatNotifyFlags, parseNotifyFlags, type KeyspaceEvent } from "./notify.ts";
 import { keyPositions } from "./commands/spec.ts";
-import { restoreSnapshot, takeSnapshot, takeSnapshotInBackground, SnapshotError, type SnapshotHeader } from "./snapshot.ts";
+import {
+  OtherBuildSnapshotError, portableCommands, readSnapshotHeader, restoreSnapshot, takeSnapshot, takeSnapshotInBackground, SnapshotError,
+  type SnapshotHeader,
+} from "./snapshot.ts";
 
 export const EVICTION_POLICIES = [
   "noeviction", "allkeys-lru", "allkeys-random", "volatile-lru", "volatile-random", "volatile-ttl",
@@ -112,6 +115,7 @@ export class Engine {
   private notifyActive = 0;
   /** Where the random eviction policies look first next time (kept in snapshots). */
   private nextEvictionDb = 0;
+  private rebuiltFromDump = false;
   private batchRunner: BatchRunner | undefined;
 
   readonly core: Core;
@@ -223,11 +227,44 @@ export class Engine {
    * image that is corrupt, truncated or from another build.
    */
   static async fromSnapshot(source: CoreSource, image: Uint8Array, options: EngineOptions = {}): Promise<Engine> {
-    const { core, header } = await restoreSnapshot(source, image);
+    let restored: { core: Core; header: SnapshotHeader };
+    try {
+      restored = await restoreSnapshot(source, image);
+    } catch (error) {
+      if (!(error instanceof OtherBuildSnapshotError) || readSnapshotHeader(image).coreBytes === 0) throw error;
+      return Engine.fromOtherBuildSnapshot(source, image, options);
+    }
+    const { core, header } = restored;
     if (options.databases !== undefined && options.databases !== header.databases) {
       throw new SnapshotError(`snapshot has ${header.databases} databases, not the ${options.databases} asked for`);
     }
     return new Engine(core, { ...options, databases: header.databases }, header);
+  }
+
+  /** True when fromSnapshot rebuilt the engine from the dump of another build's image (not its memory). */
+  get rebuiltFromOtherBuild(): boolean {
+    return this.rebuiltFromDump;
+  }
+
+  /**
+   * An image another build took, rebuilt in a fresh engine of this build from
+   * the commands its own core dumps (runtime/snapshot.ts, portableCommands),
+   * applied as the log is. Key idle times and object encodings start afresh.
+   */
+  private static async fromOtherBuildSnapshot(source: CoreSource, image: Uint8Array, options: EngineOptions): Promise<Engine> {
+    const databases = readSnapshotHeader(image).databases;
+    if (options.databases !== undefined && options.databases !== databases) {
+      throw new SnapshotError(`snapshot has ${databases} databases, not the ${options.databases} asked for`);
+    }
+    const engine = new Engine(await loadCore(source), { ...options, databases, onEffect: undefined });
+    const header = await portableCommands(image, (db, resp) => {
+      const result = engine.applyResp(db, resp);
+      if (result.consumed !== resp.length) throw new SnapshotError("snapshot: the commands rebuilt from its dump did not all run");
+    });
+    engine.nextEvictionDb = header.evictionDb;
+    engine.onEffect = options.onEffect;
+    engine.rebuiltFromDump = true;
+    return engine;
   }
 
   /**

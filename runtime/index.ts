@@ -4,12 +4,13 @@ export { BatchReplies, Pipeline, type BatchValue } from "./store.ts";
 export { CommandEncoder, type BatchResult } from "./batch.ts";
 export { openStoreFromSnapshot } from "./store.ts";
 export {
-  readSnapshotHeader, buildHashOf, SnapshotError, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_HEADER_BYTES, type SnapshotHeader,
+  readSnapshotHeader, buildHashOf, SnapshotError, OtherBuildSnapshotError, SNAPSHOT_FORMAT_VERSION, SNAPSHOT_HEADER_BYTES,
+  type SnapshotHeader,
 } from "./snapshot.ts";
 export { Engine, type EngineOptions, type EvictionPolicy, EVICTION_POLICIES } from "./engine.ts";
 export type { EffectRecord } from "./effects.ts";
 export type { Session } from "./context.ts";
-export { loadCore, Core, type CoreSource } from "./core.ts";
+export { loadCore, compileCore, Core, type CoreSource } from "./core.ts";
 export * from "./reply.ts";
 export {
   RespWriter, encodeReply, encodeCommand, parseValue, parseAll, RespProtocolError,

@@ -8,6 +8,14 @@
 // (Node, workerd, browsers): Wasm memory is little-endian everywhere, and the
 // module's behaviour does not depend on the host.
 //
+// The memory layout is build-specific, so an image also carries the .wasm
+// that took it (when the host loaded the core from bytes: coreBytesOf). A
+// different build reads such an image through that old core: it instantiates
+// it over the image and asks its snapshot_dump for every entry as portable
+// records (core-wasm/keyspace.ts states their format), which portableCommands
+// turns into commands for a fresh engine (Engine.fromSnapshot). An upgrade
+// therefore never strands a log whose older records were trimmed away.
+//
 // Image layout (all integers little-endian):
 //
 //    0  magic          8 bytes  "TRIRSNAP"
@@ -20,14 +28,16 @@
 //   60  eviction db    u32      where random eviction looks next (engine state)
 //   64  memory bytes   u64      length of the memory copy, whole 64 KiB pages
 //   72  memory CRC     u32      CRC32C of the memory copy
-//   76  header CRC     u32      CRC32C of bytes 0..75
-//   80  memory copy
+//   76  core bytes     u32      length of the .wasm after the memory (0: not carried)
+//   80  core CRC       u32      CRC32C of that .wasm
+//   84  reserved       8 bytes  zero
+//   92  header CRC     u32      CRC32C of bytes 0..91
+//   96  memory copy, then the .wasm
 //
 // What is refused, with a SnapshotError saying why: another magic or version,
-// an image shorter or longer than its header says, a header or memory whose
-// checksum does not match, an image taken by another build of the core (the
-// state block's layout and every data structure's are build-specific), and a
-// database count other than the one asked for.
+// an image shorter or longer than its header says, a header, memory or core
+// whose checksum does not match, an image taken by another build that does
+// not carry its core, and a database count other than the one asked for.
 //
 // Taking a snapshot stops the engine for one copy of memory plus one CRC32C
 // pass over it; nothing else runs in the meantime, so the image is exactly
@@ -36,15 +46,18 @@
 // it serves (docs/BENCHMARKS.md has the numbers for both).
 //
 // The memory's checksum is computed by the core's crc32c (core-wasm/crc32c.ts)
-// in place, with no second copy; the header's, over 76 bytes, by a bytewise
+// in place, with no second copy; the header's and the .wasm's by a bytewise
 // CRC32C here, so that neither taking nor restoring an image writes to the
 // core's memory: a restored memory is the image, byte for byte.
 
-import { loadCore, type Core, type CoreSource } from "./core.ts";
+import { compileCore, coreBytesOf, loadCore, type Core, type CoreSource } from "./core.ts";
+import { formatDouble } from "./numbers.ts";
+import { RespWriter } from "./resp.ts";
+import { utf8 } from "./bytes.ts";
 
 export const SNAPSHOT_MAGIC = "TRIRSNAP";
-export const SNAPSHOT_FORMAT_VERSION = 1;
-export const SNAPSHOT_HEADER_BYTES = 80;
+export const SNAPSHOT_FORMAT_VERSION = 2;
+export const SNAPSHOT_HEADER_BYTES = 96;
 const BUILD_HASH_BYTES = 32;
 const BUILD_SECTION = "trireme.build";
 const WASM_PAGE_BYTES = 65536;
@@ -64,7 +77,11 @@ const OFFSET_DATABASES = 56;
 const OFFSET_EVICTION_DB = 60;
 const OFFSET_MEMORY_BYTES = 64;
 const OFFSET_MEMORY_CRC = 72;
-const OFFSET_HEADER_CRC = 76;
+const OFFSET_CORE_BYTES = 76;
+const OFFSET_CORE_CRC = 80;
+const OFFSET_HEADER_CRC = 92;
+// A .wasm an image carries: the core is about 50 KB; far more is not one.
+const CORE_BYTES_MAX = 64 * 1024 * 1024;
 
 /** An image that cannot be restored: corrupt, truncated, or from another build. */
 export class SnapshotError extends Error {
@@ -82,6 +99,9 @@ export interface SnapshotHeader {
   readonly evictionDb: number;
   readonly memoryBytes: number;
   readonly memoryCrc: number;
+  /** Length of the .wasm carried after the memory (0: none). */
+  readonly coreBytes: number;
+  readonly coreCrc: number;
   readonly headerCrc: number;
 }
 
@@ -115,7 +135,7 @@ export interface EngineFields {
  */
 export function takeSnapshot(core: Core, lsn: number, fields: EngineFields): Uint8Array {
   const image = copyMemory(core, lsn, fields);
-  return seal(image, memoryChecksum(core, image.length - SNAPSHOT_HEADER_BYTES));
+  return seal(image, memoryChecksum(core, memoryBytesOf(image)));
 }
 
 /**
@@ -128,8 +148,9 @@ export async function takeSnapshotInBackground(core: Core, lsn: number, fields: 
   const image = copyMemory(core, lsn, fields);
   const checksummer = await loadCore(core.module);
   let crc = 0;
-  for (let at = SNAPSHOT_HEADER_BYTES; at < image.length; at += BACKGROUND_CRC_CHUNK_BYTES) {
-    const piece = image.subarray(at, Math.min(at + BACKGROUND_CRC_CHUNK_BYTES, image.length));
+  const end = SNAPSHOT_HEADER_BYTES + memoryBytesOf(image);
+  for (let at = SNAPSHOT_HEADER_BYTES; at < end; at += BACKGROUND_CRC_CHUNK_BYTES) {
+    const piece = image.subarray(at, Math.min(at + BACKGROUND_CRC_CHUNK_BYTES, end));
     crc = checksummer.x.crc32c(crc, checksummer.stage1(piece), piece.length) >>> 0;
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
@@ -143,8 +164,10 @@ function copyMemory(core: Core, lsn: number, fields: EngineFields): Uint8Array {
   if (x.ks_keylog_count() !== 0) throw new Error("snapshot inside a command: the key log is not drained");
   const buildHash = buildHashOf(core.module);
   const memoryBytes = x.snapshot_prepare();
-  const image = new Uint8Array(SNAPSHOT_HEADER_BYTES + memoryBytes);
+  const wasm = coreBytesOf(core.module) ?? new Uint8Array(0);
+  const image = new Uint8Array(SNAPSHOT_HEADER_BYTES + memoryBytes + wasm.length);
   image.set(new Uint8Array(x.memory.buffer, 0, memoryBytes), SNAPSHOT_HEADER_BYTES);
+  image.set(wasm, SNAPSHOT_HEADER_BYTES + memoryBytes);
 
   const view = new DataView(image.buffer);
   for (let i = 0; i < SNAPSHOT_MAGIC.length; i++) image[i] = SNAPSHOT_MAGIC.charCodeAt(i);
@@ -155,7 +178,14 @@ function copyMemory(core: Core, lsn: number, fields: EngineFields): Uint8Array {
   view.setUint32(OFFSET_DATABASES, fields.databases, true);
   view.setUint32(OFFSET_EVICTION_DB, fields.evictionDb, true);
   view.setBigUint64(OFFSET_MEMORY_BYTES, BigInt(memoryBytes), true);
+  view.setUint32(OFFSET_CORE_BYTES, wasm.length, true);
+  view.setUint32(OFFSET_CORE_CRC, crc32cBytes(wasm), true);
   return image;
+}
+
+/** The memory length an image's header (checksums not filled in yet) gives. */
+function memoryBytesOf(image: Uint8Array): number {
+  return Number(new DataView(image.buffer, image.byteOffset, SNAPSHOT_HEADER_BYTES).getBigUint64(OFFSET_MEMORY_BYTES, true));
 }
 
 /** Writes the memory checksum, then the header's own. */
@@ -191,7 +221,9 @@ export function readSnapshotHeader(image: Uint8Array): SnapshotHeader {
   if (memoryBytes === 0n || memoryBytes > BigInt(MEMORY_BYTES_MAX) || memoryBytes % BigInt(WASM_PAGE_BYTES) !== 0n) {
     throw new SnapshotError(`snapshot memory length ${memoryBytes} is not a whole number of 64 KiB pages up to 4 GiB`);
   }
-  const expected = SNAPSHOT_HEADER_BYTES + Number(memoryBytes);
+  const coreBytes = view.getUint32(OFFSET_CORE_BYTES, true);
+  if (coreBytes > CORE_BYTES_MAX) throw new SnapshotError(`snapshot says it carries a ${coreBytes}-byte core: more than a core is`);
+  const expected = SNAPSHOT_HEADER_BYTES + Number(memoryBytes) + coreBytes;
   if (image.length !== expected) {
     throw new SnapshotError(
       image.length < expected
@@ -207,27 +239,46 @@ export function readSnapshotHeader(image: Uint8Array): SnapshotHeader {
     evictionDb: view.getUint32(OFFSET_EVICTION_DB, true),
     memoryBytes: Number(memoryBytes),
     memoryCrc: view.getUint32(OFFSET_MEMORY_CRC, true),
+    coreBytes,
+    coreCrc: view.getUint32(OFFSET_CORE_CRC, true),
     headerCrc: view.getUint32(OFFSET_HEADER_CRC, true),
   };
+}
+
+/** An intact image taken by another build of the core (Engine.fromSnapshot converts it when it carries its core). */
+export class OtherBuildSnapshotError extends SnapshotError {
+  override name = "OtherBuildSnapshotError";
 }
 
 /**
  * A new core holding exactly the image's state: a fresh instance of `source`
  * with the image written over its memory. Throws SnapshotError (and drops
- * the instance) if the image is not one this build took, intact.
+ * the instance) if the image is not intact, and OtherBuildSnapshotError if
+ * another build took it.
  */
 export async function restoreSnapshot(source: CoreSource, image: Uint8Array): Promise<{ core: Core; header: SnapshotHeader }> {
+  const header = checkedHeader(image);
+  const module = source instanceof WebAssembly.Module ? source : await compileCore(source);
+  const buildHash = buildHashOf(module);
+  if (!sameBytes(buildHash, header.buildHash)) {
+    throw new OtherBuildSnapshotError(
+      `snapshot was taken by another build of the core (${hex(header.buildHash)}), this is ${hex(buildHash)}` +
+        (header.coreBytes === 0 ? " and it does not carry its core" : ""),
+    );
+  }
+  return { core: await coreOverImage(module, header, image), header };
+}
+
+function checkedHeader(image: Uint8Array): SnapshotHeader {
   const header = readSnapshotHeader(image);
-  const module = source instanceof WebAssembly.Module ? source : await WebAssembly.compile(source);
   if (crc32cBytes(image.subarray(0, OFFSET_HEADER_CRC)) !== header.headerCrc) {
     throw new SnapshotError("snapshot header checksum mismatch: the header is corrupt");
   }
-  const buildHash = buildHashOf(module);
-  if (!sameBytes(buildHash, header.buildHash)) {
-    throw new SnapshotError(
-      `snapshot was taken by another build of the core (${hex(header.buildHash)}), this is ${hex(buildHash)}`,
-    );
-  }
+  return header;
+}
+
+/** A fresh instance of `module` (the build that took the image) with the image's memory, checked. */
+async function coreOverImage(module: WebAssembly.Module, header: SnapshotHeader, image: Uint8Array): Promise<Core> {
   const core = await loadCore(module);
   const memory = core.x.memory;
   const pagesNow = memory.buffer.byteLength / WASM_PAGE_BYTES;
@@ -242,7 +293,7 @@ export async function restoreSnapshot(source: CoreSource, image: Uint8Array): Pr
       throw new SnapshotError(`cannot grow the core's memory to the snapshot's ${header.memoryBytes} bytes: ${String(error)}`);
     }
   }
-  core.u8().set(image.subarray(SNAPSHOT_HEADER_BYTES));
+  core.u8().set(image.subarray(SNAPSHOT_HEADER_BYTES, SNAPSHOT_HEADER_BYTES + header.memoryBytes));
   if (memoryChecksum(core, header.memoryBytes) !== header.memoryCrc) {
     throw new SnapshotError("snapshot memory checksum mismatch: the image is corrupt");
   }
@@ -252,8 +303,114 @@ export async function restoreSnapshot(source: CoreSource, image: Uint8Array): Pr
   if (core.x.ks_db_count() !== header.databases) {
     throw new SnapshotError(`snapshot header says ${header.databases} databases, its memory holds ${core.x.ks_db_count()}`);
   }
-  return { core, header };
+  return core;
 }
+
+/** Output bytes asked of snapshot_dump per call, and RESP handed over per run. */
+const DUMP_BUDGET_BYTES = 1 << 20;
+/** Elements per command when a collection is rebuilt (RPUSH, SADD, HSET, ZADD). */
+const ELEMENTS_PER_COMMAND = 1024;
+const DUMP_EXPIRY_FLAG = 0x100;
+
+/**
+ * The state of an image, whatever build took it, as commands: the image's
+ * own core (the .wasm it carries) is instantiated over its memory and dumps
+ * every entry (core-wasm/keyspace.ts, snapshot_dump), and each entry becomes
+ * commands that rebuild it (SET, RPUSH, SADD, HSET or ZADD, then PEXPIREAT),
+ * handed to `onRun` a database's run of about a MiB at a time. Throws
+ * SnapshotError for an image that is not intact or carries no core.
+ */
+export async function portableCommands(image: Uint8Array, onRun: (db: number, resp: Uint8Array) => void): Promise<SnapshotHeader> {
+  const header = checkedHeader(image);
+  if (header.coreBytes === 0) throw new SnapshotError("snapshot does not carry the core that took it");
+  const at = SNAPSHOT_HEADER_BYTES + header.memoryBytes;
+  const wasm = image.slice(at, at + header.coreBytes);
+  if (crc32cBytes(wasm) !== header.coreCrc) throw new SnapshotError("snapshot core checksum mismatch: the image is corrupt");
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(wasm);
+  } catch (error) {
+    throw new SnapshotError(`the core the snapshot carries does not compile: ${String(error)}`);
+  }
+  if (!sameBytes(buildHashOf(module), header.buildHash)) throw new SnapshotError("the core the snapshot carries is not the build that took it");
+  const old = await coreOverImage(module, header, image);
+  if (typeof old.x.snapshot_dump !== "function") throw new SnapshotError("the core that took the snapshot cannot dump it (no snapshot_dump)");
+  const out = new RespWriter(DUMP_BUDGET_BYTES + 64 * 1024);
+  for (let db = 0; db < header.databases; db++) {
+    let cursor = 0;
+    do {
+      cursor = old.x.snapshot_dump(db, cursor, DUMP_BUDGET_BYTES) >>> 0;
+      const records = old.bytes(old.x.io_out_ptr(), old.x.io_out_len());
+      writeCommands(records, out);
+      if (out.length >= DUMP_BUDGET_BYTES) onRun(db, out.takeView());
+    } while (cursor !== 0);
+    if (out.length > 0) onRun(db, out.takeView());
+  }
+  return header;
+}
+
+/** snapshot_dump's records (their format: core-wasm/keyspace.ts) as commands. */
+function writeCommands(records: Uint8Array, out: RespWriter): void {
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  let at = 0;
+  const u32 = (): number => {
+    const v = view.getUint32(at, true);
+    at += 4;
+    return v;
+  };
+  const bytes = (): Uint8Array => {
+    const n = u32();
+    if (at + n > records.length) throw new SnapshotError("snapshot dump record runs past its end");
+    const b = records.subarray(at, at + n);
+    at += n;
+    return b;
+  };
+  const command = (name: Uint8Array, key: Uint8Array, args: Uint8Array[]): void => {
+    out.raw(utf8(`*${2 + args.length}\r\n`));
+    out.bulk(name);
+    out.bulk(key);
+    for (const a of args) out.bulk(a);
+  };
+  /** A collection's elements, ELEMENTS_PER_COMMAND at a time; `take` reads one element's arguments. */
+  const collection = (name: Uint8Array, key: Uint8Array, take: () => Uint8Array[]): void => {
+    let left = u32();
+    while (left > 0) {
+      const args: Uint8Array[] = [];
+      for (let i = 0; i < ELEMENTS_PER_COMMAND && left > 0; i++, left--) args.push(...take());
+      command(name, key, args);
+    }
+  };
+  while (at < records.length) {
+    const word = u32();
+    let expireAt: bigint | null = null;
+    if ((word & DUMP_EXPIRY_FLAG) !== 0) {
+      expireAt = view.getBigInt64(at, true);
+      at += 8;
+    }
+    const key = bytes();
+    switch (word & 0xff) {
+      case 0: command(SET, key, [bytes()]); break;
+      case 1: collection(RPUSH, key, () => [bytes()]); break;
+      case 2: collection(SADD, key, () => [bytes()]); break;
+      case 3: collection(ZADD, key, () => {
+        const member = bytes();
+        const score = view.getFloat64(at, true);
+        at += 8;
+        return [utf8(formatDouble(score)), member];
+      }); break;
+      case 4: collection(HSET, key, () => [bytes(), bytes()]); break;
+      default: throw new SnapshotError(`snapshot holds a value of type ${word & 0xff}, which this build does not know`);
+    }
+    if (expireAt !== null) command(PEXPIREAT, key, [utf8(expireAt.toString())]);
+  }
+}
+
+const SET = utf8("SET");
+const RPUSH = utf8("RPUSH");
+const SADD = utf8("SADD");
+const ZADD = utf8("ZADD");
+const HSET = utf8("HSET");
+const PEXPIREAT = utf8("PEXPIREAT");
 
 /** CRC32C of the first `bytes` of the core's memory. */
 function memoryChecksum(core: Core, bytes: number): number {

@@ -381,7 +381,7 @@ function toSafe(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-/** Opens a store holding a snapshot image's data, over the core build that took it. */
+/** Opens a store holding a snapshot image's data, over `core` (an image another build took is rebuilt from the core it carries). */
 export async function openStoreFromSnapshot(core: CoreSource, image: Uint8Array, options: StoreOptions = {}): Promise<Store> {
   return new Store(await Engine.fromSnapshot(core, image, options), options);
 }

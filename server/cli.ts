@@ -34,6 +34,8 @@ same settings can come from a config file or from TRIREME_<NAME> variables
   --proto-max-bulk-len BYTES    largest bulk string (default 512mb)
   --client-query-buffer-limit BYTES   unprocessed input held per client (default 1gb)
   --dir PATH                    data folder (default ${DEFAULT_CONFIG.dir})
+  --core-wasm FILE              the Wasm core to run (default: build/trireme-core.wasm); a
+                                snapshot another build took is rebuilt from the core it carries
   --timeout SECONDS             close clients idle this long (default 0 = never)
   --client-output-buffer-limit CLASS HARD SOFT SECONDS
                                 reply backlog limits for normal and pubsub clients
@@ -83,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig(argv, process.env);
-  const wasm = readFileSync(fileURLToPath(new URL("../build/trireme-core.wasm", import.meta.url)));
+  const wasm = readFileSync(config.coreWasm ?? fileURLToPath(new URL("../build/trireme-core.wasm", import.meta.url)));
   const engineOptions = {
     databases: config.databases,
     maxmemory: config.maxmemory,

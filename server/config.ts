@@ -16,6 +16,8 @@ export interface ServerConfig {
   protoMaxBulkLen: number;
   clientQueryBufferLimit: number;
   dir: string;
+  /** The Wasm core to run (a .wasm built by npm run build); undefined: build/trireme-core.wasm. */
+  coreWasm: string | undefined;
   /** Port of the HTTP API (Upstash-compatible REST); 0 disables it. */
   httpPort: number;
   /** Bearer token the HTTP API requires; unset means none (allowed only on loopback). */
@@ -82,6 +84,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   protoMaxBulkLen: 512 * 1024 * 1024,
   clientQueryBufferLimit: 1024 * 1024 * 1024,
   dir: "./data",
+  coreWasm: undefined,
   httpPort: 7379,
   httpToken: undefined,
   requirepass: "",
@@ -141,6 +144,7 @@ export function applyDirective(config: ServerConfig, name: string, values: strin
     case "proto-max-bulk-len": config.protoMaxBulkLen = parseMemory(value); break;
     case "client-query-buffer-limit": config.clientQueryBufferLimit = parseMemory(value); break;
     case "dir": config.dir = value; break;
+    case "core-wasm": config.coreWasm = value === "" ? undefined : value; break;
     case "http-port": config.httpPort = parseInteger(name, value, 0, 65535); break;
     case "http-token": config.httpToken = value === "" ? undefined : value; break;
     case "requirepass": config.requirepass = value; break;

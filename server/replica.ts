@@ -75,7 +75,8 @@ export async function startFollowing(
         try {
           engine = await Engine.fromSnapshot(wasm, snapshot.data, { ...engineOptions, seed: undefined });
           snapshotLsn = snapshot.info.lsn;
-          log(`${role}: restored the snapshot at LSN ${snapshotLsn} from ${best.store.name}`);
+          const how = engine.rebuiltFromOtherBuild ? " (taken by another core build: rebuilt from the dump of the core it carries)" : "";
+          log(`${role}: restored the snapshot at LSN ${snapshotLsn} from ${best.store.name}${how}`);
         } catch (error) {
           log(`${role}: the snapshot at LSN ${best.newest.lsn} cannot be restored (${error instanceof Error ? error.message : String(error)}); following the whole log`);
         }

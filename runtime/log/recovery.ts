@@ -59,15 +59,18 @@ export async function recoverEngine(replicator: Replicator, options: RecoveryOpt
   let engine: Engine | undefined;
   let snapshotLsn = 0;
   let snapshotBytes = 0;
+  let unrestorable = "";
   const snapshot = await replicator.newestSnapshot();
   if (snapshot !== null) {
     try {
       engine = await options.restore(snapshot.data);
       snapshotLsn = snapshot.info.lsn;
       snapshotBytes = snapshot.data.length;
-      log(`recovery: restored the snapshot at LSN ${snapshotLsn} (${snapshot.data.length} bytes) in ${now() - started} ms`);
+      const how = engine.rebuiltFromOtherBuild ? ", taken by another core build: rebuilt from the dump of the core it carries," : "";
+      log(`recovery: restored the snapshot at LSN ${snapshotLsn} (${snapshot.data.length} bytes)${how} in ${now() - started} ms`);
     } catch (error) {
-      log(`recovery: the snapshot at LSN ${snapshot.info.lsn} cannot be restored (${error instanceof Error ? error.message : String(error)}); replaying the whole log`);
+      unrestorable = `the snapshot at LSN ${snapshot.info.lsn} cannot be restored (${error instanceof Error ? error.message : String(error)})`;
+      log(`recovery: ${unrestorable}; replaying the whole log`);
     }
   }
   engine ??= await options.fresh();
@@ -116,6 +119,10 @@ export async function recoverEngine(replicator: Replicator, options: RecoveryOpt
         }
       });
     }
+  } catch (error) {
+    // Without the snapshot, a log trimmed up to it cannot be replayed: say both.
+    if (unrestorable !== "") throw new Error(`recovery: ${unrestorable}, and the whole log cannot be replayed: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
   } finally {
     engine.onEffect = previousOnEffect;
   }

@@ -10,7 +10,7 @@ import { Engine } from "../../runtime/engine.ts";
 import { utf8 } from "../../runtime/bytes.ts";
 import { encodeReply } from "../../runtime/resp.ts";
 import {
-  readSnapshotHeader, crc32cBytes, SnapshotError, SNAPSHOT_HEADER_BYTES, buildHashOf,
+  readSnapshotHeader, crc32cBytes, SnapshotError, SNAPSHOT_HEADER_BYTES, buildHashOf, restoreSnapshot,
 } from "../../runtime/snapshot.ts";
 import { coreModule, CORE_WASM_PATH } from "../helpers/core-bytes.ts";
 import { dumpKeyspace } from "../helpers/keyspace-dump.ts";
@@ -287,7 +287,7 @@ describe("images that are not restored", () => {
     bad[SNAPSHOT_HEADER_BYTES + engine.core.x.state_ptr()]! ^= 0xff;
     const view = new DataView(bad.buffer);
     view.setUint32(72, crc32cBytes(bad.subarray(SNAPSHOT_HEADER_BYTES)), true);
-    view.setUint32(76, crc32cBytes(bad.subarray(0, 76)), true);
+    view.setUint32(92, crc32cBytes(bad.subarray(0, 92)), true);
     expect((await refusal(Engine.fromSnapshot(coreModule(), bad))).message).toMatch(/no consistent core state/);
   });
 
@@ -295,5 +295,84 @@ describe("images that are not restored", () => {
     const engine = await sampleEngine();
     expect(() => engine.snapshot(-1)).toThrow(RangeError);
     expect(() => engine.snapshot(1.5)).toThrow(RangeError);
+  });
+});
+
+/** The core compiled from its bytes (so that images carry it), and another build of it: the same code with another build hash. */
+function twoBuilds(): { bytes: Uint8Array<ArrayBuffer>; other: Uint8Array<ArrayBuffer> } {
+  const bytes = new Uint8Array(readFileSync(CORE_WASM_PATH));
+  // The build hash is the payload at the very end of the .wasm (scripts/build.ts).
+  const other = bytes.slice();
+  other[other.length - 1]! ^= 0xff;
+  return { bytes, other };
+}
+
+describe("images from another build of the core", () => {
+  it("carry the .wasm that took them, and another build rebuilds every family, TTLs and databases from it", async () => {
+    const { bytes, other } = twoBuilds();
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 150 }), fc.integer(), async (steps, seed) => {
+        let now = START_MS;
+        const clock = () => now;
+        const original = await Engine.create(bytes, { clock, seed });
+        const session = original.newSession();
+        for (const s of steps) {
+          now += s.advanceMs;
+          session.db = s.db;
+          original.execute(session, instantiate(templates[s.template]!, s.picks).map(utf8));
+        }
+        const image = original.snapshot(steps.length);
+        const header = readSnapshotHeader(image);
+        expect(header.coreBytes).toBe(bytes.length);
+        expect(image.length).toBe(SNAPSHOT_HEADER_BYTES + header.memoryBytes + bytes.length);
+        // The same build restores the memory as it is; the other one refuses it as memory...
+        expect(sameBytes(memoryOf(await Engine.fromSnapshot(bytes, image, { clock })), memoryOf(original))).toBe(true);
+        const otherModule = new WebAssembly.Module(other);
+        expect((await refusal(restoreSnapshot(otherModule, image))).message).toMatch(/another build/);
+        // ...and rebuilds the same keyspace, read through commands, from the old core's dump.
+        const rebuilt = await Engine.fromSnapshot(otherModule, image, { clock });
+        expect(buildHashOf(rebuilt.core.module)).toEqual(buildHashOf(otherModule));
+        expect(dumpKeyspace(rebuilt)).toBe(dumpKeyspace(original));
+        // Expiry goes on the same way on both.
+        now += 2000;
+        original.activeExpire(5);
+        rebuilt.activeExpire(5);
+        expect(dumpKeyspace(rebuilt)).toBe(dumpKeyspace(original));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("rebuilds large collections, binary keys and exact scores", async () => {
+    const { bytes, other } = twoBuilds();
+    const original = await Engine.create(bytes, { seed: 5, clock: () => START_MS });
+    const s = original.newSession();
+    const run = (...args: (string | Uint8Array)[]) => original.execute(s, args.map((a) => (typeof a === "string" ? utf8(a) : a)));
+    const members = Array.from({ length: 5000 }, (_, i) => `m${i}`);
+    run("RPUSH", "big-list", ...members);
+    run("SADD", "big-set", ...members);
+    run("HSET", "big-hash", ...members.flatMap((m, i) => [m, `v${i}`]));
+    run("ZADD", "big-zset", ...members.flatMap((m, i) => [String(i / 7 + 1e-9 * i), m]));
+    run("ZADD", "edges", "inf", "top", "-inf", "bottom", "-0", "negative-zero", "1e308", "huge", "5e-324", "tiny");
+    run("SET", new Uint8Array([0, 255, 13, 10, 36]), new Uint8Array([0, 13, 10, 42, 1]));
+    run("SET", "n", "12345");
+    run("SET", "far", "x", "PXAT", String(START_MS + 10 ** 12));
+    s.db = 15;
+    run("SET", "last-db", "yes");
+    const rebuilt = await Engine.fromSnapshot(new WebAssembly.Module(other), original.snapshot(9));
+    expect(dumpKeyspace(rebuilt)).toBe(dumpKeyspace(original));
+  });
+
+  it("a corrupt carried core, or an image of another build without one, is refused", async () => {
+    const { bytes, other } = twoBuilds();
+    const image = (await Engine.create(bytes, { seed: 1 })).snapshot(3);
+    const header = readSnapshotHeader(image);
+    const bad = image.slice();
+    bad[SNAPSHOT_HEADER_BYTES + header.memoryBytes + 100]! ^= 0x01;
+    expect((await refusal(Engine.fromSnapshot(new WebAssembly.Module(other), bad))).message).toMatch(/core checksum mismatch/);
+    // An image whose host handed over a compiled Module carries no core: the same build only.
+    const bare = (await Engine.create(coreModule(), { seed: 1 })).snapshot(3);
+    expect(readSnapshotHeader(bare).coreBytes).toBe(0);
+    expect((await refusal(Engine.fromSnapshot(new WebAssembly.Module(other), bare))).message).toMatch(/does not carry its core/);
   });
 });
