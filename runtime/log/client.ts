@@ -58,7 +58,7 @@ export class LogStoreClient {
   /** One append over HTTP (the append stream is the fast path). */
   async append(request: AppendRequest): Promise<AppendReply> {
     const response = await fetch(
-      `${this.url}${LOG_PATH_PREFIX}/append?epoch=${request.epoch}&commit=${request.commitLsn ?? 0}`,
+      `${this.url}${LOG_PATH_PREFIX}/append?epoch=${request.epoch}&commit=${request.commitLsn ?? 0}${request.renew === false ? "&renew=0" : ""}`,
       { method: "POST", headers: this.headers({ "content-type": "application/octet-stream" }), body: request.frames as Uint8Array<ArrayBuffer> },
     );
     return await response.json() as AppendReply;

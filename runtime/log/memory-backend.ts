@@ -203,7 +203,7 @@ export class MemoryLogBackend implements LogBackend {
   async append(request: AppendRequest): Promise<AppendReply> {
     const epochError = checkWriteEpoch(this.promisedEpoch, request.epoch);
     if (epochError !== null) return epochError;
-    this.lease.renew();
+    this.lease.renew(request);
     if (isHeartbeat(request.frames)) {
       this.emit({ type: "heartbeat", epoch: request.epoch });
       this.noteCommit(request.commitLsn);

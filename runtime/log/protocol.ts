@@ -169,6 +169,13 @@ export interface AppendRequest {
   readonly frames: Uint8Array;
   /** The primary's commit LSN, relayed to tailing replicas (0: unknown). */
   readonly commitLsn?: number;
+  /**
+   * false: the append does not renew the primary's lease on the store. A
+   * primary whose lease lapsed sends such appends until a quorum answers, so
+   * that a store only it still reaches is freed for a successor
+   * (docs/durability.md, "Leases"). Default true.
+   */
+  readonly renew?: boolean;
 }
 export type AppendReply =
   | { readonly ok: true; readonly lastLsn: number; readonly records: number }
@@ -261,16 +268,18 @@ export type TrimReply = { readonly ok: true; readonly firstLsn: number; readonly
  *
  *    0     4            8        12               20       24
  *   +-----+------------+--------+----------------+--------+---------+
- *   | tag | request id | epoch  |  commit lsn    |reserved| frames  |
+ *   | tag | request id | epoch  |  commit lsn    | flags  | frames  |
  *   | u32 |    u32     |  u32   |      u64       |  u32   |  ...    |
  *   +-----+------------+--------+----------------+--------+---------+
  *
- * tag is APPEND_TAG. The store answers each with one text message,
+ * tag is APPEND_TAG; flags bit 0 (APPEND_FLAG_NO_RENEW) is renew: false,
+ * the other bits are zero. The store answers each with one text message,
  * AppendStreamReply, in the order the appends arrived; an ack means every
  * record of that append is durable.
  */
 export const APPEND_ENVELOPE_BYTES = 24;
 export const APPEND_TAG = 0x31474f4c; // "LOG1" little-endian
+export const APPEND_FLAG_NO_RENEW = 1;
 
 export type AppendStreamReply =
   | { readonly type: "ack"; readonly id: number; readonly lastLsn: number; readonly records: number }
@@ -303,6 +312,7 @@ export function encodeAppendMessage(id: number, request: AppendRequest): Uint8Ar
   view.setUint32(8, request.epoch, true);
   view.setUint32(12, commit % 0x1_0000_0000, true);
   view.setUint32(16, Math.floor(commit / 0x1_0000_0000), true);
+  view.setUint32(20, request.renew === false ? APPEND_FLAG_NO_RENEW : 0, true);
   out.set(request.frames, APPEND_ENVELOPE_BYTES);
   return out;
 }
@@ -313,10 +323,10 @@ export function decodeAppendMessage(message: Uint8Array): { id: number; request:
   const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
   if (view.getUint32(0, true) !== APPEND_TAG) return null;
   const commitLsn = view.getUint32(16, true) * 0x1_0000_0000 + view.getUint32(12, true);
-  return {
-    id: view.getUint32(4, true),
-    request: { epoch: view.getUint32(8, true), commitLsn, frames: message.subarray(APPEND_ENVELOPE_BYTES) },
-  };
+  const frames = message.subarray(APPEND_ENVELOPE_BYTES);
+  const epoch = view.getUint32(8, true);
+  const noRenew = (view.getUint32(20, true) & APPEND_FLAG_NO_RENEW) !== 0;
+  return { id: view.getUint32(4, true), request: noRenew ? { epoch, commitLsn, frames, renew: false } : { epoch, commitLsn, frames } };
 }
 
 /** base64url without padding, for the token subprotocol. */

@@ -175,6 +175,8 @@ class StoreLink {
   snapshotLsn = 0;
   /** Send time of the latest append (or heartbeat) of our epoch this store acknowledged: our lease there runs from it. */
   leaseSentAt = -Infinity;
+  /** Send time of the latest append that did not renew the lease (renew: false) this store acknowledged. */
+  probeAckedAt = -Infinity;
   /** When we last sent it anything, and the commit LSN we last told it. */
   lastSentAt = -Infinity;
   commitSent = 0;
@@ -245,6 +247,14 @@ export class Replicator {
   /** Our lease runs until here (clock time); reads are answered only before it. */
   leaseExpiresAt = -Infinity;
   private leaseLapsed = false;
+  /**
+   * Whether our appends renew the lease on the stores. Not from the moment the
+   * lease lapses until a quorum has acknowledged an append sent since
+   * (`probeFrom`): a store only we still reach (a partition) must not be
+   * held for us while a quorum elects a successor.
+   */
+  private renewing = true;
+  private probeFrom = 0;
   /** The lease was given up (a clean shutdown): it is never held again. */
   private leaseReleased = false;
   private leaseTimer: TimerHandle | undefined;
@@ -425,8 +435,9 @@ export class Replicator {
         const sentAt = this.clock.now();
         link.lastSentAt = sentAt;
         link.commitSent = this.commitLsn;
-        void stream.append({ epoch: this.epoch, frames: batch.frames, commitLsn: this.commitLsn }).then((reply) => {
-          this.onAppendReply(link, generation, reply, bytes, sentAt);
+        const renew = this.renewing;
+        void stream.append(this.appendRequest(batch.frames, renew)).then((reply) => {
+          this.onAppendReply(link, generation, reply, bytes, sentAt, renew);
         });
       }
     } finally {
@@ -483,19 +494,27 @@ export class Replicator {
     const sentAt = this.clock.now();
     link.lastSentAt = sentAt;
     link.commitSent = this.commitLsn;
-    void stream.append({ epoch: this.epoch, frames: NO_FRAMES, commitLsn: this.commitLsn }).then((reply) => {
-      this.onAppendReply(link, generation, reply, 0, sentAt);
+    const renew = this.renewing;
+    void stream.append(this.appendRequest(NO_FRAMES, renew)).then((reply) => {
+      this.onAppendReply(link, generation, reply, 0, sentAt, renew);
     });
   }
 
-  private onAppendReply(link: StoreLink, generation: number, reply: AppendReply, bytes: number, sentAt: number): void {
+  private appendRequest(frames: Uint8Array, renew: boolean): AppendRequest {
+    return renew ? { epoch: this.epoch, frames, commitLsn: this.commitLsn } : { epoch: this.epoch, frames, commitLsn: this.commitLsn, renew: false };
+  }
+
+  private onAppendReply(link: StoreLink, generation: number, reply: AppendReply, bytes: number, sentAt: number, renewed: boolean): void {
     if (link.generation !== generation) return;
     link.inflightBytes -= bytes;
     link.inflightAppends--;
     if (reply.ok) {
       if (reply.records > 0 && reply.lastLsn > link.acked) link.acked = Math.min(reply.lastLsn, this.lastLsn);
       link.retryMs = RETRY_MIN_MS;
-      if (sentAt > link.leaseSentAt) {
+      if (!renewed) {
+        if (sentAt > link.probeAckedAt) link.probeAckedAt = sentAt;
+        this.checkQuorumAnswers();
+      } else if (sentAt > link.leaseSentAt) {
         link.leaseSentAt = sentAt;
         this.updateLease();
       }
@@ -582,6 +601,16 @@ export class Replicator {
     }
   }
 
+  /** While our appends do not renew the lease: once a quorum acknowledged one sent since it lapsed, they renew it again. */
+  private checkQuorumAnswers(): void {
+    if (this.renewing) return;
+    const answered = this.links.filter((l) => l.probeAckedAt >= this.probeFrom).length;
+    if (answered < this.quorum) return;
+    this.renewing = true;
+    this.log(`log: ${answered} log stores answer again; appends renew the lease`);
+    for (const link of this.links) this.heartbeat(link);
+  }
+
   private checkLease(): void {
     this.leaseTimer = undefined;
     if (this.leaseLapsed || (this.state !== "serving" && this.state !== "stalled")) return;
@@ -591,8 +620,10 @@ export class Replicator {
       return;
     }
     this.leaseLapsed = true;
+    this.renewing = false;
+    this.probeFrom = this.clock.now();
     this.log(`log: lease lapsed: fewer than ${this.quorum} log stores acknowledged an append or heartbeat within ${this.leaseMs} ms; ` +
-      "reads wait until it is renewed");
+      `reads wait until it is renewed, and appends do not renew it until ${this.quorum} stores answer`);
     for (const listener of this.leaseListeners) listener(false);
     this.leaseStallTimer = this.clock.setTimer(() => {
       this.leaseStallTimer = undefined;
@@ -974,8 +1005,10 @@ export class Replicator {
     this.openBytes = 0;
     this.leaseExpiresAt = -Infinity;
     this.leaseLapsed = false;
+    this.renewing = true;
     for (const link of this.links) {
       link.leaseSentAt = -Infinity;
+      link.probeAckedAt = -Infinity;
       link.commitSent = 0;
     }
     this.runs = best.tail.lastLsn > 0 ? [[best.tail.lastLsn, best.tail.lastEpoch]] : [];

@@ -98,8 +98,9 @@ export class StoreLease {
     this.renew();
   }
 
-  /** An append (or heartbeat) of the promised epoch arrived. */
-  renew(): void {
+  /** An append (or heartbeat) of the promised epoch arrived; one sent with renew: false leaves the lease as it is. */
+  renew(request?: { readonly renew?: boolean }): void {
+    if (request?.renew === false) return;
     if (this.leaseMs > 0) this.until = Math.max(this.until, this.clock.now() + this.leaseMs);
   }
 

@@ -159,9 +159,11 @@ export function createLogStoreApp(backend: LogBackend, options: LogServiceOption
     const epoch = intParam(c, "epoch");
     const commitLsn = intParam(c, "commit") ?? 0;
     if (epoch === undefined || Number.isNaN(epoch) || Number.isNaN(commitLsn)) return badRequest(c, "epoch (and commit, if given) must be integers");
+    const renew = c.req.query("renew");
+    if (renew !== undefined && renew !== "0" && renew !== "1") return badRequest(c, "renew must be 0 or 1");
     const frames = await readBody(c, limits.appendBytesMax);
     if ("ok" in frames) return reply(c, frames);
-    return reply(c, await backend.append({ epoch, frames, commitLsn }));
+    return reply(c, await backend.append(renew === "0" ? { epoch, frames, commitLsn, renew: false } : { epoch, frames, commitLsn }));
   });
 
   app.post(`${p}/truncate`, async (c) => {

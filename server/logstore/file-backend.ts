@@ -637,7 +637,7 @@ export class FileLogBackend implements LogBackend {
     if (stopped !== null) return stopped;
     const epochError = checkWriteEpoch(this.promisedEpoch, request.epoch);
     if (epochError !== null) return epochError;
-    this.lease.renew();
+    this.lease.renew(request);
     if (isHeartbeat(request.frames)) {
       this.emit({ type: "heartbeat", epoch: request.epoch });
       this.noteCommit(request.commitLsn);

@@ -287,6 +287,24 @@ export function backendConformance(label: string, harness: BackendHarness): void
       await b.close();
     });
 
+    it("leases: appends and heartbeats sent with renew: false are kept but leave the lease to run out", async () => {
+      const b = await harness.open();
+      expectOk(await b.promise({ epoch: 1, candidate: "a", leaseMs: 300 }));
+      const lapses = Date.now() + 300;
+      // Until well past the lease's end, only non-renewing appends and heartbeats come.
+      let lsn = 1;
+      while (Date.now() < lapses + 200) {
+        expectOk(await b.append({ epoch: 1, frames: frames(rec(lsn, 1)), commitLsn: lsn - 1, renew: false }));
+        expectOk(await b.append({ epoch: 1, frames: new Uint8Array(0), commitLsn: lsn, renew: false }));
+        lsn++;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect((await b.status()).lastLsn).toBe(lsn - 1);
+      expect((await b.status()).leaseRemainingMs).toBe(0);
+      expectOk(await b.promise({ epoch: 2, candidate: "b" }));
+      await b.close();
+    });
+
     it("leases: once the appends stop for the lease's length, another candidate is promised", async () => {
       const b = await harness.open();
       expectOk(await b.promise({ epoch: 1, candidate: "a", leaseMs: 100 }));

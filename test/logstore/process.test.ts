@@ -99,6 +99,31 @@ describe("authentication", () => {
   });
 });
 
+describe("leases over the wire", () => {
+  it("appends and heartbeats sent with renew: false, on the stream and over HTTP, leave the lease to run out", async () => {
+    const { client } = await start();
+    expect(await client.promise({ epoch: 1, candidate: "A", leaseMs: 400 })).toMatchObject({ ok: true });
+    const stream = await client.openAppendStream();
+    const until = Date.now() + 700;
+    let lsn = 1;
+    while (Date.now() < until) {
+      expect(await stream.append({ epoch: 1, frames: encodeFrames([setRecord(lsn, 1, `v${lsn}`)], crc32c), renew: false })).toMatchObject({ ok: true, lastLsn: lsn });
+      lsn++;
+      expect(await client.append({ epoch: 1, frames: encodeFrames([setRecord(lsn, 1, `v${lsn}`)], crc32c), renew: false })).toMatchObject({ ok: true, lastLsn: lsn });
+      lsn++;
+      expect(await stream.append({ epoch: 1, frames: new Uint8Array(0), renew: false })).toMatchObject({ ok: true });
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const status = await client.status();
+    expect(status).toMatchObject({ lastLsn: lsn - 1, leaseRemainingMs: 0 });
+    // Renewing appends keep it, as before.
+    expect(await stream.append({ epoch: 1, frames: new Uint8Array(0) })).toMatchObject({ ok: true });
+    const renewed = await client.status();
+    expect("leaseRemainingMs" in renewed && renewed.leaseRemainingMs).toBeGreaterThan(0);
+    stream.close();
+  });
+});
+
 describe("fencing over the wire", () => {
   it("after a newer promise the old primary's appends are refused; the new primary truncates and overwrites", async () => {
     const { client } = await start();
