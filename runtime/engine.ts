@@ -21,7 +21,8 @@ import { Acl } from "./acl.ts";
 import { NotifyClass, formatNotifyFlags, parseNotifyFlags, type KeyspaceEvent } from "./notify.ts";
 import { keyPositions } from "./commands/spec.ts";
 import {
-  OtherBuildSnapshotError, portableCommands, readSnapshotHeader, restoreSnapshot, takeSnapshot, takeSnapshotInBackground, SnapshotError,
+  OtherBuildSnapshotError, portableCommands, readSnapshotHeader, restoreSnapshot, restoreSnapshotInto, takeSnapshot, takeSnapshotInBackground,
+  SnapshotError,
   type SnapshotHeader,
 } from "./snapshot.ts";
 
@@ -239,6 +240,23 @@ export class Engine {
       throw new SnapshotError(`snapshot has ${header.databases} databases, not the ${options.databases} asked for`);
     }
     return new Engine(core, { ...options, databases: header.databases }, header);
+  }
+
+  /**
+   * Replaces this engine's data with an image of the same build, in place
+   * (the engine object, its sessions and clients stay): what a follower does
+   * when the log it follows is trimmed past it. The image is checked before
+   * anything is written; `stillWanted` is asked then, and when it says no the
+   * engine is left as it was (null). Follower mode carries over.
+   */
+  async replaceWithSnapshot(image: Uint8Array, stillWanted: () => boolean = () => true): Promise<SnapshotHeader | null> {
+    const header = await restoreSnapshotInto(this.core, image, this.databases, stillWanted);
+    if (header === null) return null;
+    this.nextEvictionDb = header.evictionDb;
+    // The image carries the primary's flags: this engine's own settings go back in.
+    this.hideExpired(this.followingValue);
+    this.core.x.ks_set_log_new_keys(this.notifyActive & NotifyClass.newKey ? 1 : 0);
+    return header;
   }
 
   /** True when fromSnapshot rebuilt the engine from the dump of another build's image (not its memory). */

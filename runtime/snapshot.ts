@@ -269,6 +269,43 @@ export async function restoreSnapshot(source: CoreSource, image: Uint8Array): Pr
   return { core: await coreOverImage(module, header, image), header };
 }
 
+/**
+ * Writes an image of the same build over a live core, in place, for an
+ * engine that others hold on to (a follower behind a trimmed log). The image
+ * is first checked in a fresh instance, so a bad one leaves the live core as
+ * it was; `stillWanted` is asked after that check, and when it says no,
+ * nothing is written (null). Memory past the image's end is zeroed: the
+ * image's allocator never reaches it (it grows past it if it needs more).
+ */
+export async function restoreSnapshotInto(
+  core: Core, image: Uint8Array, databases: number, stillWanted: () => boolean,
+): Promise<SnapshotHeader | null> {
+  const header = checkedHeader(image);
+  const buildHash = buildHashOf(core.module);
+  if (!sameBytes(buildHash, header.buildHash)) {
+    throw new OtherBuildSnapshotError(`snapshot was taken by another build of the core (${hex(header.buildHash)}), this is ${hex(buildHash)}`);
+  }
+  if (header.databases !== databases) throw new SnapshotError(`snapshot has ${header.databases} databases, this engine ${databases}`);
+  await coreOverImage(core.module, header, image);
+  if (!stillWanted()) return null;
+  const memory = core.x.memory;
+  const pagesNow = memory.buffer.byteLength / WASM_PAGE_BYTES;
+  const pagesWanted = header.memoryBytes / WASM_PAGE_BYTES;
+  if (pagesWanted > pagesNow) {
+    try {
+      memory.grow(pagesWanted - pagesNow);
+    } catch (error) {
+      throw new SnapshotError(`cannot grow the core's memory to the snapshot's ${header.memoryBytes} bytes: ${String(error)}`);
+    }
+  }
+  const live = core.u8();
+  live.set(image.subarray(SNAPSHOT_HEADER_BYTES, SNAPSHOT_HEADER_BYTES + header.memoryBytes));
+  live.fill(0, header.memoryBytes);
+  // The same bytes passed this check in the fresh instance.
+  if (core.x.snapshot_restored() !== 1) throw new Error("snapshot: the image passed its checks but the live core does not accept it");
+  return header;
+}
+
 function checkedHeader(image: Uint8Array): SnapshotHeader {
   const header = readSnapshotHeader(image);
   if (crc32cBytes(image.subarray(0, OFFSET_HEADER_CRC)) !== header.headerCrc) {

@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { Engine, type EngineOptions } from "../runtime/engine.ts";
 import { LogStoreClient } from "../runtime/log/client.ts";
+import type { StoredSnapshot } from "../runtime/log/backend.ts";
 import { LogFollower } from "../runtime/log/follower.ts";
 import { Replicator } from "../runtime/log/replicator.ts";
 import { CommitGate } from "../runtime/log/gate.ts";
@@ -53,33 +54,20 @@ export async function startFollowing(
   let engine: Engine | undefined;
   let snapshotLsn = 0;
   for (let waited = 0; engine === undefined; waited += 500) {
-    const lists = await Promise.all(stores.map(async (s) => {
-      try {
-        const list = await s.api.listSnapshots();
-        return Array.isArray(list) ? { store: s, newest: list[0] } : null;
-      } catch {
-        return null;
-      }
-    }));
-    const reachable = lists.filter((l) => l !== null);
-    if (reachable.length === 0) {
+    const newest = await newestSnapshot(stores);
+    if (newest === "unreachable") {
       if (waited % STORE_WAIT_LOG_MS === 0) log(`${role}: waiting for a log store to answer (${urls.join(", ")})`);
       await new Promise((r) => setTimeout(r, 500));
       continue;
     }
-    reachable.sort((a, b) => (b.newest?.lsn ?? 0) - (a.newest?.lsn ?? 0));
-    const best = reachable[0]!;
-    if (best.newest !== undefined && best.newest.lsn > 0) {
-      const snapshot = await best.store.api.getSnapshot(best.newest.lsn).catch(() => null);
-      if (snapshot !== null && !("ok" in snapshot)) {
-        try {
-          engine = await Engine.fromSnapshot(wasm, snapshot.data, { ...engineOptions, seed: undefined });
-          snapshotLsn = snapshot.info.lsn;
-          const how = engine.rebuiltFromOtherBuild ? " (taken by another core build: rebuilt from the dump of the core it carries)" : "";
-          log(`${role}: restored the snapshot at LSN ${snapshotLsn} from ${best.store.name}${how}`);
-        } catch (error) {
-          log(`${role}: the snapshot at LSN ${best.newest.lsn} cannot be restored (${error instanceof Error ? error.message : String(error)}); following the whole log`);
-        }
+    if (newest !== null) {
+      try {
+        engine = await Engine.fromSnapshot(wasm, newest.snapshot.data, { ...engineOptions, seed: undefined });
+        snapshotLsn = newest.snapshot.info.lsn;
+        const how = engine.rebuiltFromOtherBuild ? " (taken by another core build: rebuilt from the dump of the core it carries)" : "";
+        log(`${role}: restored the snapshot at LSN ${snapshotLsn} from ${newest.store}${how}`);
+      } catch (error) {
+        log(`${role}: the snapshot at LSN ${newest.snapshot.info.lsn} cannot be restored (${error instanceof Error ? error.message : String(error)}); following the whole log`);
       }
     }
     engine ??= await Engine.create(wasm, engineOptions);
@@ -94,6 +82,15 @@ export async function startFollowing(
     name: role,
     log,
     onFatal,
+    // Fallen behind a trimmed log: the newest snapshot replaces the data in place (the server keeps its engine).
+    reload: async (atLeastLsn, stillWanted) => {
+      const newest = await newestSnapshot(stores);
+      if (newest === "unreachable" || newest === null || newest.snapshot.info.lsn < atLeastLsn) return null;
+      const loaded = await engine.replaceWithSnapshot(newest.snapshot.data, stillWanted);
+      if (loaded === null) return null;
+      snapshotLsn = newest.snapshot.info.lsn;
+      return snapshotLsn;
+    },
   });
   follower.start();
 
@@ -121,6 +118,7 @@ export async function startFollowing(
         `replica_commit_lsn:${follower.commitSeen}`,
         `replica_lag_records:${follower.lagRecords}`,
         `replica_lag_ms:${follower.lagMs}`,
+        `replica_snapshot_reloads:${follower.reloads}`,
         `replica_primary_epoch:${follower.primaryEpoch}`,
       ];
     },
@@ -177,4 +175,26 @@ export async function startFollowing(
       await replicator?.close();
     },
   };
+}
+
+/** The newest snapshot any store holds and serves ("unreachable": no store answered; null: none holds one). */
+async function newestSnapshot(
+  stores: ReadonlyArray<{ name: string; api: LogStoreClient }>,
+): Promise<{ store: string; snapshot: StoredSnapshot } | null | "unreachable"> {
+  const lists = await Promise.all(stores.map(async (s) => {
+    try {
+      const list = await s.api.listSnapshots();
+      return Array.isArray(list) ? { store: s, newest: list[0] } : null;
+    } catch {
+      return null;
+    }
+  }));
+  const reachable = lists.filter((l) => l !== null);
+  if (reachable.length === 0) return "unreachable";
+  reachable.sort((a, b) => (b.newest?.lsn ?? 0) - (a.newest?.lsn ?? 0));
+  const best = reachable[0]!;
+  if (best.newest === undefined || best.newest.lsn === 0) return null;
+  const snapshot = await best.store.api.getSnapshot(best.newest.lsn).catch(() => null);
+  if (snapshot === null || "ok" in snapshot) return null;
+  return { store: best.store.name, snapshot };
 }

@@ -19,6 +19,12 @@
 // than `silenceMs`, the follower moves to the next store (the one it tails
 // may be cut off from the primary).
 //
+// Trimming: a follower that falls behind the stores' trimmed log (its tail
+// from `received + 1` ends with the "trimmed" error) reloads the newest
+// snapshot in place (`reload`, the host's: Engine.replaceWithSnapshot) and
+// tails on from its LSN; without a `reload`, or when that fails, it stops
+// (onFatal).
+//
 // Expiry: the engine is put in follower mode (Engine.following): keys past
 // their expiry are hidden from reads but kept until the primary's DEL comes
 // with the log, so a lagging follower does not lose a key the primary
@@ -58,8 +64,16 @@ export interface FollowerOptions {
   log?: (message: string) => void;
   /** What log lines start with ("replica", "standby"). */
   name?: string;
-  /** The log cannot be followed from here (trimmed below `applied`, or an applied record was truncated). */
+  /** The log cannot be followed from here (trimmed below `applied` and no snapshot to load, or an applied record was truncated). */
   onFatal?: (message: string) => void;
+  /**
+   * Loads the newest snapshot the stores hold into the engine (in place) if
+   * its LSN is at least `atLeastLsn` and `stillWanted()` still says yes by
+   * then; resolves with its LSN, or null when nothing was loaded. Called
+   * when the log is trimmed past `applied` (so atLeastLsn is applied + 1: an
+   * older image would take the engine back in time).
+   */
+  reload?: (atLeastLsn: number, stillWanted: () => boolean) => Promise<number | null>;
   clock?: Clock;
 }
 
@@ -99,6 +113,11 @@ export class LogFollower {
   private readonly log: (message: string) => void;
   private readonly name: string;
   private readonly onFatal: (message: string) => void;
+  private readonly reload: FollowerOptions["reload"];
+  /** A snapshot is being loaded: no tail until it is. */
+  private reloading = false;
+  /** Snapshots loaded because the log was trimmed past us. */
+  reloads = 0;
   private readonly clock: Clock;
   private pending: Pending[] = [];
   private pendingHead = 0;
@@ -127,6 +146,7 @@ export class LogFollower {
     this.log = options.log ?? (() => {});
     this.name = options.name ?? "replica";
     this.onFatal = options.onFatal ?? (() => {});
+    this.reload = options.reload;
     this.clock = options.clock ?? systemClock;
     this.lastHeardAt = this.clock.now();
     this.engine.following = true;
@@ -156,7 +176,7 @@ export class LogFollower {
     const check = (): void => {
       if (this.stopped) return;
       const now = this.clock.now();
-      if (now - this.lastHeardAt <= this.silenceMs) this.silenceReported = false;
+      if (now - this.lastHeardAt <= this.silenceMs || this.reloading) this.silenceReported = false;
       else if (now - this.lastSwitchAt > this.silenceMs && this.stores.length > 1) {
         if (!this.silenceReported) this.log(`${this.name}: nothing from the primary on ${this.storeName} for ${this.silenceMs} ms; trying the next log store`);
         this.silenceReported = true;
@@ -198,6 +218,7 @@ export class LogFollower {
   }
 
   private lost(why: string): void {
+    if (this.reloading) return;
     if (this.linkUp) this.log(`${this.name}: ${why}`);
     this.linkUp = false;
     this.tail?.close();
@@ -211,7 +232,7 @@ export class LogFollower {
 
   /** Tails the next store, from after what is applied: what was received from this one and not applied is dropped. */
   private switchStore(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.reloading) return;
     this.lastSwitchAt = this.clock.now();
     this.tail?.close();
     this.tail = null;
@@ -274,12 +295,47 @@ export class LogFollower {
         return;
       case "error":
         if (event.error === "trimmed") {
-          this.fatal(`the log is trimmed below LSN ${this.received + 1} on ${this.storeName}; restart to load the newest snapshot`);
+          if (this.reload === undefined) this.fatal(`the log is trimmed below LSN ${this.received + 1} on ${this.storeName}; restart to load the newest snapshot`);
+          else void this.reloadSnapshot();
           return;
         }
         this.lost(`${this.storeName}: ${event.error}: ${event.message}`);
         return;
     }
+  }
+
+  /** The log is trimmed past what we applied: the newest snapshot replaces the engine's data, and the tail goes on after it. */
+  private async reloadSnapshot(): Promise<void> {
+    const store = this.storeName;
+    const from = this.received + 1;
+    this.tail?.close();
+    this.tail = null;
+    this.generation++;
+    this.linkUp = false;
+    this.clock.clearTimer(this.timer);
+    this.reloading = true;
+    this.log(`${this.name}: the log is trimmed below LSN ${from} on ${store}; loading the newest snapshot`);
+    let lsn: number | null;
+    try {
+      lsn = await this.reload!(this.applied + 1, () => !this.stopped);
+    } catch (error) {
+      this.reloading = false;
+      if (!this.stopped) this.fatal(`the log is trimmed below LSN ${from} and the newest snapshot could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    this.reloading = false;
+    if (this.stopped) return;
+    if (lsn === null) {
+      this.fatal(`the log is trimmed below LSN ${from} and no store holds a snapshot after LSN ${this.applied}`);
+      return;
+    }
+    this.applied = lsn;
+    this.dropPending();
+    this.commitSeen = Math.max(this.commitSeen, lsn);
+    this.reloads++;
+    this.lastHeardAt = this.clock.now();
+    this.log(`${this.name}: loaded the snapshot at LSN ${lsn}; tailing the log after it`);
+    this.open();
   }
 
   private fatal(message: string): void {

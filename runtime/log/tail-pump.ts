@@ -57,7 +57,10 @@ export function startTailPump(backend: LogBackend, from: number, sink: TailSink,
     }
     let cursor = from;
     let commitSent = 0;
-    let pendingCommit = 0;
+    // The commit point the store heard before this tail opened: an idle
+    // primary tells it no new one, and the reader must not wait for a write.
+    const status = await backend.status();
+    let pendingCommit = "commitLsn" in status ? status.commitLsn : 0;
     let heartbeatEpoch = 0;
     while (!stopped && sink.open()) {
       // Changes first: a truncation below what was sent must reach the

@@ -110,10 +110,10 @@ export class Cluster {
     return another;
   }
 
-  /** A standby (`--standby`) or read replica (`--replica`) of this cluster's log, with its own --dir. */
-  async startFollower(role: "standby" | "replica", extra: string[] = []): Promise<RunningTrireme> {
+  /** A standby (`--standby`) or read replica (`--replica`) of this cluster's log (through `urls` if given), with its own --dir. */
+  async startFollower(role: "standby" | "replica", extra: string[] = [], urls = this.urls): Promise<RunningTrireme> {
     const follower = await startTrireme([
-      `--${role}`, "--durability", "quorum", "--log-stores", this.urls.join(","), "--log-token", this.token,
+      `--${role}`, "--durability", "quorum", "--log-stores", urls.join(","), "--log-token", this.token,
       "--dir", join(this.root, `${role}-${this.followers.length}`), ...extra,
     ]);
     this.followers.push(follower);

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Cluster, Conn, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, text, valuesOf } from "./cluster.ts";
 import { CORE_WASM_PATH } from "../helpers/core-bytes.ts";
+import { FaultProxy } from "../helpers/fault-proxy.ts";
 import type { StoreStatus } from "../../runtime/log/protocol.ts";
 import type { RespValue } from "../../runtime/resp.ts";
 
@@ -177,6 +178,55 @@ describe("scheduled snapshots and trimming", () => {
       conn.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a replica cut off while the stores trimmed past it loads the newest snapshot in place and follows on", async () => {
+    cluster = await Cluster.start(3, ["--segment-bytes", "16kb"]);
+    const c = cluster;
+    const primary = await c.startPrimary(["--save", ""]);
+    const conn = await Conn.connect(primary.port);
+    const expected = new Map<string, string>();
+    const set = async (k: string, v: string) => {
+      expect(text(await conn.send("SET", k, v))).toBe("OK");
+      expected.set(k, v);
+    };
+    for (let i = 0; i < 100; i++) await set(`a:${i}`, `v${i}`);
+    const proxies = await Promise.all(c.stores.map((s) => FaultProxy.start(s.port)));
+    try {
+      const replica = await c.startFollower("replica", [], proxies.map((p) => p.url));
+      const rconn = await Conn.connect(replica.port);
+      expect(await eventually(async () => text(await rconn.send("GET", "a:99")) === "v99", 15_000)).toBe(true);
+      const appliedBefore = Number((await persistenceInfo(rconn, "replication")).get("replica_applied_lsn"));
+
+      // Cut off, it falls behind: the primary writes on and snapshots, and the stores delete the log it would need.
+      for (const p of proxies) p.refuse();
+      for (let i = 0; i < 600; i++) await set(`b:${i}`, `w${i}`);
+      await set("a:0", "changed");
+      expect(text(await conn.send("SAVE"))).toBe("OK");
+      expect(await eventually(async () => {
+        for (const i of [0, 1, 2]) if ((await status(c, i)).firstLsn <= appliedBefore + 1) return false;
+        return true;
+      }, 30_000, 200)).toBe(true);
+      for (let i = 0; i < 20; i++) await set(`c:${i}`, `x${i}`);
+      // It still answers reads of what it had, meanwhile.
+      expect(text(await rconn.send("GET", "a:0"))).toBe("v0");
+
+      for (const p of proxies) p.heal();
+      expect(await eventually(async () => /replica: loaded the snapshot at LSN \d+; tailing the log after it/.test(replica.output()), 20_000),
+        replica.output()).toBe(true);
+      expect(await eventually(async () => text(await rconn.send("GET", "c:19")) === "x19", 15_000), replica.output()).toBe(true);
+      const values = await valuesOf(rconn, [...expected.keys()]);
+      for (const [k, v] of expected) expect(values.get(k), k).toBe(v);
+      const info = await persistenceInfo(rconn, "replication");
+      expect(info.get("replica_snapshot_reloads")).toBe("1");
+      expect(replica.process.exitCode).toBe(null);
+      // Writes are still refused: it is a replica.
+      expect(text(await rconn.send("SET", "x", "1"))).toMatch(/^READONLY/);
+      rconn.close();
+    } finally {
+      conn.close();
+      for (const p of proxies) await p.close();
     }
   });
 });

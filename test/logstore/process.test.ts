@@ -185,6 +185,24 @@ describe("the tail stream", () => {
     stream.close();
   });
 
+  it("a tail opened after the primary went idle still gets the commit point the store heard", async () => {
+    const { client } = await start();
+    await client.promise({ epoch: 1, candidate: "p" });
+    const stream = await client.openAppendStream();
+    for (let lsn = 1; lsn <= 3; lsn++) await stream.append({ epoch: 1, frames: encodeFrames([setRecord(lsn, 1, `v${lsn}`)], crc32c), commitLsn: lsn - 1 });
+    expect(await stream.append({ epoch: 1, frames: new Uint8Array(0), commitLsn: 3 })).toMatchObject({ ok: true });
+    // Nothing more is written: the new tail must not wait for the next commit to hear this one.
+    const seen: string[] = [];
+    const tail = client.tail(1, {
+      onFrames: (f) => { for (const r of decodeFrames(f, crc32c).records) seen.push(`${r.lsn}=${valueOf(r)}`); },
+      onEvent: (e) => seen.push(JSON.stringify(e)),
+    });
+    await expect.poll(() => seen.length).toBe(4);
+    expect(seen).toEqual(["1=v1", "2=v2", "3=v3", JSON.stringify({ type: "commit", lsn: 3 })]);
+    tail.close();
+    stream.close();
+  });
+
   it("a tail from below the first record held ends with 'trimmed'", async () => {
     const { client } = await start();
     await client.promise({ epoch: 1, candidate: "p" });

@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Engine } from "../../runtime/engine.ts";
-import { utf8 } from "../../runtime/bytes.ts";
+import { text, utf8 } from "../../runtime/bytes.ts";
+import type { Session } from "../../runtime/context.ts";
 import { encodeReply } from "../../runtime/resp.ts";
 import {
   readSnapshotHeader, crc32cBytes, SnapshotError, SNAPSHOT_HEADER_BYTES, buildHashOf, restoreSnapshot,
@@ -374,5 +375,61 @@ describe("images from another build of the core", () => {
     const bare = (await Engine.create(coreModule(), { seed: 1 })).snapshot(3);
     expect(readSnapshotHeader(bare).coreBytes).toBe(0);
     expect((await refusal(Engine.fromSnapshot(new WebAssembly.Module(other), bare))).message).toMatch(/does not carry its core/);
+  });
+});
+
+describe("replacing a live engine's data with an image (a follower behind a trimmed log)", () => {
+  it("takes the image's keyspace in place, keeps follower mode, and goes on writing, whether its memory was larger or smaller", async () => {
+    let now = START_MS;
+    const clock = () => now;
+    const source = await Engine.create(coreModule(), { seed: 3, clock });
+    const s = source.newSession();
+    const run = (engine: Engine, session: Session, ...args: string[]) => engine.execute(session, args.map(utf8));
+    for (let i = 0; i < 2000; i++) run(source, s, "SET", `k:${i}`, `v${i}`);
+    run(source, s, "RPUSH", "list", "a", "b");
+    run(source, s, "ZADD", "z", "1.25", "m");
+    run(source, s, "SET", "soon", "x", "PX", "1000");
+    for (const size of ["larger", "smaller"] as const) {
+      const live = await Engine.create(coreModule(), { seed: 9, clock });
+      live.following = true;
+      const l = live.newSession();
+      // A larger live memory than the image's (many big values), or a smaller one (a fresh engine).
+      if (size === "larger") for (let i = 0; i < 300; i++) run(live, l, "SET", `old:${i}`, "x".repeat(20_000));
+      expect(live.core.x.memory.buffer.byteLength > source.core.x.memory.buffer.byteLength).toBe(size === "larger");
+      const header = await live.replaceWithSnapshot(source.snapshot(42));
+      expect(header?.lsn).toBe(42);
+      expect(dumpKeyspace(live)).toBe(dumpKeyspace(source));
+      expect(live.following).toBe(true);
+      // Follower mode: a key past its expiry is hidden, not deleted.
+      now += 2000;
+      expect(run(live, l, "EXISTS", "soon")).toBe(0);
+      now -= 2000;
+      // It goes on: new writes allocate (beyond the image's memory too), and read back.
+      for (let i = 0; i < 2000; i++) run(live, l, "SET", `new:${i}`, "y".repeat(i % 500));
+      expect(text(run(live, l, "GET", "new:1999") as Uint8Array)).toBe("y".repeat(1999 % 500));
+      expect(text(run(live, l, "GET", "k:7") as Uint8Array)).toBe("v7");
+      expect(run(live, l, "DBSIZE")).toBe(2000 + 3 + 2000);
+    }
+  });
+
+  it("leaves the engine as it was for a corrupt image, an image of another build, or when no longer wanted", async () => {
+    const source = await sampleEngine();
+    const live = await Engine.create(coreModule(), { seed: 4, clock: () => START_MS });
+    const l = live.newSession();
+    live.execute(l, ["SET", "mine", "1"].map(utf8));
+    const before = dumpKeyspace(live);
+    const image = source.snapshot(7);
+    const corrupt = image.slice();
+    corrupt[SNAPSHOT_HEADER_BYTES + 1000]! ^= 0x10;
+    await refusal(live.replaceWithSnapshot(corrupt));
+    expect(dumpKeyspace(live)).toBe(before);
+    const { other } = twoBuilds();
+    const otherEngine = await Engine.create(new WebAssembly.Module(other), { seed: 1 });
+    await refusal(live.replaceWithSnapshot(otherEngine.snapshot(1)));
+    expect(dumpKeyspace(live)).toBe(before);
+    expect(await live.replaceWithSnapshot(image, () => false)).toBe(null);
+    expect(dumpKeyspace(live)).toBe(before);
+    expect(await live.replaceWithSnapshot(image, () => true)).not.toBe(null);
+    expect(dumpKeyspace(live)).toBe(dumpKeyspace(source));
   });
 });
