@@ -36,7 +36,6 @@ import type { Engine } from "../engine.ts";
 import type { EffectRecord } from "../effects.ts";
 import type { Client } from "../client.ts";
 import { keyPositions, type CommandDef } from "../commands/spec.ts";
-import { slotName } from "../hub.ts";
 import { ErrorReply } from "../reply.ts";
 import { lowerAscii } from "../bytes.ts";
 import type { Replicator, ReplicatorState } from "./replicator.ts";
@@ -51,9 +50,14 @@ const ALWAYS_ALLOWED = new Set(["quit", "reset", "info", "ping"]);
 export class CommitGate {
   readonly engine: Engine;
   readonly replicator: Replicator;
-  /** Newest uncommitted LSN per written key (slotName). */
-  private readonly pendingKeys = new Map<string, number>();
-  private pendingQueue: Array<{ lsn: number; slot: string }> = [];
+  /**
+   * Newest uncommitted LSN per written key, by keySlot (a hash: two keys
+   * that share one only make a read wait for the other's write).
+   */
+  private readonly pendingKeys = new Map<number, number>();
+  /** (LSN, slot) of every key write not yet committed, in LSN order, as two parallel queues. */
+  private pendingLsns: number[] = [];
+  private pendingSlots: number[] = [];
   private pendingHead = 0;
   /** An uncommitted record that every read waits for (see BARRIER_COMMANDS). */
   private barrierLsn = 0;
@@ -85,26 +89,31 @@ export class CommitGate {
       return;
     }
     for (const i of keyPositions(def, record.args.length, record.args)) {
-      const slot = slotName(record.db, record.args[i]!);
+      const slot = keySlot(record.db, record.args[i]!);
       this.pendingKeys.set(slot, lsn);
-      this.pendingQueue.push({ lsn, slot });
+      this.pendingLsns.push(lsn);
+      this.pendingSlots.push(slot);
     }
   }
 
   /** Forgets keys whose newest write is now committed. */
   private forget(commitLsn: number): void {
-    const queue = this.pendingQueue;
+    const lsns = this.pendingLsns;
+    const slots = this.pendingSlots;
     let head = this.pendingHead;
-    while (head < queue.length && queue[head]!.lsn <= commitLsn) {
-      const { lsn, slot } = queue[head]!;
+    while (head < lsns.length && lsns[head]! <= commitLsn) {
+      const lsn = lsns[head]!;
+      const slot = slots[head]!;
       if (this.pendingKeys.get(slot) === lsn) this.pendingKeys.delete(slot);
       head++;
     }
-    if (head === queue.length) {
-      this.pendingQueue = [];
+    if (head === lsns.length) {
+      this.pendingLsns = [];
+      this.pendingSlots = [];
       this.pendingHead = 0;
-    } else if (head > 4096 && head * 2 > queue.length) {
-      this.pendingQueue = queue.slice(head);
+    } else if (head > 4096 && head * 2 > lsns.length) {
+      this.pendingLsns = lsns.slice(head);
+      this.pendingSlots = slots.slice(head);
       this.pendingHead = 0;
     } else {
       this.pendingHead = head;
@@ -131,7 +140,7 @@ export class CommitGate {
     if (positions.length === 0) return def.flags.includes("readonly") ? this.replicator.lastLsn : 0;
     if (this.pendingKeys.size === 0) return wait;
     for (const i of positions) {
-      const lsn = this.pendingKeys.get(slotName(db, args[i]!));
+      const lsn = this.pendingKeys.get(keySlot(db, args[i]!));
       if (lsn !== undefined && lsn > wait) wait = lsn;
     }
     return wait > commit ? wait : 0;
@@ -233,4 +242,15 @@ export class CommitGate {
     return new ErrorReply(`NOTDURABLE writes are refused until ${rep.quorum} log stores answer (${up} of ${stores.length} connected); ` +
       `nothing was written`);
   }
+}
+
+/** A 32-bit FNV-1a hash of a key and its database: the gate's key identity (collisions cost waits, never correctness). */
+function keySlot(db: number, key: Uint8Array): number {
+  let h = (0x811c9dc5 ^ db) >>> 0;
+  h = Math.imul(h, 0x01000193);
+  for (let i = 0; i < key.length; i++) {
+    h ^= key[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }

@@ -223,8 +223,8 @@ export class Replicator {
   /** Bytes of every record sealed by this primary (the log's growth, for snapshot-log-bytes). */
   sealedBytes = 0;
 
-  private open: Uint8Array[] = [];
-  private openBytes = 0;
+  /** Effects of the open record, encoded together when it is sealed (one payload, one allocation). */
+  private open: EffectRecord[] = [];
   private window: WindowRecord[] = [];
   private windowHead = 0;
   private windowBytes = 0;
@@ -353,9 +353,7 @@ export class Replicator {
 
   /** Adds one effect record to the open log record. */
   addEffect(effect: EffectRecord): void {
-    const bytes = encodeEffects([effect]);
-    this.open.push(bytes);
-    this.openBytes += bytes.length;
+    this.open.push(effect);
   }
 
   /** LSN the open record will get when sealed; the last LSN when nothing is open. */
@@ -366,18 +364,8 @@ export class Replicator {
   /** Makes the open effects one record with the next LSN and returns it; 0 when nothing is open. */
   seal(): number {
     if (this.open.length === 0) return 0;
-    let payload: Uint8Array;
-    if (this.open.length === 1) payload = this.open[0]!;
-    else {
-      payload = new Uint8Array(this.openBytes);
-      let at = 0;
-      for (const piece of this.open) {
-        payload.set(piece, at);
-        at += piece.length;
-      }
-    }
+    const payload = encodeEffects(this.open);
     this.open = [];
-    this.openBytes = 0;
     const lsn = this.lastLsn + 1;
     const frame = encodeFrame({ lsn, epoch: this.epoch, payload }, this.crc32c);
     this.lastLsn = lsn;
@@ -1002,7 +990,6 @@ export class Replicator {
     this.windowBytes = 0;
     this.lastBatch = null;
     this.open = [];
-    this.openBytes = 0;
     this.leaseExpiresAt = -Infinity;
     this.leaseLapsed = false;
     this.renewing = true;
