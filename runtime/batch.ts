@@ -601,6 +601,12 @@ export class BatchRunner {
     const core = this.core;
     const x = this.x;
     const count = x.exec_fx_count();
+    const sink = this.engine.effectRegionSink();
+    if (sink !== undefined) {
+      const ptr = x.exec_fx_ptr();
+      sink(core.u8().subarray(ptr, ptr + x.exec_fx_len()), count);
+      return;
+    }
     const records: { db: number; args: Uint8Array[] }[] = [];
     const view = core.dataView();
     let at = x.exec_fx_ptr();

@@ -92,6 +92,13 @@ export class Engine {
   maxmemoryPolicy: EvictionPolicy;
   maxmemorySamples: number;
   onEffect: ((record: EffectRecord) => void) | undefined;
+  /**
+   * Takes the effects of a native run straight from the core's effect region
+   * (a view, valid during the call only; format in batch.ts drainEffects)
+   * instead of one onEffect record each, when no observer wants effects too.
+   * Set beside onEffect by a consumer that handles both (the commit gate).
+   */
+  onEffectRegion: ((region: Uint8Array, count: number) => void) | undefined;
   /** Observers of effects, called after onEffect (see runtime/hub.ts). */
   readonly observers: EffectObserver[] = [];
   /** Observers of commands (runtime/admin/admin.ts); not called while replaying the log. */
@@ -466,6 +473,13 @@ export class Engine {
   emit(record: EffectRecord): void {
     this.onEffect?.(record);
     for (const o of this.observers) if (o.wantsEffects()) o.observe(record);
+  }
+
+  /** Where a native run's effect region goes whole, if anywhere: onEffectRegion while no observer wants effects. @internal (batch.ts) */
+  effectRegionSink(): ((region: Uint8Array, count: number) => void) | undefined {
+    if (this.onEffectRegion === undefined || this.onEffect === undefined) return undefined;
+    for (const o of this.observers) if (o.wantsEffects()) return undefined;
+    return this.onEffectRegion;
   }
 
   /** Whether anyone reads effect records right now. */

@@ -37,6 +37,7 @@ import type { EffectRecord } from "../effects.ts";
 import type { Client } from "../client.ts";
 import { keyPositions, type CommandDef } from "../commands/spec.ts";
 import { ErrorReply } from "../reply.ts";
+import { encodeEffectRegion } from "./payload.ts";
 import { lowerAscii } from "../bytes.ts";
 import type { Replicator, ReplicatorState } from "./replicator.ts";
 
@@ -59,6 +60,11 @@ export class CommitGate {
   private pendingLsns: number[] = [];
   private pendingSlots: number[] = [];
   private pendingHead = 0;
+  /** onEffectRegion's scratch: where each argument of an effect starts in the region (and one past the last). */
+  private readonly argStarts: number[] = [];
+  /** keyRangeOf's cache: the last command name seen and its answer. */
+  private lastName: Uint8Array = new Uint8Array(0);
+  private lastRange: { first: number; last: number; step: number } | null | undefined = null;
   /** An uncommitted record that every read waits for (see BARRIER_COMMANDS). */
   private barrierLsn = 0;
   /** Set by afterCommand: the reply shows data and the primary did not hold its lease when the command ran. */
@@ -68,6 +74,7 @@ export class CommitGate {
     this.engine = engine;
     this.replicator = replicator;
     engine.onEffect = (record) => this.onEffect(record);
+    engine.onEffectRegion = (region, count) => this.onEffectRegion(region, count);
     replicator.onCommit((commitLsn) => this.forget(commitLsn));
   }
 
@@ -81,15 +88,79 @@ export class CommitGate {
 
   private onEffect(record: EffectRecord): void {
     this.replicator.addEffect(record);
+    this.noteWrite(record.db, record.args, this.replicator.lastLsn + 1);
+  }
+
+  /**
+   * A native run's effects, straight from the core's region
+   * (Engine.onEffectRegion): one payload piece, and their keys noted. An
+   * effect whose command has one key range (SET, INCRBY, ZADD, MSET...) is
+   * noted from the region's bytes; any other through noteWrite.
+   */
+  private onEffectRegion(region: Uint8Array, count: number): void {
+    this.replicator.addEncodedEffects(encodeEffectRegion(region, count));
     const lsn = this.replicator.lastLsn + 1;
-    const name = lowerAscii(record.args[0]!);
+    const view = new DataView(region.buffer, region.byteOffset, region.byteLength);
+    const starts = this.argStarts;
+    let at = 0;
+    for (let r = 0; r < count; r++) {
+      const db = view.getUint32(at, true);
+      const argc = view.getUint32(at + 4, true);
+      at += 8;
+      starts.length = argc + 1;
+      for (let i = 0; i < argc; i++) {
+        starts[i] = at + 4;
+        at += 4 + view.getUint32(at, true);
+      }
+      starts[argc] = at + 4;
+      const spec = this.keyRangeOf(region, starts[0]!, starts[1]! - 4);
+      if (spec === null) {
+        this.barrierLsn = lsn;
+      } else if (spec === undefined) {
+        const args: Uint8Array[] = [];
+        for (let i = 0; i < argc; i++) args.push(region.subarray(starts[i]!, starts[i + 1]! - 4));
+        this.noteWrite(db, args, lsn);
+      } else {
+        const last = spec.last < 0 ? argc + spec.last : spec.last;
+        for (let i = spec.first; i <= last && i < argc; i += spec.step) {
+          const slot = keySlotOf(db, region, starts[i]!, starts[i + 1]! - 4);
+          this.pendingKeys.set(slot, lsn);
+          this.pendingLsns.push(lsn);
+          this.pendingSlots.push(slot);
+        }
+      }
+    }
+  }
+
+  /**
+   * The single key range of the command named by region[from, to) (cached
+   * for the last name seen), null when its effects are a barrier, undefined
+   * when it has other key specs (noteWrite finds them).
+   */
+  private keyRangeOf(region: Uint8Array, from: number, to: number): { first: number; last: number; step: number } | null | undefined {
+    const name = this.lastName;
+    let same = name.length === to - from;
+    for (let i = 0; same && i < name.length; i++) same = name[i] === region[from + i];
+    if (same) return this.lastRange;
+    this.lastName = region.slice(from, to);
+    const lower = lowerAscii(this.lastName);
+    const def = this.engine.commands.get(lower);
+    const spec = def?.keys[0];
+    this.lastRange = def === undefined || BARRIER_COMMANDS.has(lower) || spec === undefined ? null
+      : def.keys.length === 1 && spec.kind === "range" ? spec : undefined;
+    return this.lastRange;
+  }
+
+  /** Notes that record `lsn` writes the keys of this effect (or, for an effect without key positions, everything). */
+  private noteWrite(db: number, args: readonly Uint8Array[], lsn: number): void {
+    const name = lowerAscii(args[0]!);
     const def = this.engine.commands.get(name);
     if (def === undefined || BARRIER_COMMANDS.has(name) || def.keys.length === 0) {
       this.barrierLsn = lsn;
       return;
     }
-    for (const i of keyPositions(def, record.args.length, record.args)) {
-      const slot = keySlot(record.db, record.args[i]!);
+    for (const i of keyPositions(def, args.length, args)) {
+      const slot = keySlot(db, args[i]!);
       this.pendingKeys.set(slot, lsn);
       this.pendingLsns.push(lsn);
       this.pendingSlots.push(slot);
@@ -246,10 +317,15 @@ export class CommitGate {
 
 /** A 32-bit FNV-1a hash of a key and its database: the gate's key identity (collisions cost waits, never correctness). */
 function keySlot(db: number, key: Uint8Array): number {
+  return keySlotOf(db, key, 0, key.length);
+}
+
+/** keySlot of the key at bytes[from, to). */
+function keySlotOf(db: number, bytes: Uint8Array, from: number, to: number): number {
   let h = (0x811c9dc5 ^ db) >>> 0;
   h = Math.imul(h, 0x01000193);
-  for (let i = 0; i < key.length; i++) {
-    h ^= key[i]!;
+  for (let i = from; i < to; i++) {
+    h ^= bytes[i]!;
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;

@@ -85,6 +85,62 @@ export function encodeEffects(effects: readonly EffectRecord[]): Uint8Array {
   return out;
 }
 
+/**
+ * The payload of the effects in a core effect region (batch.ts: [db u32]
+ * [argc u32] then [len u32][bytes] per argument, `count` of them), the same
+ * bytes encodeEffects writes for them, in one pass and one allocation.
+ */
+export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Array {
+  const view = new DataView(region.buffer, region.byteOffset, region.byteLength);
+  let total = 0;
+  let at = 0;
+  for (let r = 0; r < count; r++) {
+    const db = view.getUint32(at, true);
+    const argc = view.getUint32(at + 4, true);
+    at += 8;
+    const dbDigits = decimalBytes(db);
+    total += headerBytes(argc + 1) + headerBytes(dbDigits) + dbDigits + 2;
+    for (let i = 0; i < argc; i++) {
+      const len = view.getUint32(at, true);
+      total += headerBytes(len) + len + 2;
+      at += 4 + len;
+    }
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  const header = (mark: number, n: number): void => {
+    out[o++] = mark;
+    o = writeDecimal(out, o, n);
+    out[o++] = CR;
+    out[o++] = LF;
+  };
+  at = 0;
+  for (let r = 0; r < count; r++) {
+    const db = view.getUint32(at, true);
+    const argc = view.getUint32(at + 4, true);
+    at += 8;
+    header(STAR, argc + 1);
+    header(DOLLAR, decimalBytes(db));
+    o = writeDecimal(out, o, db);
+    out[o++] = CR;
+    out[o++] = LF;
+    for (let i = 0; i < argc; i++) {
+      const len = view.getUint32(at, true);
+      header(DOLLAR, len);
+      // Most arguments are a few bytes: a loop beats making a view to copy from.
+      if (len <= 32) for (let k = at + 4, end = at + 4 + len; k < end; k++) out[o++] = region[k]!;
+      else {
+        out.set(region.subarray(at + 4, at + 4 + len), o);
+        o += len;
+      }
+      out[o++] = CR;
+      out[o++] = LF;
+      at += 4 + len;
+    }
+  }
+  return out;
+}
+
 export class PayloadError extends Error {
   override name = "PayloadError";
 }

@@ -223,8 +223,8 @@ export class Replicator {
   /** Bytes of every record sealed by this primary (the log's growth, for snapshot-log-bytes). */
   sealedBytes = 0;
 
-  /** Effects of the open record, encoded together when it is sealed (one payload, one allocation). */
-  private open: EffectRecord[] = [];
+  /** Effects of the open record, encoded together when it is sealed; an already encoded run of effects is a Uint8Array. */
+  private open: Array<EffectRecord | Uint8Array> = [];
   private window: WindowRecord[] = [];
   private windowHead = 0;
   private windowBytes = 0;
@@ -356,6 +356,11 @@ export class Replicator {
     this.open.push(effect);
   }
 
+  /** Adds effects already encoded as payload (payload.ts) to the open log record. */
+  addEncodedEffects(payload: Uint8Array): void {
+    this.open.push(payload);
+  }
+
   /** LSN the open record will get when sealed; the last LSN when nothing is open. */
   currentLsn(): number {
     return this.open.length > 0 ? this.lastLsn + 1 : this.lastLsn;
@@ -364,7 +369,7 @@ export class Replicator {
   /** Makes the open effects one record with the next LSN and returns it; 0 when nothing is open. */
   seal(): number {
     if (this.open.length === 0) return 0;
-    const payload = encodeEffects(this.open);
+    const payload = encodeOpenRecord(this.open);
     this.open = [];
     const lsn = this.lastLsn + 1;
     const frame = encodeFrame({ lsn, epoch: this.epoch, payload }, this.crc32c);
@@ -1252,4 +1257,31 @@ export class Replicator {
     this.stopTimers();
     for (const link of this.links) this.resetLink(link);
   }
+}
+
+/** The payload of a record's effects, in order: runs of effect records encoded together, encoded pieces as they are. */
+function encodeOpenRecord(open: ReadonlyArray<EffectRecord | Uint8Array>): Uint8Array {
+  if (open.length === 1 && open[0] instanceof Uint8Array) return open[0];
+  if (!open.some((e) => e instanceof Uint8Array)) return encodeEffects(open as EffectRecord[]);
+  const pieces: Uint8Array[] = [];
+  let records: EffectRecord[] = [];
+  for (const e of open) {
+    if (e instanceof Uint8Array) {
+      if (records.length > 0) pieces.push(encodeEffects(records));
+      records = [];
+      pieces.push(e);
+    } else {
+      records.push(e);
+    }
+  }
+  if (records.length > 0) pieces.push(encodeEffects(records));
+  let total = 0;
+  for (const p of pieces) total += p.length;
+  const payload = new Uint8Array(total);
+  let at = 0;
+  for (const p of pieces) {
+    payload.set(p, at);
+    at += p.length;
+  }
+  return payload;
 }

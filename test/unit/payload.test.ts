@@ -1,0 +1,47 @@
+// Log record payloads: the effects of a native run, encoded straight from the
+// core's effect region, are the same bytes as the same effects encoded as
+// records, and decode back to them.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { decodeEffects, encodeEffectRegion, encodeEffects } from "../../runtime/log/payload.ts";
+import type { EffectRecord } from "../../runtime/effects.ts";
+
+/** The core's effect region for these effects: [db u32][argc u32] then [len u32][bytes] per argument. */
+function region(effects: readonly EffectRecord[]): Uint8Array {
+  let total = 0;
+  for (const e of effects) total += 8 + e.args.reduce((n, a) => n + 4 + a.length, 0);
+  // At an odd offset of a larger buffer, as a view into the core's memory would be.
+  const backing = new Uint8Array(total + 3);
+  const out = backing.subarray(3);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  let at = 0;
+  for (const e of effects) {
+    view.setUint32(at, e.db, true);
+    view.setUint32(at + 4, e.args.length, true);
+    at += 8;
+    for (const a of e.args) {
+      view.setUint32(at, a.length, true);
+      out.set(a, at + 4);
+      at += 4 + a.length;
+    }
+  }
+  return out;
+}
+
+const effect = fc.record({
+  db: fc.oneof(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 1_000_000 })),
+  args: fc.array(fc.uint8Array({ maxLength: 300 }), { minLength: 1, maxLength: 12 }),
+});
+
+describe("payloads from the core's effect region", () => {
+  it("are byte for byte the payload of the same effects as records, and decode back to them", () => {
+    fc.assert(
+      fc.property(fc.array(effect, { minLength: 1, maxLength: 20 }), (effects) => {
+        const fromRegion = encodeEffectRegion(region(effects), effects.length);
+        expect(Buffer.from(fromRegion).equals(Buffer.from(encodeEffects(effects)))).toBe(true);
+        expect(decodeEffects(fromRegion)).toEqual(effects.map((e) => ({ db: e.db, args: e.args.map((a) => Uint8Array.from(a)) })));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
