@@ -45,6 +45,7 @@ import { systemClock, sleepOn, type Clock, type TimerHandle } from "./clock.ts";
 import type { Crc32c } from "./crc32c.ts";
 import { encodeFrame, scanFrames, type FrameInfo } from "./frame.ts";
 import { encodeEffects } from "./payload.ts";
+import { concatBytes } from "../bytes.ts";
 import type { EffectRecord } from "../effects.ts";
 import type { StoredSnapshot } from "./backend.ts";
 import {
@@ -1275,13 +1276,5 @@ function encodeOpenRecord(open: ReadonlyArray<EffectRecord | Uint8Array>): Uint8
     }
   }
   if (records.length > 0) pieces.push(encodeEffects(records));
-  let total = 0;
-  for (const p of pieces) total += p.length;
-  const payload = new Uint8Array(total);
-  let at = 0;
-  for (const p of pieces) {
-    payload.set(p, at);
-    at += p.length;
-  }
-  return payload;
+  return concatBytes(pieces);
 }

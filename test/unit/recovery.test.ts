@@ -5,6 +5,9 @@
 // the same keys, types, values and expiry times. The workload mixes
 // databases, commands the core runs natively and ones the engine runs,
 // expiring keys, and records large enough to span several read batches.
+// Runs of native writes hand their effects to the gate straight from the
+// core's effect region: their records must replay the same way, and a read
+// of a key a pending run wrote must wait for it while other reads do not.
 import { afterEach, describe, expect, it } from "vitest";
 import { Engine } from "../../runtime/engine.ts";
 import { loadCrc32c } from "../../runtime/log/crc32c.ts";
@@ -16,6 +19,8 @@ import { recoverEngine } from "../../runtime/log/recovery.ts";
 import type { Session } from "../../runtime/context.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
 import { dumpKeyspace } from "../helpers/keyspace-dump.ts";
+import { encodeCommand } from "../../runtime/resp.ts";
+import { concatBytes } from "../../runtime/bytes.ts";
 
 const crc32c = await loadCrc32c(coreModule());
 const te = new TextEncoder();
@@ -32,6 +37,11 @@ function replicator(stores: InProcessStore[], candidate: string): Replicator {
   });
   replicators.push(r);
   return r;
+}
+
+/** Commands as the RESP bytes a client sends. */
+function resp(...commands: string[][]): Uint8Array {
+  return concatBytes(commands.map((c) => encodeCommand(c.map((a) => te.encode(a)))));
 }
 
 describe("recovery", () => {
@@ -70,6 +80,53 @@ describe("recovery", () => {
     const recovered = await recoverEngine(second, { crc32c, fresh: () => Engine.create(coreModule()), restore: (image) => Engine.fromSnapshot(coreModule(), image) });
     expect(recovered.snapshotLsn).toBe(0);
     expect(recovered.replayed).toBe(second.lastLsn);
+    expect(dumpKeyspace(recovered.engine)).toBe(expected);
+  }, 60_000);
+});
+
+describe("the commit gate and durable native runs", () => {
+  it("a run's record replays into the same keyspace, and reads wait only for the keys the run wrote", async () => {
+    const stores = Array.from({ length: 3 }, (_, i) => new InProcessStore(new MemoryLogBackend({ region: `g${i}`, crc32c })));
+    const primary = replicator(stores, "primary");
+    await primary.start();
+    const engine = await Engine.create(coreModule());
+    const gate = new CommitGate(engine, primary);
+    const session: Session = { db: 0, protocol: 2 };
+    let last = 0;
+    for (let i = 0; i < 200; i++) {
+      session.db = i % 3;
+      const input = resp(
+        ["SET", `s:${i % 50}`, `v${i}`], ["INCR", `n:${i % 7}`], ["MSET", `a:${i % 11}`, "1", `b:${i % 13}`, String(i)],
+        ["ZADD", `z:${i % 5}`, String(i), `m${i % 17}`], ["RPUSH", `l:${i % 3}`, `e${i}`], ["LPOP", `l:${(i + 1) % 3}`],
+      );
+      const r = engine.executeNativePrefix(session, input);
+      expect(r.consumed).toBe(input.length);
+      last = Math.max(last, gate.afterNativeWrites());
+    }
+    expect(await primary.waitCommitted(last, 10_000)).toBe(true);
+
+    // With two stores down nothing commits: the next run's keys wait for its record, other keys do not.
+    stores[1]!.setDown(true);
+    stores[2]!.setDown(true);
+    session.db = 4;
+    engine.executeNativePrefix(session, resp(["SET", "pending", "x"], ["MSET", "p1", "1", "p2", "2"], ["INCR", "counter"]));
+    const lsn = gate.afterNativeWrites();
+    expect(lsn).toBe(primary.lastLsn);
+    const waitFor = (db: number, ...args: string[]) => gate.afterCommand(args.map((a) => te.encode(a)), db);
+    for (const key of ["pending", "p1", "p2", "counter"]) expect(waitFor(4, "GET", key), key).toBe(lsn);
+    expect(waitFor(4, "GET", "untouched")).toBe(0);
+    expect(waitFor(0, "GET", "pending")).toBe(0); // the same name in another database
+    expect(waitFor(4, "GET", "s:1")).toBe(0);
+    stores[1]!.setDown(false);
+    stores[2]!.setDown(false);
+    expect(await primary.waitCommitted(lsn, 10_000)).toBe(true);
+    expect(waitFor(4, "GET", "pending")).toBe(0);
+    const expected = dumpKeyspace(engine);
+    await primary.close();
+
+    const next = replicator(stores, "next");
+    await next.start();
+    const recovered = await recoverEngine(next, { crc32c, fresh: () => Engine.create(coreModule()), restore: (image) => Engine.fromSnapshot(coreModule(), image) });
     expect(dumpKeyspace(recovered.engine)).toBe(expected);
   }, 60_000);
 });

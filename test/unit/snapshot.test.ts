@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { Engine } from "../../runtime/engine.ts";
 import { text, utf8 } from "../../runtime/bytes.ts";
 import type { Session } from "../../runtime/context.ts";
+import type { CoreSource } from "../../runtime/core.ts";
 import { encodeReply } from "../../runtime/resp.ts";
 import {
   readSnapshotHeader, crc32cBytes, SnapshotError, SNAPSHOT_HEADER_BYTES, buildHashOf, restoreSnapshot,
@@ -51,6 +52,22 @@ function refusal(promise: Promise<unknown>): Promise<SnapshotError> {
       return error as SnapshotError;
     },
   );
+}
+
+type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
+
+/** An engine over `core` that ran the workload `steps`, on a clock the caller moves on (`time.now`). */
+async function engineAfter(core: CoreSource, steps: readonly Step[], seed: number): Promise<{ engine: Engine; time: { now: number }; clock: () => number }> {
+  const time = { now: START_MS };
+  const clock = () => time.now;
+  const engine = await Engine.create(core, { clock, seed });
+  const session = engine.newSession();
+  for (const s of steps) {
+    time.now += s.advanceMs;
+    session.db = s.db;
+    engine.execute(session, instantiate(templates[s.template]!, s.picks).map(utf8));
+  }
+  return { engine, time, clock };
 }
 
 /** An engine with a few keys of every type, some with a TTL, in two databases. */
@@ -110,15 +127,7 @@ describe("snapshot and restore", () => {
         fc.array(furtherStep, { minLength: 1, maxLength: 60 }),
         fc.integer(),
         async (steps, further, seed) => {
-          let now = START_MS;
-          const clock = () => now;
-          const original = await Engine.create(coreModule(), { clock, seed });
-          const session = original.newSession();
-          for (const s of steps) {
-            now += s.advanceMs;
-            session.db = s.db;
-            original.execute(session, instantiate(templates[s.template]!, s.picks).map(utf8));
-          }
+          const { engine: original, time, clock } = await engineAfter(coreModule(), steps, seed);
           const image = original.snapshot(steps.length);
           const restored = await Engine.fromSnapshot(coreModule(), image, { clock });
 
@@ -129,7 +138,7 @@ describe("snapshot and restore", () => {
           // The same further commands, random ones included, get the same replies on both.
           const sessions = [original.newSession(), restored.newSession()];
           for (const s of further) {
-            now += s.advanceMs;
+            time.now += s.advanceMs;
             const args = instantiate(allTemplates[s.template]!, s.picks);
             const replies = [original, restored].map((engine, i) => {
               sessions[i]!.db = s.db;
@@ -313,15 +322,7 @@ describe("images from another build of the core", () => {
     const { bytes, other } = twoBuilds();
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 150 }), fc.integer(), async (steps, seed) => {
-        let now = START_MS;
-        const clock = () => now;
-        const original = await Engine.create(bytes, { clock, seed });
-        const session = original.newSession();
-        for (const s of steps) {
-          now += s.advanceMs;
-          session.db = s.db;
-          original.execute(session, instantiate(templates[s.template]!, s.picks).map(utf8));
-        }
+        const { engine: original, time, clock } = await engineAfter(bytes, steps, seed);
         const image = original.snapshot(steps.length);
         const header = readSnapshotHeader(image);
         expect(header.coreBytes).toBe(bytes.length);
@@ -335,7 +336,7 @@ describe("images from another build of the core", () => {
         expect(buildHashOf(rebuilt.core.module)).toEqual(buildHashOf(otherModule));
         expect(dumpKeyspace(rebuilt)).toBe(dumpKeyspace(original));
         // Expiry goes on the same way on both.
-        now += 2000;
+        time.now += 2000;
         original.activeExpire(5);
         rebuilt.activeExpire(5);
         expect(dumpKeyspace(rebuilt)).toBe(dumpKeyspace(original));
