@@ -382,6 +382,11 @@ export class BatchRunner {
     this.core = engine.core;
     this.x = engine.core.exportsAs<ExecExports>();
     this.ctl = this.x.io_ctl();
+    this.registerTexts();
+  }
+
+  /** Gives the core the reply texts it writes by number; again after an image replaced its memory (Engine.replaceWithSnapshot). */
+  registerTexts(): void {
     for (let id = 0; id < EXEC_TEXTS.length; id++) {
       const line = encodeReply(EXEC_TEXTS[id]!, 2);
       this.x.exec_set_text(id, this.core.stage1(line), line.length);

@@ -260,9 +260,10 @@ export class Engine {
     const header = await restoreSnapshotInto(this.core, image, this.databases, stillWanted);
     if (header === null) return null;
     this.nextEvictionDb = header.evictionDb;
-    // The image carries the primary's flags: this engine's own settings go back in.
+    // The image carries the primary's flags and texts (if it had any): this engine's own go back in.
     this.hideExpired(this.followingValue);
     this.core.x.ks_set_log_new_keys(this.notifyActive & NotifyClass.newKey ? 1 : 0);
+    this.batchRunner?.registerTexts();
     return header;
   }
 

@@ -7,10 +7,10 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Engine } from "../../runtime/engine.ts";
-import { text, utf8 } from "../../runtime/bytes.ts";
+import { concatBytes, text, utf8 } from "../../runtime/bytes.ts";
 import type { Session } from "../../runtime/context.ts";
 import type { CoreSource } from "../../runtime/core.ts";
-import { encodeReply } from "../../runtime/resp.ts";
+import { encodeCommand, encodeReply } from "../../runtime/resp.ts";
 import {
   readSnapshotHeader, crc32cBytes, SnapshotError, SNAPSHOT_HEADER_BYTES, buildHashOf, restoreSnapshot,
 } from "../../runtime/snapshot.ts";
@@ -392,8 +392,10 @@ describe("replacing a live engine's data with an image (a follower behind a trim
     run(source, s, "SET", "soon", "x", "PX", "1000");
     for (const size of ["larger", "smaller"] as const) {
       const live = await Engine.create(coreModule(), { seed: 9, clock });
-      live.following = true;
       const l = live.newSession();
+      // Its batched executor has given the core its reply texts (the image's engine never did).
+      expect(text(live.executeResp(l, encodeCommand(["SET", "warm", "1"].map(utf8))).replies)).toBe("+OK\r\n");
+      live.following = true;
       // A larger live memory than the image's (many big values), or a smaller one (a fresh engine).
       if (size === "larger") for (let i = 0; i < 300; i++) run(live, l, "SET", `old:${i}`, "x".repeat(20_000));
       expect(live.core.x.memory.buffer.byteLength > source.core.x.memory.buffer.byteLength).toBe(size === "larger");
@@ -410,6 +412,11 @@ describe("replacing a live engine's data with an image (a follower behind a trim
       expect(text(run(live, l, "GET", "new:1999") as Uint8Array)).toBe("y".repeat(1999 % 500));
       expect(text(run(live, l, "GET", "k:7") as Uint8Array)).toBe("v7");
       expect(run(live, l, "DBSIZE")).toBe(2000 + 3 + 2000);
+      // The batched executor still writes its replies right.
+      live.following = false;
+      const batch = [["SET", "b", "2"], ["INCR", "b"], ["GET", "b"], ["LPOP", "none"]].map((c) => encodeCommand(c.map(utf8)));
+      expect(text(live.executeResp(l, concatBytes(batch)).replies)).toBe("+OK\r\n:3\r\n$1\r\n3\r\n$-1\r\n");
+      live.following = true;
     }
   });
 
