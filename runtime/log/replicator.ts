@@ -217,8 +217,14 @@ export class Replicator {
   lastLsn = 0;
   /** Every record up to here is durable on a quorum. */
   commitLsn = 0;
-  /** LSN of the record that opened our epoch. */
-  epochStartLsn = 0;
+  /**
+   * LSN of the record that opens our epoch, once sealed (Infinity before).
+   * Nothing counts as committed below it until it is: a quorum of copies of
+   * an earlier epoch's records proves nothing by itself, since a later
+   * election may adopt a log whose last epoch is higher and cut them (Raft's
+   * "figure 8"); a quorum holding our epoch's first record does.
+   */
+  epochStartLsn = Infinity;
   /** Why it is stalled or fenced. */
   reason = "";
   /** Bytes of every record sealed by this primary (the log's growth, for snapshot-log-bytes). */
@@ -526,7 +532,7 @@ export class Replicator {
   private updateCommit(): void {
     const acks = this.links.map((l) => l.acked).sort((a, b) => b - a);
     const quorumAck = Math.min(acks[this.quorum - 1]!, this.lastLsn);
-    if (quorumAck > this.commitLsn) {
+    if (quorumAck > this.commitLsn && quorumAck >= this.epochStartLsn) {
       this.commitLsn = quorumAck;
       this.trimWindow();
       if (this.waiters.length > 0) {
@@ -991,6 +997,7 @@ export class Replicator {
     this.epoch = epoch;
     this.lastLsn = best.tail.lastLsn;
     this.commitLsn = 0;
+    this.epochStartLsn = Infinity;
     this.window = [];
     this.windowHead = 0;
     this.windowBytes = 0;
@@ -1016,10 +1023,12 @@ export class Replicator {
     if (streaming < this.quorum) return `only ${streaming} log store(s) could be aligned with the log of epoch ${epoch}`;
     this.addEffect({ db: 0, args: [encoder.encode(EPOCH_RECORD_COMMAND), encoder.encode(String(epoch)), encoder.encode(this.candidate)] });
     const marker = this.seal();
+    this.epochStartLsn = marker;
+    // Acks of the copies may already cover it: count them now.
+    this.updateCommit();
     const committed = await this.waitCommitted(marker, this.commitTimeoutMs);
     if (this.electionFenced) return "a log store promised a newer epoch to another primary";
     if (!committed) return `the record opening epoch ${epoch} was not acknowledged by ${this.quorum} stores within ${this.commitTimeoutMs} ms`;
-    this.epochStartLsn = marker;
     this.setState("serving", "");
     this.startHeartbeats();
     // Stores that were unreachable keep trying in the background.
