@@ -427,3 +427,13 @@ export class Client {
 export function isQuit(args: readonly Uint8Array[]): boolean {
   return args.length > 0 && lowerAscii(args[0]!) === "quit";
 }
+
+export const READONLY_ERROR = new ErrorReply("READONLY You can't write against a read only replica.");
+
+/** A follower's answer to a write, as a Redis replica gives it (inside MULTI it also makes EXEC fail); null for anything else. */
+export function refuseWriteOnReplica(client: Client, args: Uint8Array[]): ErrorReply | null {
+  const def = client.engine.lookup(args);
+  if (def === undefined || !def.flags.includes("write")) return null;
+  if (client.multi !== null) client.multi.failed = true;
+  return READONLY_ERROR;
+}

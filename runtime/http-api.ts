@@ -13,7 +13,7 @@
 // serves the same one.
 import { Hono, type Context } from "hono";
 import type { Engine } from "./engine.ts";
-import { Client, BLOCKED, NO_REPLY } from "./client.ts";
+import { Client, BLOCKED, NO_REPLY, refuseWriteOnReplica } from "./client.ts";
 import {
   BoolReply, DoubleReply, ErrorReply, MapReply, NullArray, PushReply, SetReply, SimpleString, VerbatimReply, type Reply,
 } from "./reply.ts";
@@ -31,9 +31,12 @@ export interface HttpApiOptions {
   /**
    * A durable server's gate (runtime/log/gate.ts): the response leaves once
    * every record its commands wait for is committed; a write is refused
-   * while the log cannot commit.
+   * while the log cannot commit. A function is asked per request (a standby
+   * has one only once promoted).
    */
-  gate?: CommitGate;
+  gate?: CommitGate | (() => CommitGate | undefined);
+  /** While it says true (a follower of the log), writes get READONLY, as a Redis replica answers them. */
+  readOnly?: () => boolean;
 }
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -91,8 +94,12 @@ const requestLsn = new WeakMap<Client, number>();
 /** Requests with a read that ran while the primary did not hold its lease. */
 const requestNeedsLease = new WeakSet<Client>();
 
-function run(client: Client, pushes: Reply[], args: Uint8Array[], gate?: CommitGate): Reply {
+function run(client: Client, pushes: Reply[], args: Uint8Array[], gate: CommitGate | undefined, readOnly: boolean): Reply {
   pushes.length = 0;
+  if (readOnly) {
+    const refusal = refuseWriteOnReplica(client, args);
+    if (refusal !== null) return refusal;
+  }
   if (gate !== undefined) {
     const refusal = gate.refuse(args, client);
     if (refusal !== null) return refusal;
@@ -115,9 +122,11 @@ function resultOf(reply: Reply, b64: boolean): { result: Json } | { error: strin
 export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hono {
   const app = new Hono();
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const gate = options.gate;
+  const gateOption = options.gate;
+  const gateNow = (): CommitGate | undefined => (typeof gateOption === "function" ? gateOption() : gateOption);
+  const readOnly = options.readOnly ?? (() => false);
   /** Waits until the request's replies may leave; else the error that replaces them (lease lost, or not durable). */
-  const refusal = async (client: Client): Promise<{ error: string } | null> => {
+  const refusal = async (client: Client, gate: CommitGate | undefined): Promise<{ error: string } | null> => {
     if (gate === undefined) return null;
     const lsn = requestLsn.get(client) ?? 0;
     if (requestNeedsLease.has(client) && !(await gate.replicator.waitLease(60_000))) return { error: gate.leaseLost().message };
@@ -167,12 +176,14 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
     try { body = await readBody(c); } catch { return c.json({ error: "ERR failed to parse pipeline request" }, 400); }
     if (!Array.isArray(body)) return c.json({ error: "ERR failed to parse pipeline request" }, 400);
     const { client, pushes } = newClient(engine);
+    const gate = gateNow();
+    const ro = readOnly();
     try {
       const results = body.map((cmd) => {
         const args = toArgs(cmd);
-        return args === null ? { error: "ERR malformed command" } : resultOf(run(client, pushes, args, gate), b64);
+        return args === null ? { error: "ERR malformed command" } : resultOf(run(client, pushes, args, gate, ro), b64);
       });
-      const refused = await refusal(client);
+      const refused = await refusal(client, gate);
       if (refused !== null) return c.json(results.map(() => refused));
       return c.json(results);
     } finally {
@@ -188,12 +199,14 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
     const commands = body.map(toArgs);
     if (commands.some((a) => a === null)) return c.json({ error: "ERR malformed command" }, 400);
     const { client, pushes } = newClient(engine);
+    const gate = gateNow();
+    const ro = readOnly();
     try {
-      run(client, pushes, [utf8("MULTI")], gate);
-      const queued = commands.map((args) => run(client, pushes, args!, gate));
+      run(client, pushes, [utf8("MULTI")], gate, ro);
+      const queued = commands.map((args) => run(client, pushes, args!, gate, ro));
       const failed = queued.find((r) => r instanceof ErrorReply);
-      const exec = run(client, pushes, [utf8("EXEC")], gate);
-      const refused = await refusal(client);
+      const exec = run(client, pushes, [utf8("EXEC")], gate, ro);
+      const refused = await refusal(client, gate);
       if (refused !== null) return c.json(refused, 400);
       if (exec instanceof ErrorReply) return c.json({ error: failed instanceof ErrorReply ? failed.message : exec.message }, 400);
       return c.json((exec as Reply[]).map((r) => resultOf(r, b64)));
@@ -218,9 +231,10 @@ export function createHttpApi(engine: Engine, options: HttpApiOptions = {}): Hon
     }
     if (args === null) return c.json({ error: "ERR failed to parse command" }, 400);
     const { client, pushes } = newClient(engine);
+    const gate = gateNow();
     try {
-      const out = resultOf(run(client, pushes, args, gate), b64);
-      const refused = await refusal(client);
+      const out = resultOf(run(client, pushes, args, gate, readOnly()), b64);
+      const refused = await refusal(client, gate);
       if (refused !== null) return c.json(refused, 400);
       return c.json(out, "error" in out ? 400 : 200);
     } finally {

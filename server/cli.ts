@@ -149,19 +149,25 @@ async function main(argv: string[]): Promise<void> {
   process.once("SIGTERM", () => stop("SIGTERM"));
   const addresses = await server.listen();
   log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
-  const startHttp = async (gate: DurablePrimary["gate"] | undefined) => {
-    const httpAddresses = await startHttpApi(engine, config, gate);
-    log(`HTTP API (Upstash REST compatible) on ${httpAddresses.join(", ")}${config.httpToken === undefined ? " without a token" : " with a bearer token"}`);
+  const startHttp = async (durability: Parameters<typeof startHttpApi>[2]) => {
+    const httpAddresses = await startHttpApi(engine, config, durability);
+    log(`HTTP API (Upstash REST compatible) on ${httpAddresses.join(", ")}${config.httpToken === undefined ? " without a token" : " with a bearer token"}` +
+      (following === null ? "" : "; writes get READONLY while following the log"));
   };
-  if (config.httpPort !== 0 && following === null) await startHttp(durable?.gate);
+  // A follower's HTTP API serves reads of the committed log; a standby's takes writes once promoted.
+  let promotedGate: DurablePrimary["gate"] | undefined;
+  if (config.httpPort !== 0) {
+    await startHttp(following === null
+      ? (durable === null ? {} : { gate: durable.gate })
+      : { gate: () => promotedGate, readOnly: () => promotedGate === undefined });
+  }
   if (following !== null) {
-    if (config.httpPort !== 0) log("HTTP API: off while following the log (a standby starts it once promoted)");
     log(following.banner);
-    void following.promoted?.then(async (promoted) => {
+    void following.promoted?.then((promoted) => {
       server.promote(promoted);
+      promotedGate = promoted.gate;
       logRole = "M";
       log(`standby: now the primary (epoch ${promoted.replicator.epoch}); INFO replication says role:master`);
-      if (config.httpPort !== 0) await startHttp(promoted.gate);
     }, (error: unknown) => {
       if (stopping) return;
       process.stderr.write(`trireme: the standby could not take over: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -7,14 +7,22 @@ import type { CommitGate } from "../runtime/log/gate.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
-/** Starts the HTTP API on every bind address; refuses to run without a token beyond loopback. */
-export async function startHttpApi(engine: Engine, config: ServerConfig, gate?: CommitGate): Promise<string[]> {
+/**
+ * Starts the HTTP API on every bind address; refuses to run without a token
+ * beyond loopback. `durability` is a durable server's gate, or a follower's
+ * (writes refused while `readOnly` says so; the gate once promoted).
+ */
+export async function startHttpApi(
+  engine: Engine, config: ServerConfig,
+  durability: { gate?: CommitGate | (() => CommitGate | undefined); readOnly?: () => boolean } = {},
+): Promise<string[]> {
   if (config.httpToken === undefined && config.bind.some((h) => !LOOPBACK.has(h))) {
     throw new ConfigError("the HTTP API is bound beyond loopback: set --http-token (or --http-port 0 to disable it)");
   }
   const app = createHttpApi(engine, {
     ...(config.httpToken === undefined ? {} : { token: config.httpToken }),
-    ...(gate === undefined ? {} : { gate }),
+    ...(durability.gate === undefined ? {} : { gate: durability.gate }),
+    ...(durability.readOnly === undefined ? {} : { readOnly: durability.readOnly }),
   });
   const addresses: string[] = [];
   for (const hostname of config.bind) {

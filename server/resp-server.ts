@@ -21,7 +21,7 @@ import { RequestParser } from "../runtime/resp-request.ts";
 import { RespWriter, RespProtocolError } from "../runtime/resp.ts";
 import { ErrorReply, OK, PushReply, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
 import { lowerAscii, ascii, utf8 } from "../runtime/bytes.ts";
-import { Client, BLOCKED, NO_REPLY, type Outcome } from "../runtime/client.ts";
+import { Client, BLOCKED, NO_REPLY, refuseWriteOnReplica, type Outcome } from "../runtime/client.ts";
 import { startsWithNativeCommand, nativeWritePrefix } from "../runtime/batch.ts";
 import { ConfigError, type ServerConfig } from "./config.ts";
 import { renderInfo } from "./info.ts";
@@ -49,7 +49,6 @@ export interface ServerReplication {
 }
 
 /** Redis's reply to a write on a read-only replica. */
-export const READONLY_ERROR = new ErrorReply("READONLY You can't write against a read only replica.");
 
 /** A reply held until the log commits `lsn` (Infinity: a deferred reply not produced yet). */
 interface HeldReply {
@@ -707,11 +706,7 @@ export class RespServer {
    * as in Redis): its data is the primary's committed log and nothing else.
    */
   private refuseOnReplica(args: Uint8Array[], client: Client): ErrorReply | null {
-    if (this.replication === undefined) return null;
-    const def = this.engine.lookup(args);
-    if (def === undefined || !def.flags.includes("write")) return null;
-    if (client.multi !== null) client.multi.failed = true;
-    return READONLY_ERROR;
+    return this.replication === undefined ? null : refuseWriteOnReplica(client, args);
   }
 
   /** INFO replication: a replica's or standby's own lines; a durable primary's lease. */

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePortGuess } from "../helpers/trireme-server.ts";
+import { Redis } from "@upstash/redis";
 import { Cluster, Conn, ConnectionLost, WriteLoad, eventually, persistenceInfo, readStoreLog, setsIn, sleep, text, within } from "./cluster.ts";
 
 let cluster: Cluster | null = null;
@@ -280,3 +281,40 @@ describe("expiry on a standby", () => {
     onStandby.close();
   });
 });
+
+describe("the HTTP API of followers", () => {
+  it("a replica's and a standby's serve the committed log and refuse writes; the standby's takes writes once promoted", async () => {
+    cluster = await Cluster.start(3);
+    const primary = await cluster.startPrimary(LEASE);
+    const [replicaHttp, standbyHttp] = [freePortGuess(), freePortGuess()];
+    const replica = await cluster.startFollower("replica", [...LEASE, "--http-port", String(replicaHttp)]);
+    const standby = await cluster.startFollower("standby", [...LEASE, "--http-port", String(standbyHttp)]);
+    const onReplica = new Redis({ url: `http://127.0.0.1:${replicaHttp}`, token: "unused", enableAutoPipelining: false });
+    const onStandby = new Redis({ url: `http://127.0.0.1:${standbyHttp}`, token: "unused", enableAutoPipelining: false });
+    const onPrimary = await Conn.connect(primary.port);
+    for (let i = 0; i < 50; i++) expect(text(await onPrimary.send("SET", `k${i}`, `v${i}`))).toBe("OK");
+    expect(text(await onPrimary.send("ZADD", "board", "10", "ann", "20", "bob"))).toBe("2");
+    for (const follower of [onReplica, onStandby]) {
+      expect(await eventually(async () => (await follower.get<string>("k49")) === "v49", 10_000)).toBe(true);
+      expect(await follower.zrange("board", 0, -1, { withScores: true })).toEqual(["ann", 10, "bob", 20]);
+      await expect(follower.set("x", "1")).rejects.toThrow(/READONLY You can't write against a read only replica/);
+      // In a transaction too: nothing of it is applied.
+      const tx = follower.multi();
+      tx.set("y", "1");
+      tx.get("k0");
+      await expect(tx.exec()).rejects.toThrow(/READONLY|EXECABORT/);
+      expect(await follower.get("y")).toBe(null);
+    }
+    expect(replica.output()).toMatch(/HTTP API \(Upstash REST compatible\) on .*writes get READONLY while following the log/);
+
+    // The primary dies: the standby takes over and its HTTP API takes writes, durably.
+    onPrimary.close();
+    await cluster.kill9Primary();
+    expect(await eventually(async () => /standby: now the primary/.test(standby.output()), 20_000), standby.output()).toBe(true);
+    expect(await onStandby.set("after", "promotion")).toBe("OK");
+    expect(await onStandby.get("after")).toBe("promotion");
+    expect(await eventually(async () => (await onReplica.get("after")) === "promotion", 10_000)).toBe(true);
+    await expect(onReplica.set("x", "1")).rejects.toThrow(/READONLY/);
+  });
+});
+
