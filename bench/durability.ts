@@ -7,8 +7,8 @@
 // prints, per test, the median requests per second of each, the ratio
 // Trireme / Redis, and the medians of redis-benchmark's own p50 and p99
 // latencies (its --csv line), and the CPU time the server's processes (for
-// Trireme the primary and its three stores) used per request, read from
-// /proc: other load on the machine disturbs it much less than rates and
+// Trireme the primary and its three stores, and the primary's share) used
+// per request, read from /proc: other load on the machine disturbs it much less than rates and
 // latencies. Then recovery: 1,000,000 keys are loaded into
 // a durable Trireme with `redis-cli --pipe`, the server is stopped (SIGTERM)
 // and started again with the same --dir, twice: replaying the whole log, and
