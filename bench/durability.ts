@@ -8,7 +8,8 @@
 // Trireme / Redis, and the medians of redis-benchmark's own p50 and p99
 // latencies (its --csv line), and the CPU time the server's processes (for
 // Trireme the primary and its three stores, and the primary's share) used
-// per request, read from /proc: other load on the machine disturbs it much less than rates and
+// per request, read from /proc, and (on the progress lines) how many requests
+// one store's append and fsync carried, from its status `io` counters: other load on the machine disturbs it much less than rates and
 // latencies. Then recovery: 1,000,000 keys are loaded into
 // a durable Trireme with `redis-cli --pipe`, the server is stopped (SIGTERM)
 // and started again with the same --dir, twice: replaying the whole log, and
@@ -111,6 +112,16 @@ async function startFsyncAlwaysRedis(): Promise<RunningRedis> {
 
 async function startDurableTrireme(dir: string): Promise<RunningTrireme> {
   return startTrireme(["--durability", "quorum", "--dir", dir]);
+}
+
+/** The first local store's io counters (appends, records, fsyncs so far), from its status. */
+async function storeIo(trireme: RunningTrireme, dir: string): Promise<{ appends: number; records: number; fileSyncs: number }> {
+  const url = /log stores: 3 local store\(s\) under \S+ \((http:\/\/[^,)]+)/.exec(trireme.output())?.[1];
+  if (url === undefined) throw new Error(`no local store URL in the server's output:\n${trireme.output()}`);
+  const token = readFileSync(join(dir, "log-token"), "utf8").trim();
+  const status = await (await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${token}` } })).json() as
+    { io?: { appends: number; records: number; fileSyncs: number } };
+  return status.io ?? { appends: 0, records: 0, fileSyncs: 0 };
 }
 
 // ---- recovery ------------------------------------------------------------------
@@ -236,9 +247,13 @@ async function main(): Promise<void> {
           // Alternate which goes first, so neither always gets the quieter moment.
           const runRedis = () => r.push(benchmark(redis.port, [redisPid], test, pipeline));
           const runTrireme = () => t.push(benchmark(trireme!.port, triremePids, test, pipeline));
+          const io = await storeIo(trireme, dir);
           if (round % 2 === 0) { runRedis(); runTrireme(); } else { runTrireme(); runRedis(); }
+          const after = await storeIo(trireme, dir);
+          const requests = pipeline === 1 ? N_P1 : N_P16;
           progress(`  ${test} -P ${pipeline} round ${round + 1}: redis ${Math.round(r.at(-1)!.rps)} rps, trireme ${Math.round(t.at(-1)!.rps)} rps ` +
-            `(p99 ${r.at(-1)!.p99} / ${t.at(-1)!.p99} ms)`);
+            `(p99 ${r.at(-1)!.p99} / ${t.at(-1)!.p99} ms); a store: ${(requests / Math.max(1, after.appends - io.appends)).toFixed(1)} requests ` +
+            `per append, ${(requests / Math.max(1, after.fileSyncs - io.fileSyncs)).toFixed(1)} per fsync`);
         }
         const med = (runs: Run[], k: keyof Run) => median(runs.map((x) => x[k]));
         const ratio = med(t, "rps") / med(r, "rps");
