@@ -8,9 +8,10 @@
 // Trireme / Redis, and the medians of redis-benchmark's own p50 and p99
 // latencies (its --csv line), and the CPU time the server's processes (for
 // Trireme the primary and its three stores, and the primary's share) used
-// per request, read from /proc, and (on the progress lines) how many requests
-// one store's append and fsync carried, from its status `io` counters: other load on the machine disturbs it much less than rates and
-// latencies. Then recovery: 1,000,000 keys are loaded into
+// per request, read from /proc: other load on the machine disturbs it much
+// less than rates and latencies. The progress lines also say how many
+// requests one store's append and fsync carried (its status `io` counters).
+// Then recovery: 1,000,000 keys are loaded into
 // a durable Trireme with `redis-cli --pipe`, the server is stopped (SIGTERM)
 // and started again with the same --dir, twice: replaying the whole log, and
 // after SAVE (a snapshot and no log after it). Each is timed from the
