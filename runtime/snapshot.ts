@@ -259,13 +259,7 @@ export class OtherBuildSnapshotError extends SnapshotError {
 export async function restoreSnapshot(source: CoreSource, image: Uint8Array): Promise<{ core: Core; header: SnapshotHeader }> {
   const header = checkedHeader(image);
   const module = source instanceof WebAssembly.Module ? source : await compileCore(source);
-  const buildHash = buildHashOf(module);
-  if (!sameBytes(buildHash, header.buildHash)) {
-    throw new OtherBuildSnapshotError(
-      `snapshot was taken by another build of the core (${hex(header.buildHash)}), this is ${hex(buildHash)}` +
-        (header.coreBytes === 0 ? " and it does not carry its core" : ""),
-    );
-  }
+  requireSameBuild(module, header);
   return { core: await coreOverImage(module, header, image), header };
 }
 
@@ -281,29 +275,40 @@ export async function restoreSnapshotInto(
   core: Core, image: Uint8Array, databases: number, stillWanted: () => boolean,
 ): Promise<SnapshotHeader | null> {
   const header = checkedHeader(image);
-  const buildHash = buildHashOf(core.module);
-  if (!sameBytes(buildHash, header.buildHash)) {
-    throw new OtherBuildSnapshotError(`snapshot was taken by another build of the core (${hex(header.buildHash)}), this is ${hex(buildHash)}`);
-  }
+  requireSameBuild(core.module, header);
   if (header.databases !== databases) throw new SnapshotError(`snapshot has ${header.databases} databases, this engine ${databases}`);
   await coreOverImage(core.module, header, image);
   if (!stillWanted()) return null;
-  const memory = core.x.memory;
-  const pagesNow = memory.buffer.byteLength / WASM_PAGE_BYTES;
-  const pagesWanted = header.memoryBytes / WASM_PAGE_BYTES;
-  if (pagesWanted > pagesNow) {
-    try {
-      memory.grow(pagesWanted - pagesNow);
-    } catch (error) {
-      throw new SnapshotError(`cannot grow the core's memory to the snapshot's ${header.memoryBytes} bytes: ${String(error)}`);
-    }
-  }
+  growTo(core, header.memoryBytes);
   const live = core.u8();
   live.set(image.subarray(SNAPSHOT_HEADER_BYTES, SNAPSHOT_HEADER_BYTES + header.memoryBytes));
   live.fill(0, header.memoryBytes);
   // The same bytes passed this check in the fresh instance.
   if (core.x.snapshot_restored() !== 1) throw new Error("snapshot: the image passed its checks but the live core does not accept it");
   return header;
+}
+
+/** Refuses, as OtherBuildSnapshotError, an image another build than `module` took. */
+function requireSameBuild(module: WebAssembly.Module, header: SnapshotHeader): void {
+  const buildHash = buildHashOf(module);
+  if (sameBytes(buildHash, header.buildHash)) return;
+  throw new OtherBuildSnapshotError(
+    `snapshot was taken by another build of the core (${hex(header.buildHash)}), this is ${hex(buildHash)}` +
+      (header.coreBytes === 0 ? " and it does not carry its core" : ""),
+  );
+}
+
+/** Grows the core's memory to at least `bytes` (whole pages). */
+function growTo(core: Core, bytes: number): void {
+  const memory = core.x.memory;
+  const pagesNow = memory.buffer.byteLength / WASM_PAGE_BYTES;
+  const pagesWanted = bytes / WASM_PAGE_BYTES;
+  if (pagesWanted <= pagesNow) return;
+  try {
+    memory.grow(pagesWanted - pagesNow);
+  } catch (error) {
+    throw new SnapshotError(`cannot grow the core's memory to the snapshot's ${bytes} bytes: ${String(error)}`);
+  }
 }
 
 function checkedHeader(image: Uint8Array): SnapshotHeader {
@@ -317,19 +322,10 @@ function checkedHeader(image: Uint8Array): SnapshotHeader {
 /** A fresh instance of `module` (the build that took the image) with the image's memory, checked. */
 async function coreOverImage(module: WebAssembly.Module, header: SnapshotHeader, image: Uint8Array): Promise<Core> {
   const core = await loadCore(module);
-  const memory = core.x.memory;
-  const pagesNow = memory.buffer.byteLength / WASM_PAGE_BYTES;
-  const pagesWanted = header.memoryBytes / WASM_PAGE_BYTES;
-  if (pagesWanted < pagesNow) {
+  if (header.memoryBytes < core.x.memory.buffer.byteLength) {
     throw new SnapshotError(`snapshot memory (${header.memoryBytes} bytes) is smaller than a fresh core's`);
   }
-  if (pagesWanted > pagesNow) {
-    try {
-      memory.grow(pagesWanted - pagesNow);
-    } catch (error) {
-      throw new SnapshotError(`cannot grow the core's memory to the snapshot's ${header.memoryBytes} bytes: ${String(error)}`);
-    }
-  }
+  growTo(core, header.memoryBytes);
   core.u8().set(image.subarray(SNAPSHOT_HEADER_BYTES, SNAPSHOT_HEADER_BYTES + header.memoryBytes));
   if (memoryChecksum(core, header.memoryBytes) !== header.memoryCrc) {
     throw new SnapshotError("snapshot memory checksum mismatch: the image is corrupt");

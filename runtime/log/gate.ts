@@ -143,19 +143,22 @@ export class CommitGate {
     for (let i = 0; same && i < name.length; i++) same = name[i] === region[from + i];
     if (same) return this.lastRange;
     this.lastName = region.slice(from, to);
-    const lower = lowerAscii(this.lastName);
-    const def = this.engine.commands.get(lower);
+    const def = this.keyedWrite(lowerAscii(this.lastName));
     const spec = def?.keys[0];
-    this.lastRange = def === undefined || BARRIER_COMMANDS.has(lower) || spec === undefined ? null
-      : def.keys.length === 1 && spec.kind === "range" ? spec : undefined;
+    this.lastRange = def === null ? null : def.keys.length === 1 && spec!.kind === "range" ? spec! : undefined;
     return this.lastRange;
+  }
+
+  /** The command whose effects note the keys they write; null when its effects are a barrier (no key positions, or BARRIER_COMMANDS). */
+  private keyedWrite(lowerName: string): CommandDef | null {
+    const def = this.engine.commands.get(lowerName);
+    return def === undefined || BARRIER_COMMANDS.has(lowerName) || def.keys.length === 0 ? null : def;
   }
 
   /** Notes that record `lsn` writes the keys of this effect (or, for an effect without key positions, everything). */
   private noteWrite(db: number, args: readonly Uint8Array[], lsn: number): void {
-    const name = lowerAscii(args[0]!);
-    const def = this.engine.commands.get(name);
-    if (def === undefined || BARRIER_COMMANDS.has(name) || def.keys.length === 0) {
+    const def = this.keyedWrite(lowerAscii(args[0]!));
+    if (def === null) {
       this.barrierLsn = lsn;
       return;
     }
