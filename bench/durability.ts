@@ -6,9 +6,9 @@
 // -P 16 with -c 50, alternating the two servers per round in one run. It
 // prints, per test, the median requests per second of each, the ratio
 // Trireme / Redis, and the medians of redis-benchmark's own p50 and p99
-// latencies (its --csv line), and the CPU time the server's processes (for
-// Trireme the primary and its three stores, and the primary's share) used
-// per request, read from /proc: other load on the machine disturbs it much
+// latencies (its --csv line), and the CPU time the server's process used per
+// request (for Trireme split into the primary's threads and its three local
+// store threads), read from /proc: other load on the machine disturbs it much
 // less than rates and latencies. The progress lines also say how many
 // requests one store's append and fsync carried (its status `io` counters).
 // Then recovery: 1,000,000 keys are loaded into
@@ -26,7 +26,7 @@
 // folder removed at the end. The Markdown report goes to stdout.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,45 +44,50 @@ const CLI = fileURLToPath(new URL("../server/cli.ts", import.meta.url));
 
 const progress = (s: string) => process.stderr.write(`${s}\n`);
 
-/** cpuUs: all the server's processes; cpuFirstUs: the first of them (Trireme's primary, without its stores). */
-interface Run { rps: number; p50: number; p99: number; cpuUs: number; cpuFirstUs: number }
+/** cpuUs: the server's whole process; cpuStoresUs: Trireme's local log store threads in it. */
+interface Run { rps: number; p50: number; p99: number; cpuUs: number; cpuStoresUs: number }
 
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
-/** CPU time (user + system, µs) the processes have used so far. */
-function cpuMicros(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return (ticks * 1_000_000) / CLOCK_TICKS;
+/** CPU time (user + system, µs) a process, or one thread (/proc/PID/task/TID), has used so far. */
+function cpuMicrosOf(statPath: string): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th.
+  const stat = readFileSync(statPath, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
 }
 
-/** A process and its children (Trireme's local log stores). */
-function processTree(pid: number): number[] {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
-  return [pid, ...(children === "" ? [] : children.split(" ").map(Number))];
+/** CPU used so far (µs): the whole process, and its log store threads (named "store <region>", server/logstore/thread.ts). */
+interface CpuSample { all: number; stores: number }
+
+function cpuSample(pid: number): CpuSample {
+  let stores = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").startsWith("store ")) stores += cpuMicrosOf(`/proc/${pid}/task/${tid}/stat`);
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+  return { all: cpuMicrosOf(`/proc/${pid}/stat`), stores };
 }
 
 /**
  * One redis-benchmark run; its --csv line carries rps and latency
- * percentiles (ms). `pids` are the server's processes: the CPU they used per
+ * percentiles (ms). `pid` is the server's process: the CPU it used per
  * request is a figure that other load on the machine disturbs much less than
  * rates and latencies.
  */
-function benchmark(port: number, pids: readonly number[], test: string, pipeline: number): Run {
+function benchmark(port: number, pid: number, test: string, pipeline: number): Run {
   const n = pipeline === 1 ? N_P1 : N_P16;
-  const cpuBefore = cpuMicros(pids);
-  const cpuFirstBefore = cpuMicros(pids.slice(0, 1));
+  const before = cpuSample(pid);
   const r = spawnSync("redis-benchmark", ["-h", "127.0.0.1", "-p", String(port), "-c", "50", "-n", String(n), "-P", String(pipeline),
     "-r", "100000", "-t", test, "--csv"], { encoding: "utf8", timeout: 300_000 });
   // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
   const header = r.stdout.split("\n").find((l) => l.startsWith('"test"'));
   const line = r.stdout.split("\n").find((l) => l.startsWith('"') && !l.startsWith('"test"'));
   if (header === undefined || line === undefined) throw new Error(`redis-benchmark ${test} -P ${pipeline} on ${port}: ${r.stdout}${r.stderr}`);
+  const after = cpuSample(pid);
   const names = header.split(",").map((f) => f.replace(/"/g, ""));
   const values = line.split(",").map((f) => f.replace(/"/g, ""));
   const field = (name: string) => {
@@ -92,7 +97,7 @@ function benchmark(port: number, pids: readonly number[], test: string, pipeline
   };
   return {
     rps: field("rps"), p50: field("p50_latency_ms"), p99: field("p99_latency_ms"),
-    cpuUs: (cpuMicros(pids) - cpuBefore) / n, cpuFirstUs: (cpuMicros(pids.slice(0, 1)) - cpuFirstBefore) / n,
+    cpuUs: (after.all - before.all) / n, cpuStoresUs: (after.stores - before.stores) / n,
   };
 }
 
@@ -238,7 +243,6 @@ async function main(): Promise<void> {
   const cpuRatios = new Map<number, number[]>();
   try {
     trireme = await startDurableTrireme(dir);
-    const triremePids = processTree(trireme.process.pid!);
     const redisPid = Number(/process_id:(\d+)/.exec(spawnSync("redis-cli", ["-p", String(redis.port), "INFO", "server"], { encoding: "utf8" }).stdout)![1]);
     for (const pipeline of MODES) {
       for (const test of TESTS) {
@@ -246,8 +250,8 @@ async function main(): Promise<void> {
         const t: Run[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           // Alternate which goes first, so neither always gets the quieter moment.
-          const runRedis = () => r.push(benchmark(redis.port, [redisPid], test, pipeline));
-          const runTrireme = () => t.push(benchmark(trireme!.port, triremePids, test, pipeline));
+          const runRedis = () => r.push(benchmark(redis.port, redisPid, test, pipeline));
+          const runTrireme = () => t.push(benchmark(trireme!.port, trireme!.process.pid!, test, pipeline));
           const io = await storeIo(trireme, dir);
           if (round % 2 === 0) { runRedis(); runTrireme(); } else { runTrireme(); runRedis(); }
           const after = await storeIo(trireme, dir);
@@ -263,7 +267,7 @@ async function main(): Promise<void> {
         cpuRatios.set(pipeline, [...(cpuRatios.get(pipeline) ?? []), med(t, "cpuUs") / med(r, "cpuUs")]);
         rows.push(`| ${test} | ${pipeline} | ${Math.round(med(r, "rps"))} | ${Math.round(med(t, "rps"))} | ${ratio.toFixed(2)} | ` +
           `${med(r, "p50").toFixed(2)} / ${med(r, "p99").toFixed(2)} | ${med(t, "p50").toFixed(2)} / ${med(t, "p99").toFixed(2)} | ` +
-          `${med(r, "cpuUs").toFixed(1)} / ${med(t, "cpuUs").toFixed(1)} (${med(t, "cpuFirstUs").toFixed(1)} + ${(med(t, "cpuUs") - med(t, "cpuFirstUs")).toFixed(1)}) |`);
+          `${med(r, "cpuUs").toFixed(1)} / ${med(t, "cpuUs").toFixed(1)} (${(med(t, "cpuUs") - med(t, "cpuStoresUs")).toFixed(1)} + ${med(t, "cpuStoresUs").toFixed(1)}) |`);
       }
     }
   } finally {

@@ -6,7 +6,7 @@
 //   durability local    one store
 //   durability none     memory only: no log, no gating (a cache)
 //
-// With no --log-stores, `quorum` starts three stores as child processes under
+// With no --log-stores, `quorum` starts three stores as worker threads under
 // --dir (local-a, local-b, local-c) and `local` one (local-a).
 
 import { randomBytes } from "node:crypto";
@@ -64,7 +64,7 @@ export async function startDurablePrimary(
   const crc32c = await nodeCrc32c();
   const names = local?.regions ?? urls.map((u) => u.replace(/^https?:\/\//, ""));
   const replicator = new Replicator({
-    stores: urls.map((url, i) => ({ name: names[i]!, api: new LogStoreClient(url, token) })),
+    stores: urls.map((url, i) => ({ name: names[i]!, api: local?.apis[i] ?? new LogStoreClient(url, token) })),
     crc32c,
     candidate: `${hostname()}:${config.port}:${process.pid}:${randomBytes(4).toString("hex")}`,
     quorum,

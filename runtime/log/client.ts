@@ -132,7 +132,7 @@ export class LogStoreClient {
   openAppendStream(): Promise<AppendStream> {
     const ws = this.socket("/append");
     return new Promise((resolve, reject) => {
-      ws.addEventListener("open", () => resolve(new AppendStream(ws)), { once: true });
+      ws.addEventListener("open", () => resolve(AppendStream.overWebSocket(ws)), { once: true });
       ws.addEventListener("error", () => reject(new Error(`append stream to ${this.url} failed to open`)), { once: true });
     });
   }
@@ -165,51 +165,84 @@ export interface TailStream {
   readonly socket: WebSocket;
 }
 
-/** Pipelined appends over one WebSocket; replies come back in order. */
+/**
+ * What an append stream travels over: the WebSocket here, a MessagePort for a
+ * store in a worker thread of this process (server/logstore/thread.ts). It
+ * carries append messages (protocol.ts, encodeAppendMessage) one way and
+ * AppendStreamReply the other, in order.
+ */
+export interface AppendTransport {
+  readonly open: boolean;
+  send(message: Uint8Array): void;
+  close(): void;
+}
+
+/**
+ * Pipelined appends over one transport; replies come back in order. The
+ * transport hands each reply to `receive` and calls `closed` once it closes.
+ */
 export class AppendStream {
-  private readonly ws: WebSocket;
+  private readonly transport: AppendTransport;
   private nextId = 1;
   private readonly pending = new Map<number, (reply: AppendReply) => void>();
-  /** Called once when the socket closes (after the pending appends were failed). */
+  /** Called once when the transport closes (after the pending appends were failed). */
   onClose: (() => void) | undefined;
 
-  constructor(ws: WebSocket) {
-    this.ws = ws;
+  constructor(transport: AppendTransport) {
+    this.transport = transport;
+  }
+
+  /** A WebSocket's append stream: replies arrive as JSON text. */
+  static overWebSocket(ws: WebSocket): AppendStream {
+    const stream = new AppendStream({
+      get open() {
+        return ws.readyState === 1;
+      },
+      send: (message) => ws.send(message as Uint8Array<ArrayBuffer>),
+      close: () => ws.close(),
+    });
     ws.addEventListener("message", (event) => {
-      if (typeof event.data !== "string") return;
-      const message = JSON.parse(event.data) as AppendStreamReply;
-      const settle = this.pending.get(message.id);
-      if (settle === undefined) return;
-      this.pending.delete(message.id);
-      if (message.type === "ack") settle({ ok: true, lastLsn: message.lastLsn, records: message.records });
-      else {
-        const { type: _type, id: _id, ...error } = message;
-        settle(error);
-      }
+      if (typeof event.data === "string") stream.receive(JSON.parse(event.data) as AppendStreamReply);
     });
-    ws.addEventListener("close", () => {
-      for (const settle of this.pending.values()) settle(logError("io-error", "append stream closed before the reply"));
-      this.pending.clear();
-      this.onClose?.();
-    });
+    ws.addEventListener("close", () => stream.closed());
+    return stream;
+  }
+
+  receive(message: AppendStreamReply): void {
+    const settle = this.pending.get(message.id);
+    if (settle === undefined) return;
+    this.pending.delete(message.id);
+    if (message.type === "ack") settle({ ok: true, lastLsn: message.lastLsn, records: message.records });
+    else {
+      const { type: _type, id: _id, ...error } = message;
+      settle(error);
+    }
+  }
+
+  closed(): void {
+    for (const settle of this.pending.values()) settle(logError("io-error", "append stream closed before the reply"));
+    this.pending.clear();
+    const onClose = this.onClose;
+    this.onClose = undefined;
+    onClose?.();
   }
 
   get open(): boolean {
-    return this.ws.readyState === 1;
+    return this.transport.open;
   }
 
   /** Sends an append; resolves with the store's reply (ok: durable). */
   append(request: AppendRequest): Promise<AppendReply> {
-    if (this.ws.readyState !== 1) return Promise.resolve(logError("io-error", "append stream is not open"));
+    if (!this.transport.open) return Promise.resolve(logError("io-error", "append stream is not open"));
     const id = this.nextId;
     this.nextId = (this.nextId % 0xffff_fffe) + 1;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.ws.send(encodeAppendMessage(id, request) as Uint8Array<ArrayBuffer>);
+      this.transport.send(encodeAppendMessage(id, request));
     });
   }
 
   close(): void {
-    this.ws.close();
+    this.transport.close();
   }
 }

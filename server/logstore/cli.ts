@@ -5,7 +5,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, parseMemory } from "../config.ts";
-import { startLogStore } from "./server.ts";
+import { startLogStore, startupReport } from "./server.ts";
 
 export const LOGSTORE_HELP = `Usage: trireme logstore --region NAME --data DIR --port P (--token T | --token-file F) [options]
 
@@ -141,15 +141,7 @@ export async function logStoreMain(argv: string[], log: (message: string) => voi
       process.exit(1);
     },
   });
-  for (const note of store.backend.recoveryNotes) log(`recovery: ${note}`);
-  const recovery = store.backend.recovery;
-  if (recovery !== null) {
-    log(`recovery: cut ${recovery.bytesCut} bytes of torn or corrupt tail from ${recovery.segment} at offset ${recovery.validEndOffset} ` +
-      `(last valid record ${recovery.lastValidLsn}; ${recovery.reason})`);
-  }
-  const status = await store.backend.status();
-  log(`log store ${options.region} ready on ${store.url}: records ${status.firstLsn}..${status.lastLsn} ` +
-    `(last epoch ${status.lastEpoch}), promised epoch ${status.promisedEpoch}, ${status.snapshots} snapshot(s), data in ${options.dir}`);
+  for (const line of await startupReport(store, options.region, options.dir)) log(line);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

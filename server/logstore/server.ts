@@ -85,3 +85,17 @@ export async function startLogStore(options: LogStoreOptions): Promise<RunningLo
     },
   };
 }
+
+/** What a store found on start, as the lines it prints: recovery notes, a cut tail, then "ready on URL". */
+export async function startupReport(store: RunningLogStore, region: string, dir: string): Promise<string[]> {
+  const lines = store.backend.recoveryNotes.map((note) => `recovery: ${note}`);
+  const recovery = store.backend.recovery;
+  if (recovery !== null) {
+    lines.push(`recovery: cut ${recovery.bytesCut} bytes of torn or corrupt tail from ${recovery.segment} at offset ${recovery.validEndOffset} ` +
+      `(last valid record ${recovery.lastValidLsn}; ${recovery.reason})`);
+  }
+  const status = await store.backend.status();
+  lines.push(`log store ${region} ready on ${store.url}: records ${status.firstLsn}..${status.lastLsn} ` +
+    `(last epoch ${status.lastEpoch}), promised epoch ${status.promisedEpoch}, ${status.snapshots} snapshot(s), data in ${dir}`);
+  return lines;
+}

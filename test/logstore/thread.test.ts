@@ -1,0 +1,151 @@
+// A log store in a worker thread (server/logstore/thread.ts), the way a
+// primary runs its local stores: the protocol over a MessagePort answers as
+// the store's own HTTP port does, pipelined appends come back in order and
+// durable, fencing holds, a snapshot survives the trip, and a thread that
+// dies is started again on the same port with every acknowledged record.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { LogStoreClient } from "../../runtime/log/client.ts";
+import { loadCrc32c } from "../../runtime/log/crc32c.ts";
+import { decodeFrames, encodeFrames, type LogRecord } from "../../runtime/log/frame.ts";
+import type { AppendReply, LogError, StoreStatus } from "../../runtime/log/protocol.ts";
+import type { StoreApi } from "../../runtime/log/replicator.ts";
+import { startStoreThread, type StoreThread } from "../../server/logstore/thread.ts";
+import { coreModule } from "../helpers/core-bytes.ts";
+
+const crc32c = await loadCrc32c(coreModule());
+const TOKEN = "thread-token";
+const root = mkdtempSync(join(tmpdir(), "trireme-store-thread-"));
+const threads: StoreThread[] = [];
+afterAll(async () => {
+  for (const t of threads) await t.close();
+  rmSync(root, { recursive: true, force: true });
+});
+const te = new TextEncoder();
+const td = new TextDecoder();
+let n = 0;
+
+async function start(dir = join(root, `store-${++n}`)): Promise<{ thread: StoreThread; dir: string; lines: string[] }> {
+  const lines: string[] = [];
+  const thread = await startStoreThread({ region: `thread-${n}`, dir, port: 0, host: "127.0.0.1", token: TOKEN }, (l) => lines.push(l));
+  threads.push(thread);
+  return { thread, dir, lines };
+}
+
+function record(lsn: number, epoch: number): LogRecord {
+  return { lsn, epoch, payload: te.encode(`record ${lsn} of epoch ${epoch}`) };
+}
+
+async function readAll(api: Pick<StoreApi, "read">): Promise<string[]> {
+  const out: string[] = [];
+  let next = 1;
+  for (;;) {
+    const r = await api.read({ fromLsn: next, maxBytes: 64 * 1024 });
+    if (!r.ok) throw new Error(r.message);
+    if (r.records === 0) return out;
+    const decoded = decodeFrames(r.frames, crc32c, { expectLsn: next });
+    expect(decoded.fault).toBeUndefined();
+    out.push(...decoded.records.map((x) => td.decode(x.payload)));
+    next += r.records;
+  }
+}
+
+async function eventually<T>(f: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("a log store in a worker thread", () => {
+  it("answers the protocol over its port as its HTTP port does, appends pipelined and in order", async () => {
+    const { thread, lines } = await start();
+    expect(lines.some((l) => l.includes(`log store thread-${n} ready on ${thread.url}`))).toBe(true);
+    const { api } = thread;
+    const promised = await api.promise({ epoch: 2, candidate: "test" });
+    expect(promised.ok).toBe(true);
+    const stream = await api.openAppendStream();
+    // 50 appends of 2 records each, all in flight at once: each reply is its own, in order.
+    const replies: Array<Promise<AppendReply>> = [];
+    for (let i = 0; i < 50; i++) {
+      replies.push(stream.append({ epoch: 2, frames: encodeFrames([record(2 * i + 1, 2), record(2 * i + 2, 2)], crc32c), commitLsn: 2 * i }));
+    }
+    const settled = await Promise.all(replies);
+    settled.forEach((r, i) => expect(r).toEqual({ ok: true, lastLsn: 2 * i + 2, records: 2 }));
+
+    const expected = Array.from({ length: 100 }, (_, i) => `record ${i + 1} of epoch 2`);
+    expect(await readAll(api)).toEqual(expected);
+    // The same store over HTTP, as a replica or an operator sees it.
+    const http = new LogStoreClient(thread.url, TOKEN);
+    expect(await readAll(http)).toEqual(expected);
+    const status = await api.status() as StoreStatus;
+    expect(status).toMatchObject({ region: `thread-${n}`, promisedEpoch: 2, lastLsn: 100, lastEpoch: 2, commitLsn: 98 });
+    expect(status.io?.records).toBe(100);
+    expect(await http.status()).toMatchObject({ promisedEpoch: 2, lastLsn: 100 });
+
+    // Fencing: a newer epoch promised over HTTP refuses the old primary's next append on the port.
+    expect((await http.promise({ epoch: 3, candidate: "successor" })).ok).toBe(true);
+    const stale = await stream.append({ epoch: 2, frames: encodeFrames([record(101, 2)], crc32c) });
+    expect((stale as LogError).error).toBe("stale-epoch");
+    expect(await readAll(api)).toHaveLength(100);
+
+    // A snapshot goes over the port and comes back whole.
+    const image = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7) & 0xff);
+    const put = await api.putSnapshot({ epoch: 3, lsn: 100, recordEpoch: 2, data: image });
+    expect(put.ok).toBe(true);
+    const got = await api.getSnapshot("latest");
+    expect(got !== null && !("ok" in got)).toBe(true);
+    // (Buffer.equals: a deep toEqual of 3 MB takes seconds.)
+    expect(Buffer.from((got as { data: Uint8Array }).data).equals(image)).toBe(true);
+    expect(await api.listSnapshots()).toEqual([expect.objectContaining({ lsn: 100, epoch: 2, bytes: image.length })]);
+    stream.close();
+  });
+
+  it("a thread that dies fails what was in flight, is started again on the same port, and keeps every acknowledged record", async () => {
+    const { thread } = await start();
+    const { api } = thread;
+    expect((await api.promise({ epoch: 1, candidate: "test" })).ok).toBe(true);
+    const stream = await api.openAppendStream();
+    let closed = false;
+    stream.onClose = () => { closed = true; };
+    const acked: number[] = [];
+    for (let lsn = 1; lsn <= 20; lsn++) {
+      const reply = await stream.append({ epoch: 1, frames: encodeFrames([record(lsn, 1)], crc32c) });
+      if (reply.ok) acked.push(lsn);
+    }
+    expect(acked).toHaveLength(20);
+
+    await thread.terminate();
+    expect(await eventually(async () => (closed ? true : undefined), 5000)).toBe(true);
+    expect((await stream.append({ epoch: 1, frames: encodeFrames([record(21, 1)], crc32c) })).ok).toBe(false);
+    await expect(api.status()).rejects.toThrow(/not running/);
+
+    // Started again after a second, on the same port: the HTTP address stays valid.
+    const status = await eventually(async () => await api.status() as StoreStatus, 10_000);
+    expect(status).toMatchObject({ promisedEpoch: 1, lastLsn: 20 });
+    expect(await readAll(api)).toEqual(acked.map((lsn) => `record ${lsn} of epoch 1`));
+    expect(await readAll(new LogStoreClient(thread.url, TOKEN))).toHaveLength(20);
+    const again = await api.openAppendStream();
+    expect(await again.append({ epoch: 1, frames: encodeFrames([record(21, 1)], crc32c) })).toEqual({ ok: true, lastLsn: 21, records: 1 });
+    again.close();
+  });
+
+  it("refuses a data folder another store of the process holds, and frees it on close", async () => {
+    const { thread, dir } = await start();
+    await expect(startStoreThread({ region: "second", dir, port: 0, host: "127.0.0.1", token: TOKEN }, () => {}))
+      .rejects.toThrow(/in use by another log store of this process/);
+    await thread.close();
+    const next = await startStoreThread({ region: "second", dir, port: 0, host: "127.0.0.1", token: TOKEN }, () => {});
+    threads.push(next);
+    expect(await next.api.status()).toMatchObject({ region: "second" });
+  });
+});
