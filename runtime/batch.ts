@@ -103,41 +103,62 @@ export function startsWithNativeCommand(input: Uint8Array): boolean {
 }
 
 /**
- * The native commands that write (core-wasm/exec.ts isWrite), lower case,
- * with the argument counts (name included) the core runs them with
- * (nativeCommand): exactly n, at least n (-n), or at least n and odd / even.
+ * The commands the core runs natively (core-wasm/exec.ts nativeCommand), lower
+ * case, with the argument counts (name included) it runs them with: exactly
+ * n, at least n (-n), or at least n and odd / even, or one of two; and what
+ * their arguments are to a durable server's reply gating: "write" (the run's
+ * own record covers its keys), or, for a read, which arguments are keys
+ * ("key": the first, "keys": all).
  */
-const NATIVE_WRITES: readonly (readonly [string, number | "odd3" | "even4"])[] = [
-  ["set", 3], ["incr", 2], ["decr", 2], ["incrby", 3], ["decrby", 3], ["del", -2], ["hset", 4], ["lpush", 3],
-  ["rpush", 3], ["sadd", 3], ["lpop", 2], ["rpop", 2], ["mset", "odd3"], ["zadd", "even4"],
+type ArgcRule = number | "odd3" | "even4" | "4or5";
+type NativeKind = "write" | "key" | "keys";
+const NATIVE_DURABLE: readonly (readonly [string, ArgcRule, NativeKind])[] = [
+  ["set", 3, "write"], ["incr", 2, "write"], ["decr", 2, "write"], ["incrby", 3, "write"], ["decrby", 3, "write"],
+  ["del", -2, "write"], ["hset", 4, "write"], ["lpush", 3, "write"], ["rpush", 3, "write"], ["sadd", 3, "write"],
+  ["lpop", 2, "write"], ["rpop", 2, "write"], ["mset", "odd3", "write"], ["zadd", "even4", "write"],
+  ["get", 2, "key"], ["mget", -2, "keys"], ["exists", -2, "keys"], ["zrank", 3, "key"], ["zrevrank", 3, "key"],
+  ["zrange", "4or5", "key"],
 ];
 
-const NATIVE_WRITES_BY_LENGTH: { name: Uint8Array; argc: number | "odd3" | "even4" }[][] = [];
-for (const [name, argc] of NATIVE_WRITES) (NATIVE_WRITES_BY_LENGTH[name.length] ??= []).push({ name: new TextEncoder().encode(name), argc });
+const NATIVE_DURABLE_BY_LENGTH: { name: Uint8Array; argc: ArgcRule; kind: NativeKind }[][] = [];
+for (const [name, argc, kind] of NATIVE_DURABLE) {
+  (NATIVE_DURABLE_BY_LENGTH[name.length] ??= []).push({ name: new TextEncoder().encode(name), argc, kind });
+}
 
-function argcFits(argc: number, rule: number | "odd3" | "even4"): boolean {
+function argcFits(argc: number, rule: ArgcRule): boolean {
   if (rule === "odd3") return argc >= 3 && (argc & 1) === 1;
   if (rule === "even4") return argc >= 4 && (argc & 1) === 0;
+  if (rule === "4or5") return argc === 4 || argc === 5;
   return rule < 0 ? argc >= -rule : argc === rule;
+}
+
+/** What nativeDurablePrefix tells about the run it finds: the keys its reads name, and whether it writes. */
+export interface NativeRunObserver {
+  /** A key a read of the run names, at bytes[from, to). */
+  readKey(bytes: Uint8Array, from: number, to: number): void;
+  /** The run holds a write. */
+  write(): void;
 }
 
 /**
  * The end of the longest run of complete commands at the start of `input`
- * that the core runs natively and that write (NATIVE_WRITES: name, any case,
- * and argument count; the core may still hand one back, a ZADD whose score
- * is not a plain integer), read in place, of at most `maxCommands` commands;
- * a command that would end past `maxBytes` ends the run, unless it is the
- * first. 0: the input does not start with one. A durable server runs such a
- * run natively as one log record (server/resp-server.ts): reads are left
- * out, so each of them still waits only for the writes it depends on.
+ * that the core runs natively (NATIVE_DURABLE: name, any case, and argument
+ * count; the core may still hand one back, a ZADD whose score is not a plain
+ * integer), read in place, of at most `maxCommands` commands; a command that
+ * would end past `maxBytes` ends the run, unless it is the first. 0: the
+ * input does not start with one. A durable server runs such a run natively
+ * with one log record for its effects (server/resp-server.ts); `observer`
+ * hears the keys of its reads, whose pending writes its replies wait for.
  */
-export function nativeWritePrefix(input: Uint8Array, maxBytes: number, maxCommands: number): number {
+export function nativeDurablePrefix(input: Uint8Array, maxBytes: number, maxCommands: number, observer: NativeRunObserver): number {
   let at = 0;
   for (let n = 0; n < maxCommands && at < input.length; n++) {
-    const end = nativeWriteEnd(input, at);
+    const end = nativeCommandEnd(input, at);
     if (end < 0 || (at > 0 && end > maxBytes)) break;
     at = end;
   }
+  // The keys once the run is known (a command past the bounds names none).
+  for (let i = 0; i < at;) i = nativeCommandEnd(input, i, observer);
   return at;
 }
 
@@ -159,35 +180,46 @@ function readCount(input: Uint8Array, i: number, digitsMax: number): number {
   return n;
 }
 
-/** The end of the command at `at` if it is a complete native write, else -1. */
-function nativeWriteEnd(input: Uint8Array, at: number): number {
+/**
+ * The end of the command at `at` if it is a complete command of
+ * NATIVE_DURABLE, else -1; with `observer`, tells it the command's read keys
+ * or that it writes.
+ */
+function nativeCommandEnd(input: Uint8Array, at: number, observer?: NativeRunObserver): number {
   if (input[at] !== 42) return -1; // '*'
   const argc = readCount(input, at + 1, 7);
   if (argc < 1) return -1;
   let i = countEnd;
+  let kind: NativeKind | null = null;
   for (let a = 0; a < argc; a++) {
     if (i >= input.length || input[i] !== 36) return -1; // '$'
     const len = readCount(input, i + 1, 10);
     if (len < 0) return -1;
     i = countEnd;
     if (i + len + 2 > input.length || input[i + len] !== 13 || input[i + len + 1] !== 10) return -1;
-    if (a === 0 && !isNativeWrite(input, i, len, argc)) return -1;
+    if (a === 0) {
+      kind = nativeKind(input, i, len, argc);
+      if (kind === null) return -1;
+      if (kind === "write") observer?.write();
+    } else if (observer !== undefined && (kind === "keys" || (kind === "key" && a === 1))) {
+      observer.readKey(input, i, i + len);
+    }
     i += len + 2;
   }
   return i;
 }
 
-function isNativeWrite(input: Uint8Array, i: number, len: number, argc: number): boolean {
-  const candidates = NATIVE_WRITES_BY_LENGTH[len];
-  if (candidates === undefined) return false;
-  next: for (const { name, argc: rule } of candidates) {
+function nativeKind(input: Uint8Array, i: number, len: number, argc: number): NativeKind | null {
+  const candidates = NATIVE_DURABLE_BY_LENGTH[len];
+  if (candidates === undefined) return null;
+  next: for (const { name, argc: rule, kind } of candidates) {
     for (let j = 0; j < len; j++) {
       const c = input[i + j]!;
       if ((c >= 65 && c <= 90 ? c + 32 : c) !== name[j]) continue next;
     }
-    return argcFits(argc, rule);
+    return argcFits(argc, rule) ? kind : null;
   }
-  return false;
+  return null;
 }
 
 /** Encoded input above this size is run before more is encoded (bounds the input region). */

@@ -22,7 +22,7 @@ import { RespWriter, RespProtocolError } from "../runtime/resp.ts";
 import { ErrorReply, OK, PushReply, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
 import { lowerAscii, ascii, utf8 } from "../runtime/bytes.ts";
 import { Client, BLOCKED, NO_REPLY, refuseWriteOnReplica, type Outcome } from "../runtime/client.ts";
-import { startsWithNativeCommand, nativeWritePrefix } from "../runtime/batch.ts";
+import { startsWithNativeCommand, nativeDurablePrefix } from "../runtime/batch.ts";
 import { ConfigError, type ServerConfig } from "./config.ts";
 import { renderInfo } from "./info.ts";
 import { REDIS_VERSION } from "../runtime/commands/security.ts";
@@ -601,8 +601,8 @@ export class RespServer {
       while (!conn.closing && !conn.client.isBlocked) {
         // Bytes in, bytes out: the commands the core runs natively at the
         // head of the input go to it as they arrived, with no JS per command.
-        // With a durable log, only a run of writes does, as one log record
-        // whose commit its replies wait for (executeDurableWrites).
+        // With a durable log, as one log record whose commit its replies
+        // wait for (executeDurableRun).
         if (this.nativeInput && this.replication === undefined && !handedBack) {
           const input = conn.parser.unparsed();
           // A cheap look first: the executor would copy all the input only to stop at once on a command it does not run.
@@ -611,7 +611,7 @@ export class RespServer {
             let consumed: number;
             if (gate === undefined) consumed = this.engine.executeNativePrefix(conn.client.session, input, conn.writer).consumed;
             else {
-              consumed = this.executeDurableWrites(conn, gate, input);
+              consumed = this.executeDurableRun(conn, gate, input);
               handedBack = this.durableRunShort;
             }
             if (consumed > 0) {
@@ -642,26 +642,26 @@ export class RespServer {
   }
 
   /**
-   * Durable: the native writes at the head of `input` run in the core with
-   * no JS per command, and their effects become one log record that all
-   * their replies wait for (each would wait for its own record, and by the
-   * connection's order for every earlier one). Reads are left to the
-   * per-command path, so a read still waits only for the writes of its keys.
+   * Durable: the native commands at the head of `input` (reads and writes)
+   * run in the core with no JS per command, their effects become one log
+   * record, and their replies wait together for that record and for the
+   * pending writes of the keys their reads name (CommitGate.afterNativeRun).
    * Only while the log serves and the lease runs: otherwise a write must be
-   * refused before it runs, which the per-command path does; nor with
-   * maxmemory (the core hands every write back then). Returns the bytes
-   * consumed (0: none ran); durableRunShort says whether the core handed
-   * back a command of the run.
+   * refused before it runs, and a read's reply needs the lease, which the
+   * per-command path sees to; nor with maxmemory (the core hands every write
+   * back then). Returns the bytes consumed (0: none ran); durableRunShort
+   * says whether the core handed back a command of the run.
    */
-  private executeDurableWrites(conn: Connection, gate: CommitGate, input: Uint8Array): number {
+  private executeDurableRun(conn: Connection, gate: CommitGate, input: Uint8Array): number {
     this.durableRunShort = false;
     if (gate.state !== "serving" || !gate.leaseHeld() || this.engine.maxmemory > 0) return 0;
-    const end = nativeWritePrefix(input, DURABLE_RUN_BYTES_MAX, DURABLE_RUN_COMMANDS_MAX);
+    const session = conn.client.session;
+    const end = nativeDurablePrefix(input, DURABLE_RUN_BYTES_MAX, DURABLE_RUN_COMMANDS_MAX, gate.beginNativeRun(session.db));
     if (end === 0) return 0;
-    const r = this.engine.executeNativePrefix(conn.client.session, end === input.length ? input : input.subarray(0, end));
+    const r = this.engine.executeNativePrefix(session, end === input.length ? input : input.subarray(0, end));
     this.durableRunShort = r.consumed < end;
     if (r.consumed === 0) return 0;
-    conn.outputRun(r.replies, r.count, gate.afterNativeWrites());
+    conn.outputRun(r.replies, r.count, gate.afterNativeRun());
     return r.consumed;
   }
 

@@ -40,6 +40,7 @@ import { ErrorReply } from "../reply.ts";
 import { encodeEffectRegion } from "./payload.ts";
 import { lowerAscii } from "../bytes.ts";
 import type { Replicator, ReplicatorState } from "./replicator.ts";
+import type { NativeRunObserver } from "../batch.ts";
 
 /** Effects whose keys are not (only) at their key positions: they hold back every read until committed. */
 const BARRIER_COMMANDS = new Set(["flushall", "flushdb", "swapdb", "move", "copy"]);
@@ -69,6 +70,8 @@ export class CommitGate {
   private barrierLsn = 0;
   /** Set by afterCommand: the reply shows data and the primary did not hold its lease when the command ran. */
   replyNeedsLease = false;
+  /** The native run being scanned (beginNativeRun): the newest pending write of its read keys. */
+  private readonly run = new NativeRunWaits(this.pendingKeys);
 
   constructor(engine: Engine, replicator: Replicator) {
     this.engine = engine;
@@ -221,17 +224,34 @@ export class CommitGate {
   }
 
   /**
-   * After a run of native writes (resp-server.ts, only while serving with the
-   * lease held): seals all their effects into one record and returns the LSN
-   * their replies wait for together. A run whose writes changed nothing
-   * (DEL of a missing key, LPOP of an empty list) waits for the newest record
-   * of all, which is no earlier than what any of its keys waits for.
+   * Before a native run (resp-server.ts, only while serving with the lease
+   * held): returns the observer nativeDurablePrefix tells the run's read keys
+   * and writes to; `db` is the session's database (a run cannot change it).
    */
-  afterNativeWrites(): number {
+  beginNativeRun(db: number): NativeRunObserver {
+    this.run.db = db;
+    this.run.wait = 0;
+    this.run.writes = false;
+    return this.run;
+  }
+
+  /**
+   * After the native run: seals all its effects into one record and returns
+   * the LSN its replies wait for together: that record, and the newest
+   * pending write of each key its reads name (or a barrier). A run with
+   * writes that changed nothing (DEL of a missing key, LPOP of an empty list)
+   * waits for the newest record of all, which is no earlier than what any of
+   * its keys waits for. The replies need no lease: the run ran with it held.
+   */
+  afterNativeRun(): number {
     this.replyNeedsLease = false;
     const own = this.replicator.seal();
-    if (own > 0) return own;
-    return this.replicator.lastLsn > this.replicator.commitLsn ? this.replicator.lastLsn : 0;
+    const commit = this.replicator.commitLsn;
+    let wait = own;
+    if (own === 0 && this.run.writes) wait = this.replicator.lastLsn;
+    if (this.run.wait > wait) wait = this.run.wait;
+    if (this.barrierLsn > wait) wait = this.barrierLsn;
+    return wait > commit ? wait : 0;
   }
 
   /** Whether a command that wrote nothing shows data in its reply (a read), so needs the lease. */
@@ -315,6 +335,29 @@ export class CommitGate {
     const up = stores.filter((s) => s.state === "streaming").length;
     return new ErrorReply(`NOTDURABLE writes are refused until ${rep.quorum} log stores answer (${up} of ${stores.length} connected); ` +
       `nothing was written`);
+  }
+}
+
+/** A native run's read keys and writes, as nativeDurablePrefix reports them (CommitGate.beginNativeRun). */
+class NativeRunWaits implements NativeRunObserver {
+  db = 0;
+  /** The newest pending write of a key the run reads. */
+  wait = 0;
+  writes = false;
+  private readonly pendingKeys: Map<number, number>;
+
+  constructor(pendingKeys: Map<number, number>) {
+    this.pendingKeys = pendingKeys;
+  }
+
+  readKey(bytes: Uint8Array, from: number, to: number): void {
+    if (this.pendingKeys.size === 0) return;
+    const lsn = this.pendingKeys.get(keySlotOf(this.db, bytes, from, to));
+    if (lsn !== undefined && lsn > this.wait) this.wait = lsn;
+  }
+
+  write(): void {
+    this.writes = true;
   }
 }
 

@@ -173,15 +173,15 @@ describe("durable primary over three log stores", () => {
     conn.close();
   });
 
-  it("runs a pipelined run of writes as one record whose replies leave together, each failing with NOTDURABLE when it cannot commit", async () => {
+  it("runs a pipelined run of native commands as one record whose replies leave together, each failing with NOTDURABLE when it cannot commit", async () => {
     const { cluster, port } = await startCluster();
     const conn = await Conn.connect(port);
-    // One chunk: writes the core runs itself, a read, then more writes.
+    // One chunk: writes and reads the core runs itself, one it does not (TYPE), then more writes.
     const replies = await conn.pipeline([
-      ["SET", "p:a", "1"], ["INCR", "p:n"], ["ZADD", "p:z", "1", "m"], ["GET", "p:a"], ["SET", "p:b", "2"], ["INCR", "p:n"],
+      ["SET", "p:a", "1"], ["INCR", "p:n"], ["ZADD", "p:z", "1", "m"], ["GET", "p:a"], ["TYPE", "p:a"], ["SET", "p:b", "2"], ["INCR", "p:n"],
     ]);
-    expect(replies.map(text)).toEqual(["OK", "1", "1", "1", "OK", "2"]);
-    // In the log, the writes before the read are one record and those after it a later one.
+    expect(replies.map(text)).toEqual(["OK", "1", "1", "1", "string", "OK", "2"]);
+    // In the log, the writes before TYPE are one record and those after it a later one.
     const decoder = new TextDecoder();
     let log: Awaited<ReturnType<typeof readStoreLog>> = [];
     const lsnsOf = (key: string) => log.filter((r) => r.effects.some((e) => decoder.decode(e.args[1]) === key)).map((r) => r.lsn);

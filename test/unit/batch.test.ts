@@ -9,7 +9,7 @@ import { encodeReply, encodeCommand } from "../../runtime/resp.ts";
 import { concatBytes, text, toBytes, utf8, type Arg } from "../../runtime/bytes.ts";
 import type { EffectRecord } from "../../runtime/effects.ts";
 import { openStore, ReplyError } from "../../runtime/store.ts";
-import { nativeWritePrefix } from "../../runtime/batch.ts";
+import { nativeDurablePrefix } from "../../runtime/batch.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
 
 const START_MS = 1_700_000_000_000;
@@ -406,41 +406,66 @@ describe("Store.batch and Store.pipeline", () => {
   });
 });
 
-describe("nativeWritePrefix (a durable server's run of native writes)", () => {
+describe("nativeDurablePrefix (a durable server's native run)", () => {
   const encode = (commands: Arg[][]) => concatBytes(commands.map((c) => encodeCommand(c.map(toBytes))));
+  /** The run's end, the keys its reads name, and whether it writes. */
+  const scan = (input: Uint8Array, maxBytes = 1 << 20, maxCommands = 1000) => {
+    const keys: string[] = [];
+    let writes = false;
+    const end = nativeDurablePrefix(input, maxBytes, maxCommands, {
+      readKey: (bytes, from, to) => keys.push(text(bytes.subarray(from, to))),
+      write: () => { writes = true; },
+    });
+    return { end, keys, writes };
+  };
 
-  it("ends at the first command that is not a native write, at an incomplete one, and at the bounds", () => {
-    const writes: Arg[][] = [
+  it("ends at the first command the core does not run, at an incomplete one, and at the bounds", () => {
+    const commands: Arg[][] = [
       ["SET", "a", "1"], ["incr", "n"], ["IncrBy", "n", "2"], ["DECR", "n"], ["DECRBY", "n", "1"], ["DEL", "a", "b"],
       ["HSET", "h", "f", "v"], ["LPUSH", "l", "x"], ["RPUSH", "l", "y"], ["SADD", "s", "m"], ["LPOP", "l"], ["RPOP", "l"],
-      ["MSET", "a", "1", "b", "2"], ["ZADD", "z", "1", "m", "2", "n"],
+      ["MSET", "a", "1", "b", "2"], ["ZADD", "z", "1", "m", "2", "n"], ["GET", "a"], ["MGET", "a", "b"], ["exists", "a"],
+      ["ZRANK", "z", "m"], ["ZREVRANK", "z", "m"], ["ZRANGE", "z", "0", "-1"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
     ];
-    const run = encode(writes);
-    for (const stop of [["GET", "a"], ["SET", "a", "1", "EX", "10"], ["HSET", "h", "f", "v", "g", "w"], ["MSET", "a"],
-      ["ZADD", "z", "1"], ["LPOP", "l", "2"], ["PING"], ["MULTI"]] as Arg[][]) {
+    const run = encode(commands);
+    for (const stop of [["SET", "a", "1", "EX", "10"], ["HSET", "h", "f", "v", "g", "w"], ["MSET", "a"], ["ZADD", "z", "1"],
+      ["LPOP", "l", "2"], ["GET", "a", "b"], ["ZRANGE", "z", "0", "-1", "REV", "WITHSCORES"], ["ZRANK", "z"], ["PING"],
+      ["MULTI"], ["HGET", "h", "f"]] as Arg[][]) {
       const input = concatBytes([run, encode([stop]), encode([["SET", "c", "3"]])]);
-      expect(nativeWritePrefix(input, 1 << 20, 1000), stop.join(" ")).toBe(run.length);
+      expect(scan(input).end, stop.join(" ")).toBe(run.length);
     }
-    const whole = encode([...writes, ["SET", "c", "3"]]);
-    expect(nativeWritePrefix(whole, 1 << 20, 1000)).toBe(whole.length);
+    const whole = encode([...commands, ["SET", "c", "3"]]);
+    expect(scan(whole).end).toBe(whole.length);
     for (let cut = 0; cut < whole.length; cut++) {
-      const got = nativeWritePrefix(whole.subarray(0, cut), 1 << 20, 1000);
+      const got = scan(whole.subarray(0, cut)).end;
       expect(got).toBeLessThanOrEqual(cut);
-      expect(got === 0 || nativeWritePrefix(whole.subarray(0, got), 1 << 20, 1000) === got).toBe(true);
+      expect(got === 0 || scan(whole.subarray(0, got)).end === got).toBe(true);
     }
-    expect(nativeWritePrefix(run, 1 << 20, 3)).toBe(encode(writes.slice(0, 3)).length);
-    expect(nativeWritePrefix(run, 1, 1000)).toBe(encode(writes.slice(0, 1)).length);
-    expect(nativeWritePrefix(utf8("SET a 1\r\n"), 1 << 20, 1000)).toBe(0);
-    expect(nativeWritePrefix(utf8("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$-1\r\n"), 1 << 20, 1000)).toBe(0);
+    expect(scan(run, 1 << 20, 3).end).toBe(encode(commands.slice(0, 3)).length);
+    expect(scan(run, 1, 1000).end).toBe(encode(commands.slice(0, 1)).length);
+    expect(scan(utf8("SET a 1\r\n")).end).toBe(0);
+    expect(scan(utf8("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$-1\r\n")).end).toBe(0);
+  });
+
+  it("tells the keys the run's reads name, and whether it writes, for the commands of the run only", () => {
+    const reads = encode([["GET", "g"], ["MGET", "m1", "m2"], ["EXISTS", "e1", "e2", "e3"], ["ZRANK", "zr", "x"],
+      ["ZREVRANK", "zv", "x"], ["ZRANGE", "zg", "0", "-1", "WITHSCORES"]]);
+    expect(scan(reads)).toEqual({ end: reads.length, keys: ["g", "m1", "m2", "e1", "e2", "e3", "zr", "zv", "zg"], writes: false });
+    const mixed = encode([["GET", "a"], ["SET", "b", "1"], ["GET", "c"]]);
+    // Past the command bound, and after a command the core does not run: not part of the run, not told.
+    expect(scan(mixed, 1 << 20, 1)).toEqual({ end: encode([["GET", "a"]]).length, keys: ["a"], writes: false });
+    expect(scan(concatBytes([encode([["GET", "a"], ["PING"]]), encode([["SET", "x", "1"], ["GET", "z"]])])))
+      .toEqual({ end: encode([["GET", "a"]]).length, keys: ["a"], writes: false });
+    expect(scan(mixed)).toEqual({ end: mixed.length, keys: ["a", "c"], writes: true });
   });
 
   it("is a run the core runs whole, with the replies and effects of one command at a time", async () => {
     const commands: Arg[][] = [
       ["SET", "a", "1"], ["INCR", "a"], ["ZADD", "z", "1", "m"], ["LPUSH", "l", "x"], ["LPOP", "l"], ["LPOP", "l"],
       ["DEL", "missing"], ["INCR", "z"], ["MSET", "a", "5", "b", "6"], ["HSET", "h", "f", "v"], ["SADD", "s", "m"],
+      ["GET", "a"], ["MGET", "a", "b", "nope"], ["EXISTS", "a", "nope"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"], ["ZRANK", "z", "m"],
     ];
     const input = encode(commands);
-    expect(nativeWritePrefix(input, 1 << 20, 1000)).toBe(input.length);
+    expect(scan(input).end).toBe(input.length);
     const batched = await Engine.create(coreModule(), { seed: 5 });
     const batchedEffects: string[] = [];
     batched.onEffect = (e) => batchedEffects.push(e.args.map((a) => text(a)).join(" "));

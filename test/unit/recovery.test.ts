@@ -21,6 +21,7 @@ import { coreModule } from "../helpers/core-bytes.ts";
 import { dumpKeyspace } from "../helpers/keyspace-dump.ts";
 import { encodeCommand } from "../../runtime/resp.ts";
 import { concatBytes } from "../../runtime/bytes.ts";
+import { nativeDurablePrefix } from "../../runtime/batch.ts";
 
 const crc32c = await loadCrc32c(coreModule());
 const te = new TextEncoder();
@@ -40,6 +41,13 @@ function replicator(stores: InProcessStore[], candidate: string): Replicator {
 }
 
 /** Commands as the RESP bytes a client sends. */
+/** What a durable RESP server does with a native run: its keys to the gate, then the core (the caller calls afterNativeRun). */
+function runNative(gate: CommitGate, session: Session, input: Uint8Array): number {
+  const end = nativeDurablePrefix(input, 1 << 20, 1000, gate.beginNativeRun(session.db));
+  expect(end).toBe(input.length);
+  return gate.engine.executeNativePrefix(session, input).consumed;
+}
+
 function resp(...commands: string[][]): Uint8Array {
   return concatBytes(commands.map((c) => encodeCommand(c.map((a) => te.encode(a)))));
 }
@@ -85,7 +93,7 @@ describe("recovery", () => {
 });
 
 describe("the commit gate and durable native runs", () => {
-  it("a run's record replays into the same keyspace, and reads wait only for the keys the run wrote", async () => {
+  it("a run's record replays into the same keyspace; reads, on their own or in a native run, wait only for the keys written before them", async () => {
     const stores = Array.from({ length: 3 }, (_, i) => new InProcessStore(new MemoryLogBackend({ region: `g${i}`, crc32c })));
     const primary = replicator(stores, "primary");
     await primary.start();
@@ -99,9 +107,8 @@ describe("the commit gate and durable native runs", () => {
         ["SET", `s:${i % 50}`, `v${i}`], ["INCR", `n:${i % 7}`], ["MSET", `a:${i % 11}`, "1", `b:${i % 13}`, String(i)],
         ["ZADD", `z:${i % 5}`, String(i), `m${i % 17}`], ["RPUSH", `l:${i % 3}`, `e${i}`], ["LPOP", `l:${(i + 1) % 3}`],
       );
-      const r = engine.executeNativePrefix(session, input);
-      expect(r.consumed).toBe(input.length);
-      last = Math.max(last, gate.afterNativeWrites());
+      expect(runNative(gate, session, input)).toBe(input.length);
+      last = Math.max(last, gate.afterNativeRun());
     }
     expect(await primary.waitCommitted(last, 10_000)).toBe(true);
 
@@ -109,18 +116,33 @@ describe("the commit gate and durable native runs", () => {
     stores[1]!.setDown(true);
     stores[2]!.setDown(true);
     session.db = 4;
-    engine.executeNativePrefix(session, resp(["SET", "pending", "x"], ["MSET", "p1", "1", "p2", "2"], ["INCR", "counter"]));
-    const lsn = gate.afterNativeWrites();
+    runNative(gate, session, resp(["SET", "pending", "x"], ["MSET", "p1", "1", "p2", "2"], ["INCR", "counter"]));
+    const lsn = gate.afterNativeRun();
     expect(lsn).toBe(primary.lastLsn);
     const waitFor = (db: number, ...args: string[]) => gate.afterCommand(args.map((a) => te.encode(a)), db);
     for (const key of ["pending", "p1", "p2", "counter"]) expect(waitFor(4, "GET", key), key).toBe(lsn);
     expect(waitFor(4, "GET", "untouched")).toBe(0);
     expect(waitFor(0, "GET", "pending")).toBe(0); // the same name in another database
     expect(waitFor(4, "GET", "s:1")).toBe(0);
+    // Native runs of reads wait for the pending writes of the keys they name, and only those.
+    const readRun = (db: number, ...commands: string[][]) => {
+      session.db = db;
+      runNative(gate, session, resp(...commands));
+      return gate.afterNativeRun();
+    };
+    expect(readRun(4, ["GET", "untouched"], ["MGET", "s:1", "nothing"], ["ZRANGE", "z:1", "0", "-1"], ["EXISTS", "x", "y"])).toBe(0);
+    expect(readRun(4, ["GET", "untouched"], ["GET", "pending"])).toBe(lsn);
+    expect(readRun(4, ["MGET", "untouched", "p2"])).toBe(lsn);
+    expect(readRun(4, ["EXISTS", "a", "b", "counter"], ["ZRANK", "z", "m"])).toBe(lsn);
+    expect(readRun(0, ["GET", "pending"], ["ZREVRANK", "counter", "m"])).toBe(0);
+    expect(primary.lastLsn).toBe(lsn);
+    // A run that reads and writes waits for its own record, the newest.
+    expect(readRun(4, ["GET", "untouched"], ["SET", "w", "1"])).toBe(lsn + 1);
     stores[1]!.setDown(false);
     stores[2]!.setDown(false);
-    expect(await primary.waitCommitted(lsn, 10_000)).toBe(true);
+    expect(await primary.waitCommitted(lsn + 1, 10_000)).toBe(true);
     expect(waitFor(4, "GET", "pending")).toBe(0);
+    expect(readRun(4, ["GET", "pending"], ["MGET", "w", "p1"])).toBe(0);
     const expected = dumpKeyspace(engine);
     await primary.close();
 
