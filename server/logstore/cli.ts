@@ -20,8 +20,8 @@ Trireme primary, and serves them over HTTP and WebSocket (docs/durability.md).
   --token-file F         read the token from a file instead (keeps it out of ps)
   --bind ADDR            address to listen on (default 127.0.0.1)
   --segment-bytes SIZE   roll segment files at this size, e.g. 64mb (default 64mb)
-  --exit-with-parent     exit when standard input closes (a primary that starts
-                         its own local stores passes this, so they end with it)
+  --exit-with-parent     exit when standard input closes (for a supervisor that
+                         starts the store as its child: it ends with its parent)
   --help                 this text
 `;
 
