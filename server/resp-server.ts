@@ -551,7 +551,7 @@ export class RespServer {
   private accept(socket: Socket): void {
     if (this.connections.size >= this.config.maxclients || this.shuttingDown) {
       this.admin.stats.rejectedConnections++;
-      socket.end("-ERR max number of clients reached\r\n");
+      refuseConnection(socket, "-ERR max number of clients reached\r\n");
       return;
     }
     if (protectedModeRefuses({
@@ -559,8 +559,7 @@ export class RespServer {
       defaultUserNoPassword: this.engine.acl.defaultUser.nopass,
       remoteAddress: socket.remoteAddress,
     })) {
-      socket.on("error", () => socket.destroy());
-      socket.end(PROTECTED_MODE_DENIED);
+      refuseConnection(socket, PROTECTED_MODE_DENIED);
       return;
     }
     socket.setNoDelay(true);
@@ -747,6 +746,17 @@ export class RespServer {
   }
 
 
+}
+
+/**
+ * Writes the error and closes the socket once it is written. Not just
+ * end(): a refused socket is never read, so the peer's FIN would go unseen
+ * and the half-closed socket would keep server.close() (a graceful shutdown)
+ * waiting for ever.
+ */
+function refuseConnection(socket: Socket, error: string): void {
+  socket.on("error", () => socket.destroy());
+  socket.end(error, () => socket.destroy());
 }
 
 /** `bytes` `count` times over: the error that replaces each of a run's replies. */
