@@ -677,7 +677,8 @@ describe("SHUTDOWN and CONFIG REWRITE", () => {
     const dir = mkdtempSync(join(tmpdir(), "trireme-rewrite-"));
     const file = join(dir, "trireme.conf");
     writeFileSync(file, "# my settings\nhttp-port 0\ntimeout 0\nsave 900 1\nsave 300 10\n\n# the end\n");
-    const server = await startTrireme([], { configFile: file });
+    // Memory only whatever TEST_DURABILITY says: a durable run's --dir would be rewritten too.
+    const server = await startTrireme(["--durability", "none"], { configFile: file });
     try {
       const c = await RespClient.connect(server.port);
       expect(text((await c.send("CONFIG", "GET", "save")).bytes)).toBe("*2\r\n$4\r\nsave\r\n$12\r\n900 1 300 10\r\n");
@@ -693,7 +694,7 @@ describe("SHUTDOWN and CONFIG REWRITE", () => {
     } finally {
       await server.stop();
     }
-    const again = await startTrireme([], { configFile: file });
+    const again = await startTrireme(["--durability", "none"], { configFile: file });
     try {
       const c = await RespClient.connect(again.port);
       const got = pairsOf((await c.send("CONFIG", "GET", "timeout", "maxmemory", "slowlog-max-len", "save")).value);
