@@ -2,6 +2,7 @@
 //   unit          engine and runtime pieces, in-process on Node
 //   differential  the engine against a real redis-server started for the run
 //   server        the server process with real clients, and over the wire against redis-server
+//   server-durable  the same files with every server durable (TEST_DURABILITY=quorum: three local log stores)
 //   logstore      the log store: CRC32C, frames, backends (one conformance suite), the process
 //   durability    a durable primary over real log-store processes, under faults (kill -9, SIGSTOP)
 //   sim           the deterministic simulation of the log protocol (test/sim): seeds, checker
@@ -57,6 +58,17 @@ export default defineConfig({
           // The files share one redis-server oracle and flush it: one file at a time.
           fileParallelism: false,
           testTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "server-durable",
+          include: ["test/server/**/*.test.ts"],
+          globalSetup: ["test/helpers/oracle-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          // Reply gating and native runs on a durable server must change no reply a client sees.
+          env: { TEST_DURABILITY: "quorum" },
         },
       },
       {

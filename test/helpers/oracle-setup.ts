@@ -1,8 +1,6 @@
-// vitest globalSetup for the differential project: one redis-server for the run.
+// vitest globalSetup for the server projects: one redis-server per project for the run.
 import type { TestProject } from "vitest/node";
 import { startPrivateRedis, type RunningRedis } from "./redis-server.ts";
-
-let redis: RunningRedis | undefined;
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -10,11 +8,11 @@ declare module "vitest" {
   }
 }
 
-export async function setup(project: TestProject): Promise<void> {
-  redis = await startPrivateRedis();
+/** Starts the project's oracle; the function returned stops it (each project that lists this file gets its own). */
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const redis: RunningRedis = await startPrivateRedis();
   project.provide("oraclePort", redis.port);
-}
-
-export async function teardown(): Promise<void> {
-  await redis?.stop();
+  return async () => {
+    await redis.stop();
+  };
 }
