@@ -9,10 +9,24 @@ import { encodeReply, encodeCommand } from "../../runtime/resp.ts";
 import { concatBytes, text, toBytes, utf8, type Arg } from "../../runtime/bytes.ts";
 import type { EffectRecord } from "../../runtime/effects.ts";
 import { openStore, ReplyError } from "../../runtime/store.ts";
-import { nativeDurablePrefix } from "../../runtime/batch.ts";
+import { NATIVE_COMMAND_HINT, nativeDurablePrefix } from "../../runtime/batch.ts";
+import { keyPositions } from "../../runtime/commands/spec.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
 
 const START_MS = 1_700_000_000_000;
+
+/** Which argument of the RESP command in `input` starts at byte `from` (its bulk string's first byte). */
+function keyIndexAt(input: Uint8Array, from: number): number {
+  let at = input.indexOf(10) + 1; // after "*N\r\n"
+  for (let i = 0; ; i++) {
+    const lineEnd = input.indexOf(13, at);
+    const len = Number(new TextDecoder().decode(input.subarray(at + 1, lineEnd)));
+    const start = lineEnd + 2;
+    if (start === from) return i;
+    if (start > from) return -1;
+    at = start + len + 2;
+  }
+}
 
 interface Side {
   engine: Engine;
@@ -456,6 +470,49 @@ describe("nativeDurablePrefix (a durable server's native run)", () => {
     expect(scan(concatBytes([encode([["GET", "a"], ["PING"]]), encode([["SET", "x", "1"], ["GET", "z"]])])))
       .toEqual({ end: encode([["GET", "a"]]).length, keys: ["a"], writes: false });
     expect(scan(mixed)).toEqual({ end: mixed.length, keys: ["a", "c"], writes: true });
+  });
+
+  it("agrees with the core and the command table: what runs natively, what writes, which arguments a read names as keys", async () => {
+    const engine = await Engine.create(coreModule(), { seed: 9 });
+    const session = engine.newSession();
+    /** Arguments after the name that the core takes as they are (integer scores, WITHSCORES). */
+    const argsFor = (name: string, count: number): string[] => {
+      const rest: string[] = [];
+      for (let i = 1; i < count; i++) {
+        if (name === "zadd") rest.push(i % 2 === 1 && i > 1 ? "m" + i : i === 1 ? "z" : String(i));
+        else if (name === "zrange") rest.push(i === 1 ? "z" : i === 2 ? "0" : i === 3 ? "-1" : "WITHSCORES");
+        else if (name === "incrby" || name === "decrby") rest.push(i === 1 ? "n" : "2");
+        else if (name === "zrank" || name === "zrevrank") rest.push(i === 1 ? "z" : "m");
+        else rest.push(`a${i}`);
+      }
+      return rest;
+    };
+    // Every command of the table, not only those the core knows: the scan must not take one the core does not run.
+    const names = [...engine.commands.keys()];
+    expect(names).toEqual(expect.arrayContaining([...NATIVE_COMMAND_HINT]));
+    for (const name of names) {
+      const def = engine.commands.get(name)!;
+      for (let count = 1; count <= 7; count++) {
+        const args = [name, ...argsFor(name, count)];
+        const input = encodeCommand(args.map(toBytes));
+        // A fresh key space each time, so that every command meets the same (empty) data.
+        engine.execute(session, [toBytes("FLUSHALL")]);
+        const core = engine.executeNativePrefix(session, input).consumed === input.length;
+        const keys: number[] = [];
+        let writes = false;
+        const end = nativeDurablePrefix(input, 1 << 20, 1000, {
+          readKey: (_bytes, from) => keys.push(keyIndexAt(input, from)),
+          write: () => { writes = true; },
+        });
+        const label = args.join(" ");
+        // The scan may leave out what the core runs (that only costs the per-command path), never the other way round.
+        if (end === input.length) expect(core, label).toBe(true);
+        if (core) expect(end, label).toBe(input.length);
+        if (end !== input.length) continue;
+        expect(writes, label).toBe(def.flags.includes("write"));
+        if (!writes) expect(keys, label).toEqual(keyPositions(def, args.length, args.map(toBytes)));
+      }
+    }
   });
 
   it("is a run the core runs whole, with the replies and effects of one command at a time", async () => {
