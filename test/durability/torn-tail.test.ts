@@ -29,13 +29,19 @@ function lastSegment(storeDir: string): string {
 
 interface FramePlace { offset: number; bytes: number; lsn: number }
 
-/** Where each frame of a segment file sits, read with nothing but the frame lengths. */
+/**
+ * Where each frame of a segment file sits, read with nothing but the frame
+ * lengths, up to the zeros a store's last segment is extended by ahead of its
+ * appends (a length of 0).
+ */
 function framesOf(path: string): FramePlace[] {
   const data = readFileSync(path);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const out: FramePlace[] = [];
   for (let at = SEGMENT_HEADER_BYTES; at + FRAME_HEADER_BYTES <= data.length;) {
-    const bytes = FRAME_PREFIX_BYTES + view.getUint32(at, true);
+    const length = view.getUint32(at, true);
+    if (length === 0) break;
+    const bytes = FRAME_PREFIX_BYTES + length;
     if (at + bytes > data.length) break;
     out.push({ offset: at, bytes, lsn: Number(view.getBigUint64(at + 8, true)) });
     at += bytes;

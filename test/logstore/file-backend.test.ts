@@ -1,7 +1,7 @@
 // The segment-file backend beyond the shared contract: group commit counted
 // in fsyncs, what survives a reopen, and recovery from torn and corrupt
 // tails, torn segment headers and interrupted resets.
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from "node:fs";
+import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -308,6 +308,46 @@ describe("recovery cuts a torn or corrupt tail at the last valid record", () => 
     expect(await b.status()).toMatchObject({ firstLsn: 101, lastLsn: 100, lastEpoch: 3, segments: 1 });
     expect(b.recoveryNotes.join("\n")).toMatch(/superseded by the reset segment/);
     await b.close();
+  });
+});
+
+describe("space extended ahead of the appends", () => {
+  it("a crash leaves zeros after the log: cut on open without a report; a torn frame among them is reported; a clean close leaves none", async () => {
+    const dir = freshDir();
+    const a = await open(dir);
+    await a.promise({ epoch: 1, candidate: "p" });
+    await appendRange(a, 1, 10);
+    const path = lastSegmentPath(dir);
+    const logEnd = (await a.status()).logBytes;
+    // Not closed, as after a crash: the file runs past the log, in zeros.
+    expect(statSync(path).size).toBeGreaterThan(logEnd);
+    const b = await open(dir);
+    expect(await b.status()).toMatchObject({ lastLsn: 10, recovery: null });
+    expect(statSync(path).size).toBe(logEnd);
+    expect(await readTexts(b)).toEqual(expectedTexts(1, 10));
+
+    // A frame half written where the log ends, inside that space, as a power cut leaves it.
+    await appendRange(b, 11, 12);
+    const end = (await b.status()).logBytes;
+    const frame = encodeFrames([rec(13, 1, "x".repeat(40))], crc32c);
+    const torn = frame.subarray(0, frame.length - 10);
+    const fd = openSync(path, "r+");
+    writeSync(fd, torn, 0, torn.length, end);
+    closeSync(fd);
+    expect(statSync(path).size).toBeGreaterThan(end + torn.length);
+    const c = await open(dir);
+    const s = await c.status();
+    expect(s.lastLsn).toBe(12);
+    expect(s.recovery).toMatchObject({ validEndOffset: end, bytesCut: torn.length, lastValidLsn: 12 });
+    expect(await readTexts(c)).toEqual(expectedTexts(1, 12));
+
+    // Closed cleanly, the file holds exactly the log.
+    await appendRange(c, 13, 20);
+    const closedEnd = (await c.status()).logBytes;
+    await c.close();
+    expect(statSync(path).size).toBe(closedEnd);
+    // a and b stand for crashed stores: never closed (a close gives back the space past its
+    // own log, which would cut what c wrote since).
   });
 });
 
