@@ -9,7 +9,7 @@ import { OrderedAppends } from "../../runtime/log/append-order.ts";
 import type { LogBackend } from "../../runtime/log/backend.ts";
 import { decodeAppendMessage, logError, type AppendStreamReply } from "../../runtime/log/protocol.ts";
 import { startLogStore, startupReport, type RunningLogStore } from "./server.ts";
-import type { FromStoreThread, StoreCallOp, StoreThreadOptions, ToStoreThread } from "./thread.ts";
+import { inSharedMemory, type FromStoreThread, type StoreCallOp, type StoreThreadOptions, type ToStoreThread } from "./thread.ts";
 
 const options = workerData as StoreThreadOptions;
 const primary = parentPort!;
@@ -32,20 +32,11 @@ function call(backend: LogBackend, op: StoreCallOp, arg: unknown): Promise<unkno
   switch (op) {
     case "status": return backend.status();
     case "listSnapshots": return backend.listSnapshots();
+    // Copied into shared memory here, on the store's thread: posted as they are, the bytes
+    // would be copied again on the primary's thread as they arrive (about 50 ms per 100 MB).
     case "getSnapshot": return backend.getSnapshot(arg as number | "latest").then((found) => (found === null ? null : { ...found, data: inSharedMemory(found.data) }));
     default: return (backend[op] as (request: unknown) => Promise<unknown>).call(backend, arg);
   }
-}
-
-/**
- * A snapshot's bytes copied into shared memory here, on the store's thread:
- * posted as they are, they would be copied again on the primary's thread as
- * they arrive (about 50 ms per 100 MB), a pause its clients would feel.
- */
-function inSharedMemory(data: Uint8Array): Uint8Array {
-  const copy = new Uint8Array(new SharedArrayBuffer(data.length));
-  copy.set(data);
-  return copy;
 }
 
 function serveAppendStream(port: MessagePort, backend: LogBackend): void {

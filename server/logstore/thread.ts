@@ -86,10 +86,16 @@ function shared(data: Uint8Array): Uint8Array {
   if (data.buffer instanceof SharedArrayBuffer) return data;
   let copy = sharedImages.get(data);
   if (copy === undefined) {
-    copy = new Uint8Array(new SharedArrayBuffer(data.length));
-    copy.set(data);
+    copy = inSharedMemory(data);
     sharedImages.set(data, copy);
   }
+  return copy;
+}
+
+/** A copy of `data` in shared memory: posted to another thread, it is shared, not copied again. */
+export function inSharedMemory(data: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(new SharedArrayBuffer(data.length));
+  copy.set(data);
   return copy;
 }
 
