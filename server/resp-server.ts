@@ -601,8 +601,10 @@ export class RespServer {
         // Bytes in, bytes out: the commands the core runs natively at the
         // head of the input go to it as they arrived, with no JS per command.
         // With a durable log, as one log record whose commit its replies
-        // wait for (executeDurableRun).
-        if (this.nativeInput && this.replication === undefined && !handedBack) {
+        // wait for (executeDurableRun). On a follower its data is the
+        // committed log: reads run natively and need no gate, and the core
+        // hands every write back (follower mode), which then gets READONLY.
+        if (this.nativeInput && !handedBack) {
           const input = conn.parser.unparsed();
           // A cheap look first: the executor would copy all the input only to stop at once on a command it does not run.
           if (startsWithNativeCommand(input)) {

@@ -212,6 +212,11 @@ describe("a read replica", () => {
     expect(await eventually(async () => Number((await info(onReplica, "replication")).get("replica_applied_lsn")) >= commitLsn, 10_000)).toBe(true);
     for (let i = 0; i < 200; i++) expect(await get(onReplica, `k${i}`)).toBe(`v${i}`);
     expect(text(await onReplica.send("DBSIZE"))).toBe("200");
+    // Pipelined in one write, reads run in the core's executor and a write among them is still refused.
+    expect((await onReplica.pipeline([["GET", "k1"], ["MGET", "k2", "nope"], ["SET", "k1", "changed"], ["INCR", "n"], ["EXISTS", "k3"], ["GET", "k1"]]))
+      .map((r) => (r.type === "array" ? r.value!.map(text) : text(r))))
+      .toEqual(["v1", ["v2", null], "READONLY You can't write against a read only replica.", "READONLY You can't write against a read only replica.", "1", "v1"]);
+    expect(text(await onReplica.send("DBSIZE"))).toBe("200");
     let repl = await info(onReplica, "replication");
     expect(repl.get("role")).toBe("slave");
     expect(repl.get("master_link_status")).toBe("up");
