@@ -11,6 +11,9 @@
 // store threads), read from /proc: other load on the machine disturbs it much
 // less than rates and latencies. The progress lines also say how many
 // requests one store's append and fsync carried (its status `io` counters).
+// Then reads on a read replica: a `--replica` following the durable Trireme's
+// local stores answers GET (after 200,000 SETs through the primary), side by
+// side with redis-server on the same keys (BENCH_REPLICA=0 skips it).
 // Then recovery: 1,000,000 keys are loaded into
 // a durable Trireme with `redis-cli --pipe`, the server is stopped (SIGTERM)
 // and started again with the same --dir, twice: replaying the whole log, and
@@ -20,7 +23,7 @@
 //
 //   npm run bench:durability
 //   BENCH_ROUNDS=3 BENCH_N=50000 BENCH_N_PIPELINE=200000 BENCH_RECOVERY_KEYS=1000000 npm run bench:durability
-//   BENCH_TESTS=set BENCH_MODES=1 BENCH_RECOVERY_KEYS=0 ...   (a part of it)
+//   BENCH_TESTS=set BENCH_MODES=1 BENCH_RECOVERY_KEYS=0 BENCH_REPLICA=0 ...   (a part of it)
 //
 // Everything listens on 127.0.0.1; every process is stopped and every data
 // folder removed at the end. The Markdown report goes to stdout.
@@ -40,6 +43,8 @@ const N_P16 = Number(process.env.BENCH_N_PIPELINE ?? 200_000);
 const TESTS = (process.env.BENCH_TESTS ?? "set,incr,zadd").split(",").filter((t) => t !== "");
 const MODES = (process.env.BENCH_MODES ?? "1,16").split(",").filter((m) => m !== "").map(Number);
 const RECOVERY_KEYS = Number(process.env.BENCH_RECOVERY_KEYS ?? 1_000_000);
+/** Reads on a read replica: GET against a replica of the durable Trireme, beside redis-server (0: skip). */
+const REPLICA_READS = process.env.BENCH_REPLICA !== "0";
 const CLI = fileURLToPath(new URL("../server/cli.ts", import.meta.url));
 
 const progress = (s: string) => process.stderr.write(`${s}\n`);
@@ -191,6 +196,43 @@ function stopChild(child: ChildProcess): Promise<void> {
   return done;
 }
 
+/** GET on a read replica of `primary` (its local stores, its token under `dir`) and on redis, alternating per round. */
+async function replicaReads(primary: RunningTrireme, dir: string, redis: RunningRedis, redisPid: number): Promise<string[]> {
+  for (const port of [primary.port, redis.port]) {
+    spawnSync("redis-benchmark", ["-h", "127.0.0.1", "-p", String(port), "-c", "50", "-n", "200000", "-P", "16", "-r", "100000", "-t", "set", "-q"],
+      { encoding: "utf8", timeout: 300_000 });
+  }
+  const info = spawnSync("redis-cli", ["-p", String(primary.port), "INFO", "persistence"], { encoding: "utf8" }).stdout;
+  const urls = [...info.matchAll(/^log_store\d+:.*url=([^,\r\n]+)/gm)].map((m) => m[1]!);
+  const replica = await startTrireme(["--replica", "--durability", "quorum", "--log-stores", urls.join(","),
+    "--log-token-file", join(dir, "log-token"), "--dir", join(dir, "replica")]);
+  try {
+    const dbsize = (port: number) => spawnSync("redis-cli", ["-p", String(port), "DBSIZE"], { encoding: "utf8" }).stdout.trim();
+    const deadline = Date.now() + 60_000;
+    while (dbsize(replica.port) !== dbsize(primary.port)) {
+      if (Date.now() > deadline) throw new Error(`the replica did not catch up: ${dbsize(replica.port)} of ${dbsize(primary.port)} keys`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rows = ["| test | -P | redis rps | replica rps | ratio | redis p50 / p99 ms | replica p50 / p99 ms |", "|---|---:|---:|---:|---:|---:|---:|"];
+    for (const pipeline of MODES) {
+      const r: Run[] = [];
+      const t: Run[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const runRedis = () => r.push(benchmark(redis.port, redisPid, "get", pipeline));
+        const runReplica = () => t.push(benchmark(replica.port, replica.process.pid!, "get", pipeline));
+        if (round % 2 === 0) { runRedis(); runReplica(); } else { runReplica(); runRedis(); }
+        progress(`  replica get -P ${pipeline} round ${round + 1}: redis ${Math.round(r.at(-1)!.rps)} rps, replica ${Math.round(t.at(-1)!.rps)} rps`);
+      }
+      const med = (runs: Run[], k: keyof Run) => median(runs.map((x) => x[k]));
+      rows.push(`| get | ${pipeline} | ${Math.round(med(r, "rps"))} | ${Math.round(med(t, "rps"))} | ${(med(t, "rps") / med(r, "rps")).toFixed(2)} | ` +
+        `${med(r, "p50").toFixed(2)} / ${med(r, "p99").toFixed(2)} | ${med(t, "p50").toFixed(2)} / ${med(t, "p99").toFixed(2)} |`);
+    }
+    return rows;
+  } finally {
+    await replica.stop();
+  }
+}
+
 async function recovery(keys: number): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), "bench-durability-recovery-"));
   const lines: string[] = [];
@@ -238,6 +280,7 @@ async function main(): Promise<void> {
   let trireme: RunningTrireme | undefined;
   const rows = ["| test | -P | redis rps | trireme rps | ratio | redis p50 / p99 ms | trireme p50 / p99 ms | CPU µs per request, redis / trireme (primary + stores) |",
     "|---|---:|---:|---:|---:|---:|---:|---:|"];
+  let replicaRows: string[] = [];
   const ratios = new Map<number, number[]>();
   const p99s = new Map<number, number[]>();
   const cpuRatios = new Map<number, number[]>();
@@ -270,6 +313,7 @@ async function main(): Promise<void> {
           `${med(r, "cpuUs").toFixed(1)} / ${med(t, "cpuUs").toFixed(1)} (${(med(t, "cpuUs") - med(t, "cpuStoresUs")).toFixed(1)} + ${med(t, "cpuStoresUs").toFixed(1)}) |`);
       }
     }
+    if (REPLICA_READS) replicaRows = await replicaReads(trireme, dir, redis, redisPid);
   } finally {
     await trireme?.stop();
     await redis.stop();
@@ -282,6 +326,7 @@ async function main(): Promise<void> {
   }
   const all = [...ratios.values()].flat();
   if (all.length > 0) out.push(`all: median ratio ${median(all).toFixed(2)}`);
+  if (replicaRows.length > 0) out.push("", "Reads on a read replica (--replica over the primary's stores; GET after 200,000 SETs on each server):", "", ...replicaRows);
   if (RECOVERY_KEYS > 0) out.push("", `Recovery of ${RECOVERY_KEYS} keys:`, "", ...await recovery(RECOVERY_KEYS));
   out.push("", `total ${Math.round((Date.now() - started) / 1000)} s`);
   process.stdout.write(`\n${out.join("\n")}\n`);
