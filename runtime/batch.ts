@@ -57,50 +57,8 @@ const EXEC_TEXTS: readonly ErrorReply[] = [
   Errors.wrongType, Errors.notInteger, Errors.overflow, Errors.decrementOverflow,
 ];
 
-/**
- * Names of the commands the core runs natively (core-wasm/exec.ts), lower
- * case. Only a routing hint for single commands (Store.command): the core
- * decides, and hands back anything it does not run, so a stale entry costs
- * time, never correctness.
- */
 /** Native command names by the core's command id (core-wasm/exec.ts CMD_*). */
 const NATIVE_COMMAND_NAMES = ["", "get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd", "lpop", "rpop", "mset", "zadd", "zrange"];
-
-export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(["get", "set", "incr", "decr", "incrby", "decrby", "mget", "exists", "del", "hset", "zrank", "zrevrank", "lpush", "rpush", "sadd", "lpop", "rpop", "mset", "zadd", "zrange"]);
-
-/** The hint's names as bytes, by length: for testing a command's name where it lies in a socket buffer. */
-const NATIVE_NAMES_BY_LENGTH: Uint8Array[][] = [];
-for (const name of NATIVE_COMMAND_HINT) (NATIVE_NAMES_BY_LENGTH[name.length] ??= []).push(new TextEncoder().encode(name));
-
-/**
- * Whether `input` starts with a RESP array whose first bulk string is the
- * name of a command in NATIVE_COMMAND_HINT (any case), read in place: a
- * server asks this for every request it receives, so it makes no string.
- */
-export function startsWithNativeCommand(input: Uint8Array): boolean {
-  if (input.length === 0 || input[0] !== 42) return false; // '*'
-  let i = 1;
-  while (i < input.length && input[i] !== 13) i++;
-  i += 2;
-  if (i >= input.length || input[i] !== 36) return false; // '$'
-  let len = 0;
-  i++;
-  while (i < input.length && input[i] !== 13) {
-    len = len * 10 + (input[i++]! - 48);
-    if (len > 16) return false;
-  }
-  i += 2;
-  const candidates = NATIVE_NAMES_BY_LENGTH[len];
-  if (candidates === undefined || i + len > input.length) return false;
-  next: for (const name of candidates) {
-    for (let j = 0; j < len; j++) {
-      const c = input[i + j]!;
-      if ((c >= 65 && c <= 90 ? c + 32 : c) !== name[j]) continue next;
-    }
-    return true;
-  }
-  return false;
-}
 
 /**
  * The commands the core runs natively (core-wasm/exec.ts nativeCommand), lower
@@ -108,11 +66,15 @@ export function startsWithNativeCommand(input: Uint8Array): boolean {
  * n, at least n (-n), or at least n and odd / even, or one of two; and what
  * their arguments are to a durable server's reply gating: "write" (the run's
  * own record covers its keys), or, for a read, which arguments are keys
- * ("key": the first, "keys": all).
+ * ("key": the first, "keys": all). The core decides (it hands back a ZADD
+ * whose score is not a plain integer, and every write under maxmemory or on
+ * a follower), so this only says what is worth handing to it; a stale entry
+ * costs time, never correctness. test/unit/batch.test.ts checks it against
+ * the core.
  */
 type ArgcRule = number | "odd3" | "even4" | "4or5";
 type NativeKind = "write" | "key" | "keys";
-const NATIVE_DURABLE: readonly (readonly [string, ArgcRule, NativeKind])[] = [
+const NATIVE_COMMANDS: readonly (readonly [string, ArgcRule, NativeKind])[] = [
   ["set", 3, "write"], ["incr", 2, "write"], ["decr", 2, "write"], ["incrby", 3, "write"], ["decrby", 3, "write"],
   ["del", -2, "write"], ["hset", 4, "write"], ["lpush", 3, "write"], ["rpush", 3, "write"], ["sadd", 3, "write"],
   ["lpop", 2, "write"], ["rpop", 2, "write"], ["mset", "odd3", "write"], ["zadd", "even4", "write"],
@@ -120,9 +82,12 @@ const NATIVE_DURABLE: readonly (readonly [string, ArgcRule, NativeKind])[] = [
   ["zrange", "4or5", "key"],
 ];
 
-const NATIVE_DURABLE_BY_LENGTH: { name: Uint8Array; argc: ArgcRule; kind: NativeKind }[][] = [];
-for (const [name, argc, kind] of NATIVE_DURABLE) {
-  (NATIVE_DURABLE_BY_LENGTH[name.length] ??= []).push({ name: new TextEncoder().encode(name), argc, kind });
+/** Their names: a routing hint for single commands (Store.command). */
+export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(NATIVE_COMMANDS.map(([name]) => name));
+
+const NATIVE_COMMANDS_BY_LENGTH: { name: Uint8Array; argc: ArgcRule; kind: NativeKind }[][] = [];
+for (const [name, argc, kind] of NATIVE_COMMANDS) {
+  (NATIVE_COMMANDS_BY_LENGTH[name.length] ??= []).push({ name: new TextEncoder().encode(name), argc, kind });
 }
 
 function argcFits(argc: number, rule: ArgcRule): boolean {
@@ -141,14 +106,35 @@ export interface NativeRunObserver {
 }
 
 /**
+ * Whether `input` starts with a RESP array whose first bulk string is the
+ * name of a command in NATIVE_COMMANDS (any case), read in place: a server
+ * asks this for every request it receives, so it makes no string and reads
+ * no further than the name.
+ */
+export function startsWithNativeCommand(input: Uint8Array): boolean {
+  if (input.length === 0 || input[0] !== 42) return false; // '*'
+  let i = 1;
+  while (i < input.length && input[i] !== 13) i++;
+  i += 2;
+  if (i >= input.length || input[i] !== 36) return false; // '$'
+  let len = 0;
+  i++;
+  while (i < input.length && input[i] !== 13) {
+    len = len * 10 + (input[i++]! - 48);
+    if (len > 16) return false;
+  }
+  i += 2;
+  return i + len <= input.length && nativeEntry(input, i, len) !== undefined;
+}
+
+/**
  * The end of the longest run of complete commands at the start of `input`
- * that the core runs natively (NATIVE_DURABLE: name, any case, and argument
- * count; the core may still hand one back, a ZADD whose score is not a plain
- * integer), read in place, of at most `maxCommands` commands; a command that
- * would end past `maxBytes` ends the run, unless it is the first. 0: the
- * input does not start with one. A durable server runs such a run natively
- * with one log record for its effects (server/resp-server.ts); `observer`
- * hears the keys of its reads, whose pending writes its replies wait for.
+ * that the core runs natively (NATIVE_COMMANDS), read in place, of at most
+ * `maxCommands` commands; a command that would end past `maxBytes` ends the
+ * run, unless it is the first. 0: the input does not start with one. A
+ * durable server runs such a run natively with one log record for its
+ * effects (server/resp-server.ts); `observer` hears the keys of its reads,
+ * whose pending writes its replies wait for, and whether it writes.
  */
 export function nativeDurablePrefix(input: Uint8Array, maxBytes: number, maxCommands: number, observer: NativeRunObserver): number {
   let at = 0;
@@ -157,7 +143,8 @@ export function nativeDurablePrefix(input: Uint8Array, maxBytes: number, maxComm
     if (end < 0 || (at > 0 && end > maxBytes)) break;
     at = end;
   }
-  // The keys once the run is known (a command past the bounds names none).
+  // The keys once the run is known (a command past the bounds names none):
+  // parsing the run again costs less than remembering where its keys lie.
   for (let i = 0; i < at;) i = nativeCommandEnd(input, i, observer);
   return at;
 }
@@ -182,8 +169,8 @@ function readCount(input: Uint8Array, i: number, digitsMax: number): number {
 
 /**
  * The end of the command at `at` if it is a complete command of
- * NATIVE_DURABLE, else -1; with `observer`, tells it the command's read keys
- * or that it writes.
+ * NATIVE_COMMANDS, else -1; with `observer`, tells it the command's read
+ * keys or that it writes.
  */
 function nativeCommandEnd(input: Uint8Array, at: number, observer?: NativeRunObserver): number {
   if (input[at] !== 42) return -1; // '*'
@@ -198,8 +185,9 @@ function nativeCommandEnd(input: Uint8Array, at: number, observer?: NativeRunObs
     i = countEnd;
     if (i + len + 2 > input.length || input[i + len] !== 13 || input[i + len + 1] !== 10) return -1;
     if (a === 0) {
-      kind = nativeKind(input, i, len, argc);
-      if (kind === null) return -1;
+      const entry = nativeEntry(input, i, len);
+      if (entry === undefined || !argcFits(argc, entry.argc)) return -1;
+      kind = entry.kind;
       if (kind === "write") observer?.write();
     } else if (observer !== undefined && (kind === "keys" || (kind === "key" && a === 1))) {
       observer.readKey(input, i, i + len);
@@ -209,17 +197,18 @@ function nativeCommandEnd(input: Uint8Array, at: number, observer?: NativeRunObs
   return i;
 }
 
-function nativeKind(input: Uint8Array, i: number, len: number, argc: number): NativeKind | null {
-  const candidates = NATIVE_DURABLE_BY_LENGTH[len];
-  if (candidates === undefined) return null;
-  next: for (const { name, argc: rule, kind } of candidates) {
+/** The NATIVE_COMMANDS entry named by input[i, i + len), any case. */
+function nativeEntry(input: Uint8Array, i: number, len: number): { argc: ArgcRule; kind: NativeKind } | undefined {
+  const candidates = NATIVE_COMMANDS_BY_LENGTH[len];
+  if (candidates === undefined) return undefined;
+  next: for (const entry of candidates) {
     for (let j = 0; j < len; j++) {
       const c = input[i + j]!;
-      if ((c >= 65 && c <= 90 ? c + 32 : c) !== name[j]) continue next;
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== entry.name[j]) continue next;
     }
-    return argcFits(argc, rule) ? kind : null;
+    return entry;
   }
-  return null;
+  return undefined;
 }
 
 /** Encoded input above this size is run before more is encoded (bounds the input region). */

@@ -48,8 +48,6 @@ export interface ServerReplication {
   persistenceLines(): string[];
 }
 
-/** Redis's reply to a write on a read-only replica. */
-
 /** A reply held until the log commits `lsn` (Infinity: a deferred reply not produced yet). */
 interface HeldReply {
   lsn: number;

@@ -125,12 +125,7 @@ export class CommitGate {
         this.noteWrite(db, args, lsn);
       } else {
         const last = spec.last < 0 ? argc + spec.last : spec.last;
-        for (let i = spec.first; i <= last && i < argc; i += spec.step) {
-          const slot = keySlotOf(db, region, starts[i]!, starts[i + 1]! - 4);
-          this.pendingKeys.set(slot, lsn);
-          this.pendingLsns.push(lsn);
-          this.pendingSlots.push(slot);
-        }
+        for (let i = spec.first; i <= last && i < argc; i += spec.step) this.notePending(keySlotOf(db, region, starts[i]!, starts[i + 1]! - 4), lsn);
       }
     }
   }
@@ -165,12 +160,14 @@ export class CommitGate {
       this.barrierLsn = lsn;
       return;
     }
-    for (const i of keyPositions(def, args.length, args)) {
-      const slot = keySlot(db, args[i]!);
-      this.pendingKeys.set(slot, lsn);
-      this.pendingLsns.push(lsn);
-      this.pendingSlots.push(slot);
-    }
+    for (const i of keyPositions(def, args.length, args)) this.notePending(keySlot(db, args[i]!), lsn);
+  }
+
+  /** Record `lsn`, not committed yet, is now the newest write of the key at `slot`. */
+  private notePending(slot: number, lsn: number): void {
+    this.pendingKeys.set(slot, lsn);
+    this.pendingLsns.push(lsn);
+    this.pendingSlots.push(slot);
   }
 
   /** Forgets keys whose newest write is now committed. */

@@ -44,13 +44,36 @@ function headerBytes(n: number): number {
   return 1 + decimalBytes(n) + 2;
 }
 
+/** Writes "<mark><n>\r\n" at `at`; returns where it ends. */
+function writeHeader(out: Uint8Array, at: number, mark: number, n: number): number {
+  out[at++] = mark;
+  at = writeDecimal(out, at, n);
+  out[at++] = CR;
+  out[at++] = LF;
+  return at;
+}
+
+/** Bytes of an effect's array header and its first element, the database. */
+function effectStartBytes(argc: number, db: number): number {
+  const digits = decimalBytes(db);
+  return headerBytes(argc + 1) + headerBytes(digits) + digits + 2;
+}
+
+/** Writes an effect's array header (its `argc` arguments and the database) and the database. */
+function writeEffectStart(out: Uint8Array, at: number, argc: number, db: number): number {
+  at = writeHeader(out, at, STAR, argc + 1);
+  at = writeHeader(out, at, DOLLAR, decimalBytes(db));
+  at = writeDecimal(out, at, db);
+  out[at++] = CR;
+  out[at++] = LF;
+  return at;
+}
+
 /** Bytes the payload of `effects` takes. */
 export function effectsPayloadBytes(effects: readonly EffectRecord[]): number {
   let total = 0;
   for (const e of effects) {
-    total += headerBytes(e.args.length + 1);
-    const db = decimalBytes(e.db);
-    total += headerBytes(db) + db + 2;
+    total += effectStartBytes(e.args.length, e.db);
     for (const a of e.args) total += headerBytes(a.length) + a.length + 2;
   }
   return total;
@@ -61,21 +84,11 @@ export function encodeEffects(effects: readonly EffectRecord[]): Uint8Array {
   if (effects.length === 0) throw new RangeError("a log record holds at least one effect");
   const out = new Uint8Array(effectsPayloadBytes(effects));
   let at = 0;
-  const header = (mark: number, n: number): void => {
-    out[at++] = mark;
-    at = writeDecimal(out, at, n);
-    out[at++] = CR;
-    out[at++] = LF;
-  };
   for (const e of effects) {
     if (!Number.isInteger(e.db) || e.db < 0) throw new RangeError(`bad database number ${e.db}`);
-    header(STAR, e.args.length + 1);
-    header(DOLLAR, decimalBytes(e.db));
-    at = writeDecimal(out, at, e.db);
-    out[at++] = CR;
-    out[at++] = LF;
+    at = writeEffectStart(out, at, e.args.length, e.db);
     for (const a of e.args) {
-      header(DOLLAR, a.length);
+      at = writeHeader(out, at, DOLLAR, a.length);
       out.set(a, at);
       at += a.length;
       out[at++] = CR;
@@ -98,8 +111,7 @@ export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Arra
     const db = view.getUint32(at, true);
     const argc = view.getUint32(at + 4, true);
     at += 8;
-    const dbDigits = decimalBytes(db);
-    total += headerBytes(argc + 1) + headerBytes(dbDigits) + dbDigits + 2;
+    total += effectStartBytes(argc, db);
     for (let i = 0; i < argc; i++) {
       const len = view.getUint32(at, true);
       total += headerBytes(len) + len + 2;
@@ -108,25 +120,15 @@ export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Arra
   }
   const out = new Uint8Array(total);
   let o = 0;
-  const header = (mark: number, n: number): void => {
-    out[o++] = mark;
-    o = writeDecimal(out, o, n);
-    out[o++] = CR;
-    out[o++] = LF;
-  };
   at = 0;
   for (let r = 0; r < count; r++) {
     const db = view.getUint32(at, true);
     const argc = view.getUint32(at + 4, true);
     at += 8;
-    header(STAR, argc + 1);
-    header(DOLLAR, decimalBytes(db));
-    o = writeDecimal(out, o, db);
-    out[o++] = CR;
-    out[o++] = LF;
+    o = writeEffectStart(out, o, argc, db);
     for (let i = 0; i < argc; i++) {
       const len = view.getUint32(at, true);
-      header(DOLLAR, len);
+      o = writeHeader(out, o, DOLLAR, len);
       // Most arguments are a few bytes: a loop beats making a view to copy from.
       if (len <= 32) for (let k = at + 4, end = at + 4 + len; k < end; k++) out[o++] = region[k]!;
       else {

@@ -59,8 +59,7 @@ export function startTailPump(backend: LogBackend, from: number, sink: TailSink,
     let commitSent = 0;
     // The commit point the store heard before this tail opened: an idle
     // primary tells it no new one, and the reader must not wait for a write.
-    const status = await backend.status();
-    let pendingCommit = "commitLsn" in status ? status.commitLsn : 0;
+    let pendingCommit = (await backend.status()).commitLsn;
     let heartbeatEpoch = 0;
     while (!stopped && sink.open()) {
       // Changes first: a truncation below what was sent must reach the

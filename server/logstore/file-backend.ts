@@ -4,9 +4,9 @@
 // Writes and reads of file data are synchronous system calls (they go to the
 // page cache and take microseconds), so every change of the log's state
 // happens within one turn of the event loop and needs no locking. The
-// segments' fdatasync is synchronous too: a store process has nothing else to
-// do while its log syncs (appends that arrive meanwhile wait in the sockets
-// and join the next flush), and skipping libuv's thread pool saves two thread
+// segments' fdatasync is synchronous too: a store's process or thread has
+// nothing else to do while its log syncs (appends that arrive meanwhile wait
+// in the sockets or the port and join the next flush), and skipping libuv's thread pool saves two thread
 // wake-ups per sync, a quarter of a store's CPU per durable write at -P 1
 // (docs/BENCHMARKS.md). A sync is shared: an append writes its frames,
 // then waits for the next flush; a flush syncs every segment written since
