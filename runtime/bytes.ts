@@ -90,3 +90,16 @@ export function toBytes(arg: Arg): Uint8Array {
   }
   return out;
 }
+
+/** The unsigned little-endian 32-bit integer at `at` (no DataView to make for a few reads). */
+export function readU32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
+/** Writes `v` as an unsigned little-endian 32-bit integer at `at`. */
+export function writeU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v & 0xff;
+  out[at + 1] = (v >>> 8) & 0xff;
+  out[at + 2] = (v >>> 16) & 0xff;
+  out[at + 3] = (v >>> 24) & 0xff;
+}

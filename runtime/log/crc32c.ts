@@ -27,6 +27,8 @@ export function crc32cFromCore(core: Core): Crc32c {
   const update = core.exportsAs<Crc32cExports>().crc32c;
   return (bytes: Uint8Array, crc = 0): number => {
     let c = crc >>> 0;
+    // A frame's checksum runs once per record sealed: one piece needs no view of its own.
+    if (bytes.length <= CHUNK_BYTES) return bytes.length === 0 ? c : update(c, core.stage1(bytes), bytes.length) >>> 0;
     for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
       const piece = bytes.subarray(at, Math.min(bytes.length, at + CHUNK_BYTES));
       const ptr = core.stage1(piece);

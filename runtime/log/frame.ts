@@ -32,6 +32,7 @@
 // ever returned, because nothing after it can be trusted to be in order.
 
 import type { Crc32c } from "./crc32c.ts";
+import { readU32, writeU32 } from "../bytes.ts";
 
 /** Bytes before the header: length and checksum. */
 export const FRAME_PREFIX_BYTES = 8;
@@ -94,17 +95,6 @@ export interface ScanOptions {
   minEpoch?: number;
 }
 
-function writeU32(out: Uint8Array, at: number, v: number): void {
-  out[at] = v & 0xff;
-  out[at + 1] = (v >>> 8) & 0xff;
-  out[at + 2] = (v >>> 16) & 0xff;
-  out[at + 3] = (v >>> 24) & 0xff;
-}
-
-function readU32(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-}
-
 function checkLsn(lsn: number): void {
   if (!Number.isSafeInteger(lsn) || lsn < 1) throw new RangeError(`LSN out of range: ${lsn}`);
 }
@@ -120,14 +110,18 @@ export function frameBytes(payloadBytes: number): number {
 
 /** Writes the frame of one record at `at` in `out` (which must have room) and returns the offset after it. */
 export function writeFrame(out: Uint8Array, at: number, record: LogRecord, crc32c: Crc32c): number {
-  checkLsn(record.lsn);
-  checkEpoch(record.epoch);
-  const length = FRAME_HEADER_BYTES + record.payload.length;
+  return writeFrameOf(out, at, record.lsn, record.epoch, record.payload, crc32c);
+}
+
+function writeFrameOf(out: Uint8Array, at: number, lsn: number, epoch: number, payload: Uint8Array, crc32c: Crc32c): number {
+  checkLsn(lsn);
+  checkEpoch(epoch);
+  const length = FRAME_HEADER_BYTES + payload.length;
   writeU32(out, at, length);
-  writeU32(out, at + 8, record.lsn % TWO_POW_32);
-  writeU32(out, at + 12, Math.floor(record.lsn / TWO_POW_32));
-  writeU32(out, at + 16, record.epoch);
-  out.set(record.payload, at + FRAME_OVERHEAD_BYTES);
+  writeU32(out, at + 8, lsn % TWO_POW_32);
+  writeU32(out, at + 12, Math.floor(lsn / TWO_POW_32));
+  writeU32(out, at + 16, epoch);
+  out.set(payload, at + FRAME_OVERHEAD_BYTES);
   writeU32(out, at + 4, frameChecksum(out, at, length, crc32c));
   return at + FRAME_PREFIX_BYTES + length;
 }
@@ -147,9 +141,11 @@ export function encodeFrames(records: readonly LogRecord[], crc32c: Crc32c): Uin
   return out;
 }
 
-/** The frame of one record. */
-export function encodeFrame(record: LogRecord, crc32c: Crc32c): Uint8Array {
-  return encodeFrames([record], crc32c);
+/** The frame of one record (the primary seals one per command or native run, so no record object is made for it). */
+export function encodeFrame(lsn: number, epoch: number, payload: Uint8Array, crc32c: Crc32c): Uint8Array {
+  const out = new Uint8Array(frameBytes(payload.length));
+  writeFrameOf(out, 0, lsn, epoch, payload, crc32c);
+  return out;
 }
 
 /**

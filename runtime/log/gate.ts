@@ -38,7 +38,7 @@ import type { Client } from "../client.ts";
 import { keyPositions, type CommandDef } from "../commands/spec.ts";
 import { ErrorReply } from "../reply.ts";
 import { encodeEffectRegion } from "./payload.ts";
-import { lowerAscii } from "../bytes.ts";
+import { lowerAscii, readU32 } from "../bytes.ts";
 import type { Replicator, ReplicatorState } from "./replicator.ts";
 import type { NativeRunObserver } from "../batch.ts";
 
@@ -53,14 +53,13 @@ export class CommitGate {
   readonly engine: Engine;
   readonly replicator: Replicator;
   /**
-   * Newest uncommitted LSN per written key, by keySlot (a hash: two keys
-   * that share one only make a read wait for the other's write).
+   * The newest LSN that wrote a key, by the key's slot (pendingSlot: keys
+   * that share a slot only make a read wait for each other's writes). An LSN
+   * at or below the commit LSN is no longer pending, so nothing is ever
+   * removed: one store per key written and one load per key read, where a
+   * map of pending keys cost an insert and a removal per key written.
    */
-  private readonly pendingKeys = new Map<number, number>();
-  /** (LSN, slot) of every key write not yet committed, in LSN order, as two parallel queues. */
-  private pendingLsns: number[] = [];
-  private pendingSlots: number[] = [];
-  private pendingHead = 0;
+  private readonly newestWrite = new Float64Array(PENDING_SLOTS);
   /** onEffectRegion's scratch: where each argument of an effect starts in the region (and one past the last). */
   private readonly argStarts: number[] = [];
   /** keyRangeOf's cache: the last command name seen and its answer. */
@@ -71,14 +70,14 @@ export class CommitGate {
   /** Set by afterCommand: the reply shows data and the primary did not hold its lease when the command ran. */
   replyNeedsLease = false;
   /** The native run being scanned (beginNativeRun): the newest pending write of its read keys. */
-  private readonly run = new NativeRunWaits(this.pendingKeys);
+  private readonly run: NativeRunWaits;
 
   constructor(engine: Engine, replicator: Replicator) {
     this.engine = engine;
     this.replicator = replicator;
     engine.onEffect = (record) => this.onEffect(record);
     engine.onEffectRegion = (region, count) => this.onEffectRegion(region, count);
-    replicator.onCommit((commitLsn) => this.forget(commitLsn));
+    this.run = new NativeRunWaits(this.newestWrite, replicator);
   }
 
   get commitLsn(): number {
@@ -103,17 +102,16 @@ export class CommitGate {
   private onEffectRegion(region: Uint8Array, count: number): void {
     this.replicator.addEncodedEffects(encodeEffectRegion(region, count));
     const lsn = this.replicator.lastLsn + 1;
-    const view = new DataView(region.buffer, region.byteOffset, region.byteLength);
     const starts = this.argStarts;
     let at = 0;
     for (let r = 0; r < count; r++) {
-      const db = view.getUint32(at, true);
-      const argc = view.getUint32(at + 4, true);
+      const db = readU32(region, at);
+      const argc = readU32(region, at + 4);
       at += 8;
       starts.length = argc + 1;
       for (let i = 0; i < argc; i++) {
         starts[i] = at + 4;
-        at += 4 + view.getUint32(at, true);
+        at += 4 + readU32(region, at);
       }
       starts[argc] = at + 4;
       const spec = this.keyRangeOf(region, starts[0]!, starts[1]! - 4);
@@ -163,35 +161,9 @@ export class CommitGate {
     for (const i of keyPositions(def, args.length, args)) this.notePending(keySlot(db, args[i]!), lsn);
   }
 
-  /** Record `lsn`, not committed yet, is now the newest write of the key at `slot`. */
+  /** Record `lsn`, not committed yet, is now the newest write of the keys at `slot` (LSNs only grow while serving). */
   private notePending(slot: number, lsn: number): void {
-    this.pendingKeys.set(slot, lsn);
-    this.pendingLsns.push(lsn);
-    this.pendingSlots.push(slot);
-  }
-
-  /** Forgets keys whose newest write is now committed. */
-  private forget(commitLsn: number): void {
-    const lsns = this.pendingLsns;
-    const slots = this.pendingSlots;
-    let head = this.pendingHead;
-    while (head < lsns.length && lsns[head]! <= commitLsn) {
-      const lsn = lsns[head]!;
-      const slot = slots[head]!;
-      if (this.pendingKeys.get(slot) === lsn) this.pendingKeys.delete(slot);
-      head++;
-    }
-    if (head === lsns.length) {
-      this.pendingLsns = [];
-      this.pendingSlots = [];
-      this.pendingHead = 0;
-    } else if (head > 4096 && head * 2 > lsns.length) {
-      this.pendingLsns = lsns.slice(head);
-      this.pendingSlots = slots.slice(head);
-      this.pendingHead = 0;
-    } else {
-      this.pendingHead = head;
-    }
+    this.newestWrite[slot] = lsn;
   }
 
   /**
@@ -212,10 +184,9 @@ export class CommitGate {
     let wait = this.barrierLsn > commit ? this.barrierLsn : 0;
     const positions = keyPositions(def, args.length, args);
     if (positions.length === 0) return def.flags.includes("readonly") ? this.replicator.lastLsn : 0;
-    if (this.pendingKeys.size === 0) return wait;
     for (const i of positions) {
-      const lsn = this.pendingKeys.get(keySlot(db, args[i]!));
-      if (lsn !== undefined && lsn > wait) wait = lsn;
+      const lsn = this.newestWrite[keySlot(db, args[i]!)]!;
+      if (lsn > wait) wait = lsn;
     }
     return wait > commit ? wait : 0;
   }
@@ -341,16 +312,18 @@ class NativeRunWaits implements NativeRunObserver {
   /** The newest pending write of a key the run reads. */
   wait = 0;
   writes = false;
-  private readonly pendingKeys: Map<number, number>;
+  private readonly newestWrite: Float64Array;
+  private readonly replicator: Replicator;
 
-  constructor(pendingKeys: Map<number, number>) {
-    this.pendingKeys = pendingKeys;
+  constructor(newestWrite: Float64Array, replicator: Replicator) {
+    this.newestWrite = newestWrite;
+    this.replicator = replicator;
   }
 
   readKey(bytes: Uint8Array, from: number, to: number): void {
-    if (this.pendingKeys.size === 0) return;
-    const lsn = this.pendingKeys.get(keySlotOf(this.db, bytes, from, to));
-    if (lsn !== undefined && lsn > this.wait) this.wait = lsn;
+    if (this.replicator.lastLsn <= this.replicator.commitLsn) return; // nothing is pending
+    const lsn = this.newestWrite[keySlotOf(this.db, bytes, from, to)]!;
+    if (lsn > this.wait) this.wait = lsn;
   }
 
   write(): void {
@@ -358,7 +331,10 @@ class NativeRunWaits implements NativeRunObserver {
   }
 }
 
-/** A 32-bit FNV-1a hash of a key and its database: the gate's key identity (collisions cost waits, never correctness). */
+/** Slots of CommitGate.newestWrite (a power of two). */
+const PENDING_SLOTS = 1 << 16;
+
+/** The slot of a key and its database in CommitGate.newestWrite: FNV-1a, folded (collisions cost waits, never correctness). */
 function keySlot(db: number, key: Uint8Array): number {
   return keySlotOf(db, key, 0, key.length);
 }
@@ -371,5 +347,5 @@ function keySlotOf(db: number, bytes: Uint8Array, from: number, to: number): num
     h ^= bytes[i]!;
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
+  return (h ^ (h >>> 16)) & (PENDING_SLOTS - 1);
 }

@@ -16,6 +16,7 @@
 // malformed one is a bug in the writer, reported as an error, never skipped).
 
 import type { EffectRecord } from "../effects.ts";
+import { readU32 } from "../bytes.ts";
 
 const STAR = 42;
 const DOLLAR = 36;
@@ -104,16 +105,15 @@ export function encodeEffects(effects: readonly EffectRecord[]): Uint8Array {
  * bytes encodeEffects writes for them, in one pass and one allocation.
  */
 export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Array {
-  const view = new DataView(region.buffer, region.byteOffset, region.byteLength);
   let total = 0;
   let at = 0;
   for (let r = 0; r < count; r++) {
-    const db = view.getUint32(at, true);
-    const argc = view.getUint32(at + 4, true);
+    const db = readU32(region, at);
+    const argc = readU32(region, at + 4);
     at += 8;
     total += effectStartBytes(argc, db);
     for (let i = 0; i < argc; i++) {
-      const len = view.getUint32(at, true);
+      const len = readU32(region, at);
       total += headerBytes(len) + len + 2;
       at += 4 + len;
     }
@@ -122,12 +122,12 @@ export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Arra
   let o = 0;
   at = 0;
   for (let r = 0; r < count; r++) {
-    const db = view.getUint32(at, true);
-    const argc = view.getUint32(at + 4, true);
+    const db = readU32(region, at);
+    const argc = readU32(region, at + 4);
     at += 8;
     o = writeEffectStart(out, o, argc, db);
     for (let i = 0; i < argc; i++) {
-      const len = view.getUint32(at, true);
+      const len = readU32(region, at);
       o = writeHeader(out, o, DOLLAR, len);
       // Most arguments are a few bytes: a loop beats making a view to copy from.
       if (len <= 32) for (let k = at + 4, end = at + 4 + len; k < end; k++) out[o++] = region[k]!;

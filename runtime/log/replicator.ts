@@ -204,6 +204,8 @@ export class Replicator {
   readonly candidate: string;
   private readonly crc32c: Crc32c;
   private readonly links: StoreLink[];
+  /** quorumth's scratch, one slot per link. */
+  private readonly quorumScratch: number[];
   private readonly commitTimeoutMs: number;
   private readonly requestTimeoutMs: number;
   private readonly windowBytesMax: number;
@@ -280,6 +282,7 @@ export class Replicator {
     this.candidate = options.candidate;
     this.crc32c = options.crc32c;
     this.links = options.stores.map((s) => new StoreLink(s.name, s.api));
+    this.quorumScratch = this.links.map(() => 0);
     this.commitTimeoutMs = options.commitTimeoutMs;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     this.windowBytesMax = options.windowBytesMax ?? 64 * 1024 * 1024;
@@ -379,7 +382,7 @@ export class Replicator {
     const payload = encodeOpenRecord(this.open);
     this.open = [];
     const lsn = this.lastLsn + 1;
-    const frame = encodeFrame({ lsn, epoch: this.epoch, payload }, this.crc32c);
+    const frame = encodeFrame(lsn, this.epoch, payload, this.crc32c);
     this.lastLsn = lsn;
     this.sealedBytes += frame.length;
     this.noteEpoch(lsn, this.epoch);
@@ -530,8 +533,7 @@ export class Replicator {
   }
 
   private updateCommit(): void {
-    const acks = this.links.map((l) => l.acked).sort((a, b) => b - a);
-    const quorumAck = Math.min(acks[this.quorum - 1]!, this.lastLsn);
+    const quorumAck = Math.min(this.quorumth((l) => l.acked), this.lastLsn);
     if (quorumAck > this.commitLsn && quorumAck >= this.epochStartLsn) {
       this.commitLsn = quorumAck;
       this.trimWindow();
@@ -549,10 +551,26 @@ export class Replicator {
         this.setState("serving", "");
       }
     }
-    if (this.commitLsn >= this.lastLsn && this.stallTimer !== undefined) {
-      this.clock.clearTimer(this.stallTimer);
-      this.stallTimer = undefined;
+    // The stall timer stays armed when everything is committed: checkStall
+    // then finds nothing waiting (or re-arms for the oldest record's age),
+    // where clearing it here and arming it at the next seal cost a timer
+    // each time the log caught up, nearly every record at -P 1.
+  }
+
+  /**
+   * The quorum-th highest of a value over the links: what a quorum of stores
+   * has reached. Called on every acknowledgement, so it sorts in place in a
+   * scratch array rather than allocating.
+   */
+  private quorumth(value: (link: StoreLink) => number): number {
+    const values = this.quorumScratch;
+    for (let i = 0; i < this.links.length; i++) {
+      const v = value(this.links[i]!);
+      let j = i;
+      for (; j > 0 && values[j - 1]! < v; j--) values[j] = values[j - 1]!;
+      values[j] = v;
     }
+    return values[this.quorum - 1]!;
   }
 
   /** Drops window records every store has, and committed ones beyond the memory bound. */
@@ -582,12 +600,11 @@ export class Replicator {
    */
   private updateLease(): void {
     if (this.leaseMs === 0 || this.leaseReleased) return;
-    const sends = this.links.map((l) => l.leaseSentAt).sort((a, b) => b - a);
-    const expires = sends[this.quorum - 1]! + this.leaseMs * (1 - LEASE_DRIFT_MARGIN);
+    const expires = this.quorumth((l) => l.leaseSentAt) + this.leaseMs * (1 - LEASE_DRIFT_MARGIN);
     if (expires <= this.leaseExpiresAt) return;
     this.leaseExpiresAt = expires;
-    this.clock.clearTimer(this.leaseTimer);
-    this.leaseTimer = this.clock.setTimer(() => this.checkLease(), Math.max(0, expires - this.clock.now()));
+    // An armed timer is earlier still: checkLease looks again then (re-arming per acknowledgement cost a timer insert each).
+    this.leaseTimer ??= this.clock.setTimer(() => this.checkLease(), Math.max(0, expires - this.clock.now()));
     if (!this.leaseLapsed || !this.leaseHeld()) return;
     this.leaseLapsed = false;
     this.clock.clearTimer(this.leaseStallTimer);
