@@ -173,7 +173,10 @@ export interface TailStream {
  */
 export interface AppendTransport {
   readonly open: boolean;
-  send(message: Uint8Array): void;
+  /** Sends append `id` as an append message, encoded where the transport wants it. */
+  send(id: number, request: AppendRequest): void;
+  /** The store answered append `id`: whatever the transport kept for it may be reused. */
+  replied?(id: number): void;
   close(): void;
 }
 
@@ -198,7 +201,7 @@ export class AppendStream {
       get open() {
         return ws.readyState === 1;
       },
-      send: (message) => ws.send(message as Uint8Array<ArrayBuffer>),
+      send: (id, request) => ws.send(encodeAppendMessage(id, request) as Uint8Array<ArrayBuffer>),
       close: () => ws.close(),
     });
     ws.addEventListener("message", (event) => {
@@ -209,6 +212,7 @@ export class AppendStream {
   }
 
   receive(message: AppendStreamReply): void {
+    this.transport.replied?.(message.id);
     const settle = this.pending.get(message.id);
     if (settle === undefined) return;
     this.pending.delete(message.id);
@@ -238,7 +242,7 @@ export class AppendStream {
     this.nextId = (this.nextId % 0xffff_fffe) + 1;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.transport.send(encodeAppendMessage(id, request));
+      this.transport.send(id, request);
     });
   }
 

@@ -15,6 +15,8 @@
 // record". Epoch 0 is never promised: a store that has promised nothing
 // reports promisedEpoch 0.
 
+import { writeU32 } from "../bytes.ts";
+
 export const LOG_PROTOCOL_VERSION = 1;
 /** Path prefix of every endpoint. */
 export const LOG_PATH_PREFIX = "/v1";
@@ -304,17 +306,26 @@ export type TailEvent =
 
 /** Encodes an append envelope followed by the frames. */
 export function encodeAppendMessage(id: number, request: AppendRequest): Uint8Array {
-  const out = new Uint8Array(APPEND_ENVELOPE_BYTES + request.frames.length);
-  const view = new DataView(out.buffer);
-  const commit = request.commitLsn ?? 0;
-  view.setUint32(0, APPEND_TAG, true);
-  view.setUint32(4, id >>> 0, true);
-  view.setUint32(8, request.epoch, true);
-  view.setUint32(12, commit % 0x1_0000_0000, true);
-  view.setUint32(16, Math.floor(commit / 0x1_0000_0000), true);
-  view.setUint32(20, request.renew === false ? APPEND_FLAG_NO_RENEW : 0, true);
-  out.set(request.frames, APPEND_ENVELOPE_BYTES);
+  const out = new Uint8Array(appendMessageBytes(request));
+  writeAppendMessage(out, 0, id, request);
   return out;
+}
+
+/** Bytes of the append message of `request`. */
+export function appendMessageBytes(request: AppendRequest): number {
+  return APPEND_ENVELOPE_BYTES + request.frames.length;
+}
+
+/** Writes the append message of `request` at `at` in `out`, which has room for appendMessageBytes(request). */
+export function writeAppendMessage(out: Uint8Array, at: number, id: number, request: AppendRequest): void {
+  const commit = request.commitLsn ?? 0;
+  writeU32(out, at, APPEND_TAG);
+  writeU32(out, at + 4, id >>> 0);
+  writeU32(out, at + 8, request.epoch);
+  writeU32(out, at + 12, commit % 0x1_0000_0000);
+  writeU32(out, at + 16, Math.floor(commit / 0x1_0000_0000));
+  writeU32(out, at + 20, request.renew === false ? APPEND_FLAG_NO_RENEW : 0);
+  out.set(request.frames, at + APPEND_ENVELOPE_BYTES);
 }
 
 /** Decodes an append message; null when it is not one. The frames are a view. */

@@ -9,7 +9,7 @@ import { OrderedAppends } from "../../runtime/log/append-order.ts";
 import type { LogBackend } from "../../runtime/log/backend.ts";
 import { decodeAppendMessage, logError, type AppendStreamReply } from "../../runtime/log/protocol.ts";
 import { startLogStore, startupReport, type RunningLogStore } from "./server.ts";
-import { inSharedMemory, type FromStoreThread, type StoreCallOp, type StoreThreadOptions, type ToStoreThread } from "./thread.ts";
+import { inSharedMemory, ringMessage, type FromStoreThread, type StoreCallOp, type StoreThreadOptions, type ToStoreThread } from "./thread.ts";
 
 const options = workerData as StoreThreadOptions;
 const primary = parentPort!;
@@ -39,10 +39,12 @@ function call(backend: LogBackend, op: StoreCallOp, arg: unknown): Promise<unkno
   }
 }
 
-function serveAppendStream(port: MessagePort, backend: LogBackend): void {
+function serveAppendStream(port: MessagePort, ring: SharedArrayBuffer, backend: LogBackend): void {
   const appends = new OrderedAppends(backend, (error) => log(`append failed: ${String(error)}`));
-  port.on("message", (message: Uint8Array) => {
-    const decoded = decodeAppendMessage(message);
+  const ringBytes = new Uint8Array(ring);
+  // The backend has written an append's frames by the time it answers, so the primary may reuse its place in the ring then.
+  port.on("message", (message: Uint8Array | number) => {
+    const decoded = decodeAppendMessage(typeof message === "number" ? ringMessage(ringBytes, message) : message);
     if (decoded === null) {
       port.postMessage({ type: "error", id: 0, ...logError("bad-request", "not an append message") } satisfies AppendStreamReply);
       return;
@@ -83,7 +85,7 @@ primary.on("message", (message: ToStoreThread) => {
       );
       break;
     case "open":
-      serveAppendStream(message.port, running.backend);
+      serveAppendStream(message.port, message.ring, running.backend);
       break;
     case "close":
       void stop(0);

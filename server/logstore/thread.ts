@@ -5,7 +5,9 @@
 // reaches it over a MessagePort instead of loopback TCP. The requests, the
 // replies and the append envelope are the protocol's own (protocol.ts); only
 // the wire differs. A round of appends to three stores costs about a third
-// of the CPU it costs over WebSockets (docs/BENCHMARKS.md).
+// of the CPU it costs over WebSockets (docs/BENCHMARKS.md). Append messages
+// are written into a ring of memory shared with the thread (AppendRing), and
+// the port carries only where each one lies.
 //
 //   const store = await startStoreThread({ region: "local-a", dir, port: 0, host: "127.0.0.1", token }, log);
 //   replicator stores: [{ name: store.region, api: store.api }]
@@ -20,6 +22,7 @@ import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { StoredSnapshot } from "../../runtime/log/backend.ts";
 import { AppendStream } from "../../runtime/log/client.ts";
 import type { AppendStreamApi, StoreApi } from "../../runtime/log/replicator.ts";
+import { appendMessageBytes, encodeAppendMessage, writeAppendMessage } from "../../runtime/log/protocol.ts";
 import type {
   AppendStreamReply, LogError, PromiseReply, PromiseRequest, PutSnapshotReply, PutSnapshotRequest, ReadReply, ReadRequest,
   ReleaseLeaseReply, ReleaseLeaseRequest, SnapshotInfo, StoreStatus, TrimReply, TrimRequest, TruncateReply, TruncateRequest,
@@ -47,8 +50,12 @@ export type StoreCallOp = "status" | "promise" | "truncate" | "read" | "putSnaps
 /** Primary to thread, on the worker's own port. */
 export type ToStoreThread =
   | { readonly type: "call"; readonly id: number; readonly op: StoreCallOp; readonly arg: unknown }
-  /** A new append stream: appends arrive on `port` as append messages, replies leave on it as AppendStreamReply. */
-  | { readonly type: "open"; readonly port: MessagePort }
+  /**
+   * A new append stream: appends arrive on `port` as append messages (a
+   * Uint8Array) or as the place of one in `ring` (a number, AppendRing),
+   * replies leave on it as AppendStreamReply.
+   */
+  | { readonly type: "open"; readonly port: MessagePort; readonly ring: SharedArrayBuffer }
   /** Close the store and end the thread. */
   | { readonly type: "close" };
 
@@ -227,12 +234,24 @@ async function runStoreThread(options: StoreThreadOptions, log: (line: string) =
       if (current === null || closing) throw new Error(`log store ${options.region} is not running`);
       const { port1, port2 } = new MessageChannel();
       let open = true;
+      const ring = new AppendRing();
       const stream = new AppendStream({
         get open() {
           return open;
         },
-        // Each message is a fresh buffer of its own: hand it over instead of copying it.
-        send: (message) => port1.postMessage(message, [message.buffer as ArrayBuffer]),
+        send: (id, request) => {
+          const bytes = appendMessageBytes(request);
+          const at = ring.place(id, bytes);
+          if (at >= 0) {
+            writeAppendMessage(ring.bytes, at, id, request);
+            port1.postMessage(ringLocator(at, bytes));
+            return;
+          }
+          // No room: a buffer of its own, handed over rather than copied.
+          const message = encodeAppendMessage(id, request);
+          port1.postMessage(message, [message.buffer as ArrayBuffer]);
+        },
+        replied: (id) => ring.release(id),
         close: () => port1.close(),
       });
       port1.on("message", (reply: AppendStreamReply) => stream.receive(reply));
@@ -241,7 +260,7 @@ async function runStoreThread(options: StoreThreadOptions, log: (line: string) =
         open = false;
         stream.closed();
       });
-      current.worker.postMessage({ type: "open", port: port2 } satisfies ToStoreThread, [port2]);
+      current.worker.postMessage({ type: "open", port: port2, ring: ring.shared } satisfies ToStoreThread, [port2]);
       return stream;
     },
   };
@@ -266,4 +285,69 @@ async function runStoreThread(options: StoreThreadOptions, log: (line: string) =
       release();
     },
   };
+}
+
+/** Bytes of an append stream's ring: appends at -P 16 take tens of KB; a larger one goes as a buffer of its own. */
+const APPEND_RING_BYTES = 1024 * 1024;
+
+/**
+ * The primary's side of an append stream's shared memory. Each append
+ * message is written into the ring and the port carries only its place, so
+ * an append allocates nothing on the primary's thread: a fresh buffer per
+ * message and store (handed over to the thread) came to tens of MB a second
+ * of ArrayBuffer memory at -P 16, which made V8 run full collections every
+ * couple of hundred milliseconds (docs/BENCHMARKS.md). A message's bytes
+ * stay untouched until the store answers it (the store writes them to its
+ * file before it answers); answers come in the order of the appends.
+ */
+export class AppendRing {
+  readonly shared = new SharedArrayBuffer(APPEND_RING_BYTES);
+  readonly bytes = new Uint8Array(this.shared);
+  /** Appends sent and not answered yet, oldest first: id, and start in the ring (-1: sent as a buffer of its own). */
+  private ids: number[] = [];
+  private starts: number[] = [];
+  private first = 0;
+  /** Where the newest message in the ring ends (the next one goes there, or at 0). */
+  private head = 0;
+
+  /** Where append `id` of `length` bytes goes in the ring, or -1 when it has no room now (it then goes as a buffer). */
+  place(id: number, length: number): number {
+    const tail = this.oldestStart();
+    let at = -1;
+    if (tail < 0) at = length <= APPEND_RING_BYTES ? 0 : -1;
+    else if (this.head > tail) at = APPEND_RING_BYTES - this.head >= length ? this.head : length <= tail ? 0 : -1;
+    else at = tail - this.head >= length ? this.head : -1;
+    this.ids.push(id);
+    this.starts.push(at);
+    if (at >= 0) this.head = at + length;
+    return at;
+  }
+
+  /** The store answered `id` (and so every append before it). */
+  release(id: number): void {
+    const i = this.ids.indexOf(id, this.first);
+    if (i < 0) return;
+    this.first = i + 1;
+    if (this.first === this.ids.length) {
+      this.ids = [];
+      this.starts = [];
+      this.first = 0;
+    }
+  }
+
+  private oldestStart(): number {
+    for (let i = this.first; i < this.starts.length; i++) if (this.starts[i]! >= 0) return this.starts[i]!;
+    return -1;
+  }
+}
+
+/** The port message that says an append lies at `at` in the ring, `length` bytes. */
+function ringLocator(at: number, length: number): number {
+  return length * APPEND_RING_BYTES + at;
+}
+
+/** The append message a ring locator points at (a view into the ring). */
+export function ringMessage(ring: Uint8Array, locator: number): Uint8Array {
+  const at = locator % APPEND_RING_BYTES;
+  return ring.subarray(at, at + Math.floor(locator / APPEND_RING_BYTES));
 }
