@@ -49,8 +49,12 @@ const CLI = fileURLToPath(new URL("../server/cli.ts", import.meta.url));
 
 const progress = (s: string) => process.stderr.write(`${s}\n`);
 
-/** cpuUs: the server's whole process; cpuStoresUs: Trireme's local log store threads in it. */
-interface Run { rps: number; p50: number; p99: number; cpuUs: number; cpuStoresUs: number }
+/**
+ * cpuUs: the server's whole process; cpuStoresUs: Trireme's local log store
+ * threads in it; fullGcs: V8's full collections (Mark-Compact, any thread of
+ * Trireme's process, from its --trace-gc output) during the run, each a pause.
+ */
+interface Run { rps: number; p50: number; p99: number; cpuUs: number; cpuStoresUs: number; fullGcs: number }
 
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
@@ -83,8 +87,9 @@ function cpuSample(pid: number): CpuSample {
  * request is a figure that other load on the machine disturbs much less than
  * rates and latencies.
  */
-function benchmark(port: number, pid: number, test: string, pipeline: number): Run {
+function benchmark(port: number, pid: number, test: string, pipeline: number, gcTrace?: () => string): Run {
   const n = pipeline === 1 ? N_P1 : N_P16;
+  const traced = gcTrace?.().length ?? 0;
   const before = cpuSample(pid);
   const r = spawnSync("redis-benchmark", ["-h", "127.0.0.1", "-p", String(port), "-c", "50", "-n", String(n), "-P", String(pipeline),
     "-r", "100000", "-t", test, "--csv"], { encoding: "utf8", timeout: 300_000 });
@@ -103,6 +108,7 @@ function benchmark(port: number, pid: number, test: string, pipeline: number): R
   return {
     rps: field("rps"), p50: field("p50_latency_ms"), p99: field("p99_latency_ms"),
     cpuUs: (after.all - before.all) / n, cpuStoresUs: (after.stores - before.stores) / n,
+    fullGcs: gcTrace === undefined ? 0 : (gcTrace().slice(traced).match(/Mark-Compact/g) ?? []).length,
   };
 }
 
@@ -122,7 +128,7 @@ async function startFsyncAlwaysRedis(): Promise<RunningRedis> {
 }
 
 async function startDurableTrireme(dir: string): Promise<RunningTrireme> {
-  return startTrireme(["--durability", "quorum", "--dir", dir]);
+  return startTrireme(["--durability", "quorum", "--dir", dir], { nodeArgs: ["--trace-gc"] });
 }
 
 /** The first local store's io counters (appends, records, fsyncs so far), from its status. */
@@ -278,8 +284,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-durability-"));
   const redis = await startFsyncAlwaysRedis();
   let trireme: RunningTrireme | undefined;
-  const rows = ["| test | -P | redis rps | trireme rps | ratio | redis p50 / p99 ms | trireme p50 / p99 ms | CPU µs per request, redis / trireme (primary + stores) |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|"];
+  const rows = ["| test | -P | redis rps | trireme rps | ratio | redis p50 / p99 ms | trireme p50 / p99 ms | CPU µs per request, redis / trireme (primary + stores) | trireme full GCs per run |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"];
   let replicaRows: string[] = [];
   const ratios = new Map<number, number[]>();
   const p99s = new Map<number, number[]>();
@@ -294,7 +300,7 @@ async function main(): Promise<void> {
         for (let round = 0; round < ROUNDS; round++) {
           // Alternate which goes first, so neither always gets the quieter moment.
           const runRedis = () => r.push(benchmark(redis.port, redisPid, test, pipeline));
-          const runTrireme = () => t.push(benchmark(trireme!.port, trireme!.process.pid!, test, pipeline));
+          const runTrireme = () => t.push(benchmark(trireme!.port, trireme!.process.pid!, test, pipeline, trireme!.output));
           const io = await storeIo(trireme, dir);
           if (round % 2 === 0) { runRedis(); runTrireme(); } else { runTrireme(); runRedis(); }
           const after = await storeIo(trireme, dir);
@@ -310,10 +316,16 @@ async function main(): Promise<void> {
         cpuRatios.set(pipeline, [...(cpuRatios.get(pipeline) ?? []), med(t, "cpuUs") / med(r, "cpuUs")]);
         rows.push(`| ${test} | ${pipeline} | ${Math.round(med(r, "rps"))} | ${Math.round(med(t, "rps"))} | ${ratio.toFixed(2)} | ` +
           `${med(r, "p50").toFixed(2)} / ${med(r, "p99").toFixed(2)} | ${med(t, "p50").toFixed(2)} / ${med(t, "p99").toFixed(2)} | ` +
-          `${med(r, "cpuUs").toFixed(1)} / ${med(t, "cpuUs").toFixed(1)} (${(med(t, "cpuUs") - med(t, "cpuStoresUs")).toFixed(1)} + ${med(t, "cpuStoresUs").toFixed(1)}) |`);
+          `${med(r, "cpuUs").toFixed(1)} / ${med(t, "cpuUs").toFixed(1)} (${(med(t, "cpuUs") - med(t, "cpuStoresUs")).toFixed(1)} + ${med(t, "cpuStoresUs").toFixed(1)}) | ` +
+          `${t.map((x) => x.fullGcs).join(", ")} |`);
       }
     }
     if (REPLICA_READS) replicaRows = await replicaReads(trireme, dir, redis, redisPid);
+  } catch (error) {
+    // What the server said last (its GC trace left out) tells a failed run from a slow one.
+    const said = (trireme?.output() ?? "").split("\n").filter((l) => !/Mark-Compact|Scavenge|Mark-Sweep/.test(l));
+    progress(`trireme's last lines:\n${said.slice(-30).join("\n")}`);
+    throw error;
   } finally {
     await trireme?.stop();
     await redis.stop();

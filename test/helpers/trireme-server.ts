@@ -44,6 +44,8 @@ export interface StartOptions {
    * waits (an election) before it listens. No retry on a taken port then.
    */
   noWait?: boolean;
+  /** Options for node itself, before the script (a benchmark's --trace-gc). */
+  nodeArgs?: string[];
 }
 
 export async function startTrireme(extraArgs: string[] = [], options: StartOptions = {}, attempts = 5): Promise<RunningTrireme> {
@@ -74,7 +76,7 @@ async function startOnRandomPort(extraArgs: string[], options: StartOptions): Pr
       http.push("--durability", mode, "--dir", dataDir);
     }
   }
-  const child = spawn(process.execPath, [CLI, ...leading, "--port", String(port), "--bind", "127.0.0.1", ...http, ...extraArgs], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...leading, "--port", String(port), "--bind", "127.0.0.1", ...http, ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
