@@ -136,8 +136,10 @@ async function storeIo(trireme: RunningTrireme, dir: string): Promise<{ appends:
   const url = /log stores: 3 local store\(s\) under \S+ \((http:\/\/[^,)]+)/.exec(trireme.output())?.[1];
   if (url === undefined) throw new Error(`no local store URL in the server's output:\n${trireme.output()}`);
   const token = readFileSync(join(dir, "log-token"), "utf8").trim();
-  const status = await (await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${token}` } })).json() as
+  const get = async () => await (await fetch(`${url}/v1/status`, { headers: { authorization: `Bearer ${token}` } })).json() as
     { io?: { appends: number; records: number; fileSyncs: number } };
+  // Once more on a failure: a store busy writing a snapshot may close a kept-alive connection as the request arrives.
+  const status = await get().catch(get);
   return status.io ?? { appends: 0, records: 0, fileSyncs: 0 };
 }
 
