@@ -135,7 +135,7 @@ export async function loadCore(source: CoreSource): Promise<Core> {
 
 export class Core {
   readonly x: CoreExports;
-  /** Pointers of the parts of the last `stage` call. */
+  /** Pointers of the parts of the last `stage` call (entries past its parts are stale). */
   readonly at: number[] = [];
   private view: Uint8Array;
   private data: DataView;
@@ -184,7 +184,8 @@ export class Core {
     const base = this.x.io_scratch(total);
     const mem = this.u8();
     let ptr = base;
-    this.at.length = parts.length;
+    // Grown, never shrunk: setting an array's length takes a slow path in V8. Only at[0..parts.length) is this call's.
+    while (this.at.length < parts.length) this.at.push(0);
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
       mem.set(p, ptr);
