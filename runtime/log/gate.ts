@@ -53,7 +53,7 @@ export class CommitGate {
   readonly engine: Engine;
   readonly replicator: Replicator;
   /**
-   * The newest LSN that wrote a key, by the key's slot (pendingSlot: keys
+   * The newest LSN that wrote a key, by the key's slot (keySlot: keys
    * that share a slot only make a read wait for each other's writes). An LSN
    * at or below the commit LSN is no longer pending, so nothing is ever
    * removed: one store per key written and one load per key read, where a
