@@ -37,7 +37,6 @@ import type { EffectRecord } from "../effects.ts";
 import type { Client } from "../client.ts";
 import { keyPositions, type CommandDef } from "../commands/spec.ts";
 import { ErrorReply } from "../reply.ts";
-import { encodeEffectRegion } from "./payload.ts";
 import { lowerAscii, readU32 } from "../bytes.ts";
 import type { Replicator, ReplicatorState } from "./replicator.ts";
 import type { NativeRunObserver } from "../batch.ts";
@@ -95,12 +94,13 @@ export class CommitGate {
 
   /**
    * A native run's effects, straight from the core's region
-   * (Engine.onEffectRegion): one payload piece, and their keys noted. An
+   * (Engine.onEffectRegion): written into the open record's payload, and
+   * their keys noted. An
    * effect whose command has one key range (SET, INCRBY, ZADD, MSET...) is
    * noted from the region's bytes; any other through noteWrite.
    */
   private onEffectRegion(region: Uint8Array, count: number): void {
-    this.replicator.addEncodedEffects(encodeEffectRegion(region, count));
+    this.replicator.addEffectRegion(region, count);
     const lsn = this.replicator.lastLsn + 1;
     const starts = this.argStarts;
     let at = 0;

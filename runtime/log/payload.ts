@@ -73,11 +73,28 @@ function writeEffectStart(out: Uint8Array, at: number, argc: number, db: number)
 /** Bytes the payload of `effects` takes. */
 export function effectsPayloadBytes(effects: readonly EffectRecord[]): number {
   let total = 0;
-  for (const e of effects) {
-    total += effectStartBytes(e.args.length, e.db);
-    for (const a of e.args) total += headerBytes(a.length) + a.length + 2;
-  }
+  for (const e of effects) total += effectBytes(e);
   return total;
+}
+
+function effectBytes(effect: EffectRecord): number {
+  let total = effectStartBytes(effect.args.length, effect.db);
+  for (const a of effect.args) total += headerBytes(a.length) + a.length + 2;
+  return total;
+}
+
+/** Writes one effect at `at` (room: effectBytes); returns where it ends. */
+function writeEffect(out: Uint8Array, at: number, effect: EffectRecord): number {
+  if (!Number.isInteger(effect.db) || effect.db < 0) throw new RangeError(`bad database number ${effect.db}`);
+  at = writeEffectStart(out, at, effect.args.length, effect.db);
+  for (const a of effect.args) {
+    at = writeHeader(out, at, DOLLAR, a.length);
+    out.set(a, at);
+    at += a.length;
+    out[at++] = CR;
+    out[at++] = LF;
+  }
+  return at;
 }
 
 /** The payload of one log record holding `effects` (at least one), in order. */
@@ -85,24 +102,14 @@ export function encodeEffects(effects: readonly EffectRecord[]): Uint8Array {
   if (effects.length === 0) throw new RangeError("a log record holds at least one effect");
   const out = new Uint8Array(effectsPayloadBytes(effects));
   let at = 0;
-  for (const e of effects) {
-    if (!Number.isInteger(e.db) || e.db < 0) throw new RangeError(`bad database number ${e.db}`);
-    at = writeEffectStart(out, at, e.args.length, e.db);
-    for (const a of e.args) {
-      at = writeHeader(out, at, DOLLAR, a.length);
-      out.set(a, at);
-      at += a.length;
-      out[at++] = CR;
-      out[at++] = LF;
-    }
-  }
+  for (const e of effects) at = writeEffect(out, at, e);
   return out;
 }
 
 /**
  * The payload of the effects in a core effect region (batch.ts: [db u32]
  * [argc u32] then [len u32][bytes] per argument, `count` of them), the same
- * bytes encodeEffects writes for them, in one pass and one allocation.
+ * bytes encodeEffects writes for them.
  */
 export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Array {
   let total = 0;
@@ -119,8 +126,23 @@ export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Arra
     }
   }
   const out = new Uint8Array(total);
-  let o = 0;
-  at = 0;
+  writeEffectRegion(out, 0, region, count);
+  return out;
+}
+
+/**
+ * At least the bytes the payload of an effect region takes: an argument's
+ * 4-byte length becomes at most 15 bytes ("$", ten digits, two CRLFs), so
+ * at most 3.75 times the region, and an effect's header and database at most
+ * 30 bytes more than the region's 8.
+ */
+function effectRegionBytesBound(region: Uint8Array, count: number): number {
+  return region.length * 4 + count * 32;
+}
+
+/** Writes the payload of an effect region at `at` (room: its exact size, or the bound); returns where it ends. */
+function writeEffectRegion(out: Uint8Array, o: number, region: Uint8Array, count: number): number {
+  let at = 0;
   for (let r = 0; r < count; r++) {
     const db = readU32(region, at);
     const argc = readU32(region, at + 4);
@@ -140,7 +162,55 @@ export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Arra
       at += 4 + len;
     }
   }
-  return out;
+  return o;
+}
+
+/** Bytes a PayloadBuilder starts with, and goes back to after a record larger than PAYLOAD_BUILDER_KEEP_BYTES. */
+const PAYLOAD_BUILDER_BYTES = 16 * 1024;
+const PAYLOAD_BUILDER_KEEP_BYTES = 1024 * 1024;
+
+/**
+ * The payload of the record being built (the primary's open log record),
+ * effect by effect, in one buffer kept from record to record: the record's
+ * frame is its one copy, where a payload of its own per command or native
+ * run had been one more allocation and copy (docs/BENCHMARKS.md).
+ */
+export class PayloadBuilder {
+  private out = new Uint8Array(PAYLOAD_BUILDER_BYTES);
+  private end = 0;
+  /** Effects added since the last clear. */
+  count = 0;
+
+  addEffect(effect: EffectRecord): void {
+    this.reserve(effectBytes(effect));
+    this.end = writeEffect(this.out, this.end, effect);
+    this.count++;
+  }
+
+  /** Adds the `count` effects of a core effect region (see encodeEffectRegion). */
+  addEffectRegion(region: Uint8Array, count: number): void {
+    this.reserve(effectRegionBytesBound(region, count));
+    this.end = writeEffectRegion(this.out, this.end, region, count);
+    this.count += count;
+  }
+
+  /** The payload so far: a view, valid until the next add or clear. */
+  bytes(): Uint8Array {
+    return this.out.subarray(0, this.end);
+  }
+
+  clear(): void {
+    this.end = 0;
+    this.count = 0;
+    if (this.out.length > PAYLOAD_BUILDER_KEEP_BYTES) this.out = new Uint8Array(PAYLOAD_BUILDER_BYTES);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.end + bytes <= this.out.length) return;
+    const grown = new Uint8Array(Math.max(this.out.length * 2, this.end + bytes));
+    grown.set(this.out.subarray(0, this.end));
+    this.out = grown;
+  }
 }
 
 export class PayloadError extends Error {

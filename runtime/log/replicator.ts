@@ -44,8 +44,7 @@
 import { systemClock, sleepOn, type Clock, type TimerHandle } from "./clock.ts";
 import type { Crc32c } from "./crc32c.ts";
 import { encodeFrame, scanFrames, type FrameInfo } from "./frame.ts";
-import { encodeEffects } from "./payload.ts";
-import { concatBytes } from "../bytes.ts";
+import { PayloadBuilder } from "./payload.ts";
 import type { EffectRecord } from "../effects.ts";
 import type { StoredSnapshot } from "./backend.ts";
 import {
@@ -232,8 +231,8 @@ export class Replicator {
   /** Bytes of every record sealed by this primary (the log's growth, for snapshot-log-bytes). */
   sealedBytes = 0;
 
-  /** Effects of the open record, encoded together when it is sealed; an already encoded run of effects is a Uint8Array. */
-  private open: Array<EffectRecord | Uint8Array> = [];
+  /** The payload of the open record, effect by effect; sealing frames it. */
+  private readonly open = new PayloadBuilder();
   private window: WindowRecord[] = [];
   private windowHead = 0;
   private windowBytes = 0;
@@ -363,26 +362,25 @@ export class Replicator {
 
   /** Adds one effect record to the open log record. */
   addEffect(effect: EffectRecord): void {
-    this.open.push(effect);
+    this.open.addEffect(effect);
   }
 
-  /** Adds effects already encoded as payload (payload.ts) to the open log record. */
-  addEncodedEffects(payload: Uint8Array): void {
-    this.open.push(payload);
+  /** Adds the effects of a core effect region (payload.ts, encodeEffectRegion) to the open log record. */
+  addEffectRegion(region: Uint8Array, count: number): void {
+    this.open.addEffectRegion(region, count);
   }
 
   /** LSN the open record will get when sealed; the last LSN when nothing is open. */
   currentLsn(): number {
-    return this.open.length > 0 ? this.lastLsn + 1 : this.lastLsn;
+    return this.open.count > 0 ? this.lastLsn + 1 : this.lastLsn;
   }
 
   /** Makes the open effects one record with the next LSN and returns it; 0 when nothing is open. */
   seal(): number {
-    if (this.open.length === 0) return 0;
-    const payload = encodeOpenRecord(this.open);
-    this.open = [];
+    if (this.open.count === 0) return 0;
     const lsn = this.lastLsn + 1;
-    const frame = encodeFrame(lsn, this.epoch, payload, this.crc32c);
+    const frame = encodeFrame(lsn, this.epoch, this.open.bytes(), this.crc32c);
+    this.open.clear();
     this.lastLsn = lsn;
     this.sealedBytes += frame.length;
     this.noteEpoch(lsn, this.epoch);
@@ -1019,7 +1017,7 @@ export class Replicator {
     this.windowHead = 0;
     this.windowBytes = 0;
     this.lastBatch = null;
-    this.open = [];
+    this.open.clear();
     this.leaseExpiresAt = -Infinity;
     this.leaseLapsed = false;
     this.renewing = true;
@@ -1286,21 +1284,3 @@ export class Replicator {
   }
 }
 
-/** The payload of a record's effects, in order: runs of effect records encoded together, encoded pieces as they are. */
-function encodeOpenRecord(open: ReadonlyArray<EffectRecord | Uint8Array>): Uint8Array {
-  if (open.length === 1 && open[0] instanceof Uint8Array) return open[0];
-  if (!open.some((e) => e instanceof Uint8Array)) return encodeEffects(open as EffectRecord[]);
-  const pieces: Uint8Array[] = [];
-  let records: EffectRecord[] = [];
-  for (const e of open) {
-    if (e instanceof Uint8Array) {
-      if (records.length > 0) pieces.push(encodeEffects(records));
-      records = [];
-      pieces.push(e);
-    } else {
-      records.push(e);
-    }
-  }
-  if (records.length > 0) pieces.push(encodeEffects(records));
-  return concatBytes(pieces);
-}

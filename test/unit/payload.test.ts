@@ -3,7 +3,7 @@
 // records, and decode back to them.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decodeEffects, encodeEffectRegion, encodeEffects } from "../../runtime/log/payload.ts";
+import { decodeEffects, encodeEffectRegion, encodeEffects, PayloadBuilder } from "../../runtime/log/payload.ts";
 import type { EffectRecord } from "../../runtime/effects.ts";
 
 /** The core's effect region for these effects: [db u32][argc u32] then [len u32][bytes] per argument. */
@@ -43,5 +43,28 @@ describe("payloads from the core's effect region", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("build up in one buffer, from records and regions mixed, as the payload of all of them; cleared, it starts again", () => {
+    const builder = new PayloadBuilder();
+    fc.assert(
+      // Up to 40 pieces of up to 20 effects of up to 12 arguments of up to 300 bytes: past the builder's first 16 KB.
+      fc.property(fc.array(fc.oneof(effect.map((e) => [e]), fc.array(effect, { minLength: 1, maxLength: 20 })), { minLength: 1, maxLength: 40 }), (pieces) => {
+        builder.clear();
+        const all: EffectRecord[] = [];
+        for (const piece of pieces) {
+          // A one-effect piece goes as a record (the JS path), a longer one as a region (a native run).
+          if (piece.length === 1) builder.addEffect(piece[0]!);
+          else builder.addEffectRegion(region(piece), piece.length);
+          all.push(...piece);
+        }
+        expect(builder.count).toBe(all.length);
+        expect(Buffer.from(builder.bytes()).equals(Buffer.from(encodeEffects(all)))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    builder.clear();
+    expect(builder.count).toBe(0);
+    expect(builder.bytes().length).toBe(0);
   });
 });
