@@ -112,6 +112,13 @@ export function encodeEffects(effects: readonly EffectRecord[]): Uint8Array {
  * bytes encodeEffects writes for them.
  */
 export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Array {
+  const out = new Uint8Array(effectRegionBytes(region, count));
+  writeEffectRegion(out, 0, region, count);
+  return out;
+}
+
+/** Bytes the payload of an effect region takes. */
+function effectRegionBytes(region: Uint8Array, count: number): number {
   let total = 0;
   let at = 0;
   for (let r = 0; r < count; r++) {
@@ -125,9 +132,7 @@ export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Arra
       at += 4 + len;
     }
   }
-  const out = new Uint8Array(total);
-  writeEffectRegion(out, 0, region, count);
-  return out;
+  return total;
 }
 
 /**
@@ -165,6 +170,8 @@ function writeEffectRegion(out: Uint8Array, o: number, region: Uint8Array, count
   return o;
 }
 
+/** A region up to this size is given room by effectRegionBytesBound, a larger one (a run of one large value) its exact size. */
+const REGION_BOUND_BYTES = 64 * 1024;
 /** Bytes a PayloadBuilder starts with, and goes back to after a record larger than PAYLOAD_BUILDER_KEEP_BYTES. */
 const PAYLOAD_BUILDER_BYTES = 16 * 1024;
 const PAYLOAD_BUILDER_KEEP_BYTES = 1024 * 1024;
@@ -189,7 +196,7 @@ export class PayloadBuilder {
 
   /** Adds the `count` effects of a core effect region (see encodeEffectRegion). */
   addEffectRegion(region: Uint8Array, count: number): void {
-    this.reserve(effectRegionBytesBound(region, count));
+    this.reserve(region.length <= REGION_BOUND_BYTES ? effectRegionBytesBound(region, count) : effectRegionBytes(region, count));
     this.end = writeEffectRegion(this.out, this.end, region, count);
     this.count += count;
   }

@@ -66,5 +66,14 @@ describe("payloads from the core's effect region", () => {
     builder.clear();
     expect(builder.count).toBe(0);
     expect(builder.bytes().length).toBe(0);
+    // A region of one large value (sized exactly, not by the bound) after a small one.
+    const small: EffectRecord = { db: 3, args: [Uint8Array.of(83, 69, 84), Uint8Array.of(107), Uint8Array.of(118)] };
+    const large: EffectRecord = { db: 0, args: [Uint8Array.of(83, 69, 84), Uint8Array.of(98, 105, 103), new Uint8Array(3 * 1024 * 1024).fill(7)] };
+    builder.addEffectRegion(region([small]), 1);
+    builder.addEffectRegion(region([large]), 1);
+    expect(Buffer.from(builder.bytes()).equals(Buffer.from(encodeEffects([small, large])))).toBe(true);
+    builder.clear();
+    builder.addEffect(small);
+    expect(Buffer.from(builder.bytes()).equals(Buffer.from(encodeEffects([small])))).toBe(true);
   });
 });
