@@ -164,7 +164,6 @@ async function main(argv: string[]): Promise<void> {
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
   const addresses = await server.listen();
-  log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
   const startHttp = async (durability: Parameters<typeof startHttpApi>[2]) => {
     const httpAddresses = await startHttpApi(engine, config, durability);
     log(`HTTP API (Upstash REST compatible) on ${httpAddresses.join(", ")}${config.httpToken === undefined ? " without a token" : " with a bearer token"}` +
@@ -177,6 +176,8 @@ async function main(argv: string[]): Promise<void> {
       ? (durable === null ? {} : { gate: durable.gate })
       : { gate: () => promotedGate, readOnly: () => promotedGate === undefined });
   }
+  // Only once every port listens: whoever waits for this line may use any of them at once.
+  log(`Trireme ${packageVersion()} ready: RESP on ${addresses.join(", ")}`);
   if (following !== null) {
     log(following.banner);
     void following.promoted?.then((promoted) => {
