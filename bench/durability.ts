@@ -10,7 +10,9 @@
 // request (for Trireme split into the primary's threads and its three local
 // store threads), read from /proc: other load on the machine disturbs it much
 // less than rates and latencies. The progress lines also say how many
-// requests one store's append and fsync carried (its status `io` counters).
+// requests one store's append and fsync carried (its status `io` counters),
+// and the last column how many full garbage collections V8 ran in Trireme's
+// process during each of its runs (it is started with node --trace-gc).
 // Then reads on a read replica: a `--replica` following the durable Trireme's
 // local stores answers GET (after 200,000 SETs through the primary), side by
 // side with redis-server on the same keys (BENCH_REPLICA=0 skips it).

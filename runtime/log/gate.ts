@@ -95,9 +95,9 @@ export class CommitGate {
   /**
    * A native run's effects, straight from the core's region
    * (Engine.onEffectRegion): written into the open record's payload, and
-   * their keys noted. An
-   * effect whose command has one key range (SET, INCRBY, ZADD, MSET...) is
-   * noted from the region's bytes; any other through noteWrite.
+   * their keys noted. An effect whose command has one key range (SET,
+   * INCRBY, ZADD, MSET...) is noted from the region's bytes; any other
+   * through noteWrite.
    */
   private onEffectRegion(region: Uint8Array, count: number): void {
     this.replicator.addEffectRegion(region, count);

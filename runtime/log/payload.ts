@@ -107,17 +107,10 @@ export function encodeEffects(effects: readonly EffectRecord[]): Uint8Array {
 }
 
 /**
- * The payload of the effects in a core effect region (batch.ts: [db u32]
- * [argc u32] then [len u32][bytes] per argument, `count` of them), the same
- * bytes encodeEffects writes for them.
+ * Bytes the payload of the effects in a core effect region takes (batch.ts:
+ * [db u32] [argc u32] then [len u32][bytes] per argument, `count` of them):
+ * the same bytes encodeEffects writes for them.
  */
-export function encodeEffectRegion(region: Uint8Array, count: number): Uint8Array {
-  const out = new Uint8Array(effectRegionBytes(region, count));
-  writeEffectRegion(out, 0, region, count);
-  return out;
-}
-
-/** Bytes the payload of an effect region takes. */
 function effectRegionBytes(region: Uint8Array, count: number): number {
   let total = 0;
   let at = 0;
@@ -194,7 +187,7 @@ export class PayloadBuilder {
     this.count++;
   }
 
-  /** Adds the `count` effects of a core effect region (see encodeEffectRegion). */
+  /** Adds the `count` effects of a core effect region (see effectRegionBytes). */
   addEffectRegion(region: Uint8Array, count: number): void {
     this.reserve(region.length <= REGION_BOUND_BYTES ? effectRegionBytesBound(region, count) : effectRegionBytes(region, count));
     this.end = writeEffectRegion(this.out, this.end, region, count);

@@ -365,7 +365,7 @@ export class Replicator {
     this.open.addEffect(effect);
   }
 
-  /** Adds the effects of a core effect region (payload.ts, encodeEffectRegion) to the open log record. */
+  /** Adds the `count` effects of a core effect region (payload.ts) to the open log record. */
   addEffectRegion(region: Uint8Array, count: number): void {
     this.open.addEffectRegion(region, count);
   }

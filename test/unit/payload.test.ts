@@ -3,7 +3,7 @@
 // records, and decode back to them.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { decodeEffects, encodeEffectRegion, encodeEffects, PayloadBuilder } from "../../runtime/log/payload.ts";
+import { decodeEffects, encodeEffects, PayloadBuilder } from "../../runtime/log/payload.ts";
 import type { EffectRecord } from "../../runtime/effects.ts";
 
 /** The core's effect region for these effects: [db u32][argc u32] then [len u32][bytes] per argument. */
@@ -37,7 +37,9 @@ describe("payloads from the core's effect region", () => {
   it("are byte for byte the payload of the same effects as records, and decode back to them", () => {
     fc.assert(
       fc.property(fc.array(effect, { minLength: 1, maxLength: 20 }), (effects) => {
-        const fromRegion = encodeEffectRegion(region(effects), effects.length);
+        const builder = new PayloadBuilder();
+        builder.addEffectRegion(region(effects), effects.length);
+        const fromRegion = builder.bytes();
         expect(Buffer.from(fromRegion).equals(Buffer.from(encodeEffects(effects)))).toBe(true);
         expect(decodeEffects(fromRegion)).toEqual(effects.map((e) => ({ db: e.db, args: e.args.map((a) => Uint8Array.from(a)) })));
       }),
