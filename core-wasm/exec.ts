@@ -39,6 +39,9 @@
 // Effect records of native writes, and DEL records for keys deleted by lazy
 // expiry, are appended in order to the effect region when the host asks for
 // them (FLAG_EFFECTS): [db u32][argc u32] then [len u32][bytes] per argument.
+// Under a durable primary's reply gate (FLAG_GATE) the keys those records
+// name become pending in the open log record, and the keys a native read
+// names raise the run's read wait (pending.ts).
 //
 // Adding a native command: a NAME_ constant (its lower-case name as
 // little-endian bytes), a CMD_ id, a line in nativeCommand (arity) and in
@@ -69,6 +72,7 @@ import { zs_rank, zs_new, zs_add, zs_len, zsNodeAtIndex, zsNextNode, nodeScore, 
 // @ts-ignore: decorator
 @inline const ENC_QUICKLIST: u32 = 0;
 import { hashBytes } from "./hashing";
+import { pendingWrite, pendingRead, pendingReady } from "./pending";
 import {
   parseI64, formatI64, stringIncrBy,
   INCR_OK, INCR_WRONGTYPE, INCR_NOT_INTEGER,
@@ -90,6 +94,9 @@ import {
 @inline const FLAG_RESP3: u32 = 1;
 // @ts-ignore: decorator
 @inline const FLAG_EFFECTS: u32 = 2;
+// A durable primary's reply gate: note pending writes and read waits (pending.ts).
+// @ts-ignore: decorator
+@inline const FLAG_GATE: u32 = 4;
 
 // Reply texts the host registers (whole RESP lines, e.g. "-WRONGTYPE ...\r\n").
 // @ts-ignore: decorator
@@ -510,6 +517,7 @@ function drainKeyLog(): void {
         fxBegin(dbIndex, 2);
         fxWord3(WORD_DEL);
         fxArg(at + 12, len);
+        if (state.exec_gate) pendingWrite(dbIndex, hashBytes(at + 12, len));
       }
       at += 12 + <usize>len;
     }
@@ -634,6 +642,27 @@ function keyEntry(dbIndex: u32): usize {
   return state.exec_argHashKnown
     ? findHashed(dbIndex, argPtr(1), argLen(1), state.exec_argHash, 0)
     : ks_find(dbIndex, argPtr(1), argLen(1), 0);
+}
+
+/**
+ * Under FLAG_GATE, after a native command ran: the keys its effect names
+ * become pending with the open record's LSN, and the keys a read names
+ * raise the run's read wait (pending.ts). A write that changed nothing has
+ * no effect and notes nothing, but counts as a write command.
+ */
+function gateCommand(cmd: u32, dbIndex: u32, result: i32): void {
+  const write = isWrite(cmd);
+  if (write) state.pend_writeCommands++;
+  if (write && result != RAN_WRITE) return;
+  // MSET names every other argument as a key; DEL, MGET and EXISTS every one; the rest argument 1.
+  const step: u32 = cmd == CMD_MSET ? 2 : 1;
+  const last: u32 = cmd == CMD_MSET || cmd == CMD_DEL || cmd == CMD_MGET || cmd == CMD_EXISTS ? state.exec_argc - 1 : 1;
+  for (let i: u32 = 1; i <= last; i += step) {
+    // warmGroup hashed argument 1 of most commands already.
+    const hash = i == 1 && state.exec_argHashKnown ? state.exec_argHash : hashBytes(argPtr(i), argLen(i));
+    if (write) pendingWrite(dbIndex, hash);
+    else pendingRead(dbIndex, hash);
+  }
 }
 
 /** Runs a native command on the parsed argv: RAN_WRITE if it changed data (it has an effect), RAN_READ, or RAN_STEP_ASIDE. */
@@ -993,6 +1022,7 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
   state.exec_errorReplies = 0;
   state.exec_resp3 = (flags & FLAG_RESP3) != 0;
   state.exec_recordEffects = (flags & FLAG_EFFECTS) != 0;
+  state.exec_gate = (flags & FLAG_GATE) != 0 && state.exec_recordEffects && pendingReady();
   const limit = state.exec_inPtr + <usize>end;
   let p = state.exec_inPtr + <usize>start;
   let ran: u32 = 0;
@@ -1062,6 +1092,7 @@ export function exec_run(dbIndex: u32, start: u32, end: u32, flags: u32, maxmemo
       }
       countCall(cmd, state.exec_errorReplies != errorsBefore);
       drainKeyLog();
+      if (state.exec_gate) gateCommand(cmd, dbIndex, result);
       if (result == RAN_WRITE && state.exec_recordEffects) {
         if (cmd == CMD_SET) {
           // The SET handler propagates a canonical upper-case SET.

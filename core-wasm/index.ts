@@ -155,5 +155,6 @@ export {
 export { exec_call_counts, exec_in, exec_run, exec_argv, exec_host, exec_fx_ptr, exec_fx_len, exec_fx_count, exec_set_text } from "./exec";
 export { state_ptr, state_bytes, snapshot_prepare, snapshot_restored } from "./state";
 export { crc32c } from "./crc32c";
+export { pending_reset, pending_set_lsn, pending_run_begin, pending_read_wait, pending_write_commands, pending_note, pending_newest } from "./pending";
 export { random_f64 } from "./hashing";
 export { mem_key_usage } from "./memusage";

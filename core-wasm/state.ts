@@ -31,7 +31,7 @@
 //   magic, layoutBytes        what snapshot_restored checks
 //   allocatorRoot             TLSF's ROOT when the image was taken
 //   then one group of fields per module (mem, hashing, io, dict, sampling,
-//   keyspace, list, zset, hll, strings), in that order
+//   keyspace, list, zset, hll, strings, pending), in that order
 
 import { ROOT } from "~lib/rt/tlsf";
 
@@ -138,6 +138,14 @@ export class CoreState {
   exec_argHash: u32;
   exec_warmedCommands: u32;
   exec_score: f64;
+  exec_gate: bool;
+
+  // pending.ts: a durable primary's pending-write table, the LSN its native
+  // writes note, and the native run's read wait and write commands.
+  pend_table: usize;
+  pend_lsn: f64;
+  pend_readWait: f64;
+  pend_writeCommands: u32;
 
   // strings.ts: the last parsed integer and resolved bit range.
   parsedValue: i64;

@@ -38,6 +38,7 @@ interface ExecExports {
   exec_fx_count(): number;
   exec_set_text(id: number, ptr: number, len: number): void;
   exec_call_counts(): number;
+  pending_set_lsn(lsn: number): void;
   io_out_ptr(): number;
   io_out_len(): number;
   io_ctl(): number;
@@ -51,6 +52,7 @@ const STOP_HOST = 1;
 const GROUP_RECORD_BYTES = 24;
 const FLAG_RESP3 = 1;
 const FLAG_EFFECTS = 2;
+const FLAG_GATE = 4;
 
 /** The texts the executor replies with, by its ids; taken from the one table in reply.ts. */
 const EXEC_TEXTS: readonly ErrorReply[] = [
@@ -63,31 +65,25 @@ const NATIVE_COMMAND_NAMES = ["", "get", "set", "incr", "decr", "incrby", "decrb
 /**
  * The commands the core runs natively (core-wasm/exec.ts nativeCommand), lower
  * case, with the argument counts (name included) it runs them with: exactly
- * n, at least n (-n), or at least n and odd / even, or one of two; and what
- * their arguments are to a durable server's reply gating: "write" (the run's
- * own record covers its keys), or, for a read, which arguments are keys
- * ("key": the first, "keys": all). The core decides (it hands back a ZADD
- * whose score is not a plain integer, and every write under maxmemory or on
- * a follower), so this only says what is worth handing to it; a stale entry
- * costs time, never correctness. test/unit/batch.test.ts checks it against
- * the core.
+ * n, at least n (-n), or at least n and odd / even, or one of two. The core
+ * decides (it hands back a ZADD whose score is not a plain integer, and
+ * every write under maxmemory or on a follower), so this only says what is
+ * worth handing to it; a stale entry costs time, never correctness.
+ * test/unit/batch.test.ts checks it against the core.
  */
 type ArgcRule = number | "odd3" | "even4" | "4or5";
-type NativeKind = "write" | "key" | "keys";
-const NATIVE_COMMANDS: readonly (readonly [string, ArgcRule, NativeKind])[] = [
-  ["set", 3, "write"], ["incr", 2, "write"], ["decr", 2, "write"], ["incrby", 3, "write"], ["decrby", 3, "write"],
-  ["del", -2, "write"], ["hset", 4, "write"], ["lpush", 3, "write"], ["rpush", 3, "write"], ["sadd", 3, "write"],
-  ["lpop", 2, "write"], ["rpop", 2, "write"], ["mset", "odd3", "write"], ["zadd", "even4", "write"],
-  ["get", 2, "key"], ["mget", -2, "keys"], ["exists", -2, "keys"], ["zrank", 3, "key"], ["zrevrank", 3, "key"],
-  ["zrange", "4or5", "key"],
+const NATIVE_COMMANDS: readonly (readonly [string, ArgcRule])[] = [
+  ["set", 3], ["incr", 2], ["decr", 2], ["incrby", 3], ["decrby", 3], ["del", -2], ["hset", 4], ["lpush", 3],
+  ["rpush", 3], ["sadd", 3], ["lpop", 2], ["rpop", 2], ["mset", "odd3"], ["zadd", "even4"], ["get", 2], ["mget", -2],
+  ["exists", -2], ["zrank", 3], ["zrevrank", 3], ["zrange", "4or5"],
 ];
 
 /** Their names: a routing hint for single commands (Store.command). */
 export const NATIVE_COMMAND_HINT: ReadonlySet<string> = new Set(NATIVE_COMMANDS.map(([name]) => name));
 
-const NATIVE_COMMANDS_BY_LENGTH: { name: Uint8Array; argc: ArgcRule; kind: NativeKind }[][] = [];
-for (const [name, argc, kind] of NATIVE_COMMANDS) {
-  (NATIVE_COMMANDS_BY_LENGTH[name.length] ??= []).push({ name: new TextEncoder().encode(name), argc, kind });
+const NATIVE_COMMANDS_BY_LENGTH: { name: Uint8Array; argc: ArgcRule }[][] = [];
+for (const [name, argc] of NATIVE_COMMANDS) {
+  (NATIVE_COMMANDS_BY_LENGTH[name.length] ??= []).push({ name: new TextEncoder().encode(name), argc });
 }
 
 function argcFits(argc: number, rule: ArgcRule): boolean {
@@ -95,14 +91,6 @@ function argcFits(argc: number, rule: ArgcRule): boolean {
   if (rule === "even4") return argc >= 4 && (argc & 1) === 0;
   if (rule === "4or5") return argc === 4 || argc === 5;
   return rule < 0 ? argc >= -rule : argc === rule;
-}
-
-/** What nativeDurablePrefix tells about the run it finds: the keys its reads name, and whether it writes. */
-export interface NativeRunObserver {
-  /** A key a read of the run names, at bytes[from, to). */
-  readKey(bytes: Uint8Array, from: number, to: number): void;
-  /** The run holds a write. */
-  write(): void;
 }
 
 /**
@@ -133,19 +121,16 @@ export function startsWithNativeCommand(input: Uint8Array): boolean {
  * `maxCommands` commands; a command that would end past `maxBytes` ends the
  * run, unless it is the first. 0: the input does not start with one. A
  * durable server runs such a run natively with one log record for its
- * effects (server/resp-server.ts); `observer` hears the keys of its reads,
- * whose pending writes its replies wait for, and whether it writes.
+ * effects (server/resp-server.ts); the core tells its reply gate which keys
+ * its writes and reads name (core-wasm/pending.ts).
  */
-export function nativeDurablePrefix(input: Uint8Array, maxBytes: number, maxCommands: number, observer: NativeRunObserver): number {
+export function nativeDurablePrefix(input: Uint8Array, maxBytes: number, maxCommands: number): number {
   let at = 0;
   for (let n = 0; n < maxCommands && at < input.length; n++) {
     const end = nativeCommandEnd(input, at);
     if (end < 0 || (at > 0 && end > maxBytes)) break;
     at = end;
   }
-  // The keys once the run is known (a command past the bounds names none):
-  // parsing the run again costs less than remembering where its keys lie.
-  for (let i = 0; i < at;) i = nativeCommandEnd(input, i, observer);
   return at;
 }
 
@@ -167,17 +152,12 @@ function readCount(input: Uint8Array, i: number, digitsMax: number): number {
   return n;
 }
 
-/**
- * The end of the command at `at` if it is a complete command of
- * NATIVE_COMMANDS, else -1; with `observer`, tells it the command's read
- * keys or that it writes.
- */
-function nativeCommandEnd(input: Uint8Array, at: number, observer?: NativeRunObserver): number {
+/** The end of the command at `at` if it is a complete command of NATIVE_COMMANDS, else -1. */
+function nativeCommandEnd(input: Uint8Array, at: number): number {
   if (input[at] !== 42) return -1; // '*'
   const argc = readCount(input, at + 1, 7);
   if (argc < 1) return -1;
   let i = countEnd;
-  let kind: NativeKind | null = null;
   for (let a = 0; a < argc; a++) {
     if (i >= input.length || input[i] !== 36) return -1; // '$'
     const len = readCount(input, i + 1, 10);
@@ -187,10 +167,6 @@ function nativeCommandEnd(input: Uint8Array, at: number, observer?: NativeRunObs
     if (a === 0) {
       const entry = nativeEntry(input, i, len);
       if (entry === undefined || !argcFits(argc, entry.argc)) return -1;
-      kind = entry.kind;
-      if (kind === "write") observer?.write();
-    } else if (observer !== undefined && (kind === "keys" || (kind === "key" && a === 1))) {
-      observer.readKey(input, i, i + len);
     }
     i += len + 2;
   }
@@ -198,7 +174,7 @@ function nativeCommandEnd(input: Uint8Array, at: number, observer?: NativeRunObs
 }
 
 /** The NATIVE_COMMANDS entry named by input[i, i + len), any case. */
-function nativeEntry(input: Uint8Array, i: number, len: number): { argc: ArgcRule; kind: NativeKind } | undefined {
+function nativeEntry(input: Uint8Array, i: number, len: number): { argc: ArgcRule } | undefined {
   const candidates = NATIVE_COMMANDS_BY_LENGTH[len];
   if (candidates === undefined) return undefined;
   next: for (const entry of candidates) {
@@ -457,7 +433,8 @@ export class BatchRunner {
     core.u8().set(input, inPtr);
     enc.reset();
     x.ks_clock(engine.clock());
-    const flags = (session.protocol === 3 ? FLAG_RESP3 : 0) | (engine.wantsEffects() ? FLAG_EFFECTS : 0);
+    const flags = this.runFlags(session);
+    if ((flags & FLAG_GATE) !== 0) x.pending_set_lsn(engine.openRecordLsn!());
     const started = performance.now();
     const ran = x.exec_run(session.db, 0, input.length, flags, engine.maxmemory);
     this.reportNativeCalls(ran, (performance.now() - started) * 1000);
@@ -467,6 +444,18 @@ export class BatchRunner {
     if (x.exec_fx_count() > 0) this.drainEffects();
     const outPtr = x.io_out_ptr();
     return core.u8().subarray(outPtr, outPtr + x.io_out_len());
+  }
+
+  /**
+   * exec_run's flags for a session. Under a durable primary's gate
+   * (FLAG_GATE) the core notes the keys of its writes as pending in the
+   * open record, whose LSN it is told before each call.
+   */
+  private runFlags(session: Session): number {
+    const engine = this.engine;
+    let flags = (session.protocol === 3 ? FLAG_RESP3 : 0) | (engine.wantsEffects() ? FLAG_EFFECTS : 0);
+    if (engine.openRecordLsn !== undefined && (flags & FLAG_EFFECTS) !== 0) flags |= FLAG_GATE;
+    return flags;
   }
 
   /**
@@ -551,10 +540,12 @@ export class BatchRunner {
     let count = 0;
     let errors = 0;
     let writer: RespWriter | null = null;
-    const flags = (session.protocol === 3 ? FLAG_RESP3 : 0) | (engine.wantsEffects() ? FLAG_EFFECTS : 0);
+    const flags = this.runFlags(session);
     const ctl = this.ctl;
     for (;;) {
       x.ks_clock(engine.clock());
+      // A host command between two calls may have sealed the open record.
+      if ((flags & FLAG_GATE) !== 0) x.pending_set_lsn(engine.openRecordLsn!());
       const started = performance.now();
       const ran = x.exec_run(session.db, pos, end, flags, engine.maxmemory);
       this.reportNativeCalls(ran, (performance.now() - started) * 1000);

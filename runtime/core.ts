@@ -74,6 +74,13 @@ export interface CoreExports {
   random_f64(): number;
   /** CRC32C of `len` bytes at `ptr`, continuing `crc` (0 to start); an i32, so `>>> 0` it. */
   crc32c(crc: number, ptr: number, len: number): number;
+  /** A durable primary's pending writes (core-wasm/pending.ts). */
+  pending_reset(): void;
+  pending_run_begin(): void;
+  pending_read_wait(): number;
+  pending_write_commands(): number;
+  pending_note(db: number, ptr: number, len: number, lsn: number): void;
+  pending_newest(db: number, ptr: number, len: number): number;
   /** The state block (core-wasm/state.ts). */
   state_ptr(): number;
   state_bytes(): number;

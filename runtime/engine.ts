@@ -99,6 +99,13 @@ export class Engine {
    * Set beside onEffect by a consumer that handles both (the commit gate).
    */
   onEffectRegion: ((region: Uint8Array, count: number) => void) | undefined;
+  /**
+   * Set by a durable primary's reply gate (runtime/log/gate.ts): the LSN of
+   * the open log record, which the effects of the next native run go into.
+   * While it is set, native runs keep the core's table of pending writes
+   * (core-wasm/pending.ts).
+   */
+  openRecordLsn: (() => number) | undefined;
   /** Observers of effects, called after onEffect (see runtime/hub.ts). */
   readonly observers: EffectObserver[] = [];
   /** Observers of commands (runtime/admin/admin.ts); not called while replaying the log. */

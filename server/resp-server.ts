@@ -655,8 +655,9 @@ export class RespServer {
     this.durableRunShort = false;
     if (gate.state !== "serving" || !gate.leaseHeld() || this.engine.maxmemory > 0) return 0;
     const session = conn.client.session;
-    const end = nativeDurablePrefix(input, DURABLE_RUN_BYTES_MAX, DURABLE_RUN_COMMANDS_MAX, gate.beginNativeRun(session.db));
+    const end = nativeDurablePrefix(input, DURABLE_RUN_BYTES_MAX, DURABLE_RUN_COMMANDS_MAX);
     if (end === 0) return 0;
+    gate.beginNativeRun();
     const r = this.engine.executeNativePrefix(session, end === input.length ? input : input.subarray(0, end));
     this.durableRunShort = r.consumed < end;
     if (r.consumed === 0) return 0;

@@ -2,8 +2,9 @@
 //
 // The gate sits between a host (the RESP server, the HTTP API) and the
 // replicator. It feeds the engine's effect records to the replicator, seals
-// each command's effects into one record, and remembers, per key, the LSN of
-// the newest record that wrote it and is not committed yet. Then:
+// each command's effects into one record, and has the core remember, per
+// key, the LSN of the newest record that wrote it and is not committed yet
+// (core-wasm/pending.ts: the core notes native runs itself). Then:
 //
 // - a command that wrote waits for its own record (later than every record
 //   before it, so its reply never shows anything that could still be lost);
@@ -35,11 +36,11 @@
 import type { Engine } from "../engine.ts";
 import type { EffectRecord } from "../effects.ts";
 import type { Client } from "../client.ts";
+import type { CoreExports } from "../core.ts";
 import { keyPositions, type CommandDef } from "../commands/spec.ts";
 import { ErrorReply } from "../reply.ts";
-import { lowerAscii, readU32 } from "../bytes.ts";
+import { lowerAscii } from "../bytes.ts";
 import type { Replicator, ReplicatorState } from "./replicator.ts";
-import type { NativeRunObserver } from "../batch.ts";
 
 /** Effects whose keys are not (only) at their key positions: they hold back every read until committed. */
 const BARRIER_COMMANDS = new Set(["flushall", "flushdb", "swapdb", "move", "copy"]);
@@ -52,31 +53,26 @@ export class CommitGate {
   readonly engine: Engine;
   readonly replicator: Replicator;
   /**
-   * The newest LSN that wrote a key, by the key's slot (keySlot: keys
-   * that share a slot only make a read wait for each other's writes). An LSN
-   * at or below the commit LSN is no longer pending, so nothing is ever
-   * removed: one store per key written and one load per key read, where a
-   * map of pending keys cost an insert and a removal per key written.
+   * The core's exports. The newest pending write of each key is kept in
+   * the core (core-wasm/pending.ts), which notes the keys of native runs
+   * itself; this gate notes the effects of the commands the host runs and
+   * reads the table for the keys of their replies.
    */
-  private readonly newestWrite = new Float64Array(PENDING_SLOTS);
-  /** onEffectRegion's scratch: where each argument of an effect starts in the region (and one past the last). */
-  private readonly argStarts: number[] = [];
-  /** keyRangeOf's cache: the last command name seen and its answer. */
-  private lastName: Uint8Array = new Uint8Array(0);
-  private lastRange: { first: number; last: number; step: number } | null | undefined = null;
+  private readonly x: CoreExports;
   /** An uncommitted record that every read waits for (see BARRIER_COMMANDS). */
   private barrierLsn = 0;
   /** Set by afterCommand: the reply shows data and the primary did not hold its lease when the command ran. */
   replyNeedsLease = false;
-  /** The native run being scanned (beginNativeRun): the newest pending write of its read keys. */
-  private readonly run: NativeRunWaits;
 
   constructor(engine: Engine, replicator: Replicator) {
     this.engine = engine;
     this.replicator = replicator;
+    this.x = engine.core.x;
+    // A table left by an earlier term (a restored image, a standby's) could name LSNs this log never reaches.
+    this.x.pending_reset();
     engine.onEffect = (record) => this.onEffect(record);
     engine.onEffectRegion = (region, count) => this.onEffectRegion(region, count);
-    this.run = new NativeRunWaits(this.newestWrite, replicator);
+    engine.openRecordLsn = () => this.replicator.lastLsn + 1;
   }
 
   get commitLsn(): number {
@@ -94,56 +90,11 @@ export class CommitGate {
 
   /**
    * A native run's effects, straight from the core's region
-   * (Engine.onEffectRegion): written into the open record's payload, and
-   * their keys noted. An effect whose command has one key range (SET,
-   * INCRBY, ZADD, MSET...) is noted from the region's bytes; any other
-   * through noteWrite.
+   * (Engine.onEffectRegion): written into the open record's payload. The
+   * core has noted their keys (FLAG_GATE); no native command is a barrier.
    */
   private onEffectRegion(region: Uint8Array, count: number): void {
     this.replicator.addEffectRegion(region, count);
-    const lsn = this.replicator.lastLsn + 1;
-    const starts = this.argStarts;
-    let at = 0;
-    for (let r = 0; r < count; r++) {
-      const db = readU32(region, at);
-      const argc = readU32(region, at + 4);
-      at += 8;
-      // Grown, never shrunk: setting an array's length goes through a slow path of V8's (5% of the primary's time at -P 16).
-      while (starts.length <= argc) starts.push(0);
-      for (let i = 0; i < argc; i++) {
-        starts[i] = at + 4;
-        at += 4 + readU32(region, at);
-      }
-      starts[argc] = at + 4;
-      const spec = this.keyRangeOf(region, starts[0]!, starts[1]! - 4);
-      if (spec === null) {
-        this.barrierLsn = lsn;
-      } else if (spec === undefined) {
-        const args: Uint8Array[] = [];
-        for (let i = 0; i < argc; i++) args.push(region.subarray(starts[i]!, starts[i + 1]! - 4));
-        this.noteWrite(db, args, lsn);
-      } else {
-        const last = spec.last < 0 ? argc + spec.last : spec.last;
-        for (let i = spec.first; i <= last && i < argc; i += spec.step) this.notePending(keySlotOf(db, region, starts[i]!, starts[i + 1]! - 4), lsn);
-      }
-    }
-  }
-
-  /**
-   * The single key range of the command named by region[from, to) (cached
-   * for the last name seen), null when its effects are a barrier, undefined
-   * when it has other key specs (noteWrite finds them).
-   */
-  private keyRangeOf(region: Uint8Array, from: number, to: number): { first: number; last: number; step: number } | null | undefined {
-    const name = this.lastName;
-    let same = name.length === to - from;
-    for (let i = 0; same && i < name.length; i++) same = name[i] === region[from + i];
-    if (same) return this.lastRange;
-    this.lastName = region.slice(from, to);
-    const def = this.keyedWrite(lowerAscii(this.lastName));
-    const spec = def?.keys[0];
-    this.lastRange = def === null ? null : def.keys.length === 1 && spec!.kind === "range" ? spec! : undefined;
-    return this.lastRange;
   }
 
   /** The command whose effects note the keys they write; null when its effects are a barrier (no key positions, or BARRIER_COMMANDS). */
@@ -159,12 +110,15 @@ export class CommitGate {
       this.barrierLsn = lsn;
       return;
     }
-    for (const i of keyPositions(def, args.length, args)) this.notePending(keySlot(db, args[i]!), lsn);
+    for (const i of keyPositions(def, args.length, args)) {
+      const key = args[i]!;
+      this.x.pending_note(db, this.engine.core.stage1(key), key.length, lsn);
+    }
   }
 
-  /** Record `lsn`, not committed yet, is now the newest write of the keys at `slot` (LSNs only grow while serving). */
-  private notePending(slot: number, lsn: number): void {
-    this.newestWrite[slot] = lsn;
+  /** The newest record that wrote a key of `key`'s slot in the core's table (committed or not). */
+  private newestWrite(db: number, key: Uint8Array): number {
+    return this.x.pending_newest(db, this.engine.core.stage1(key), key.length);
   }
 
   /**
@@ -186,7 +140,7 @@ export class CommitGate {
     const positions = keyPositions(def, args.length, args);
     if (positions.length === 0) return def.flags.includes("readonly") ? this.replicator.lastLsn : 0;
     for (const i of positions) {
-      const lsn = this.newestWrite[keySlot(db, args[i]!)]!;
+      const lsn = this.newestWrite(db, args[i]!);
       if (lsn > wait) wait = lsn;
     }
     return wait > commit ? wait : 0;
@@ -194,14 +148,11 @@ export class CommitGate {
 
   /**
    * Before a native run (resp-server.ts, only while serving with the lease
-   * held): returns the observer nativeDurablePrefix tells the run's read keys
-   * and writes to; `db` is the session's database (a run cannot change it).
+   * held, one core call): the core counts its write commands and the newest
+   * pending write of the keys its reads name from here.
    */
-  beginNativeRun(db: number): NativeRunObserver {
-    this.run.db = db;
-    this.run.wait = 0;
-    this.run.writes = false;
-    return this.run;
+  beginNativeRun(): void {
+    this.x.pending_run_begin();
   }
 
   /**
@@ -217,8 +168,9 @@ export class CommitGate {
     const own = this.replicator.seal();
     const commit = this.replicator.commitLsn;
     let wait = own;
-    if (own === 0 && this.run.writes) wait = this.replicator.lastLsn;
-    if (this.run.wait > wait) wait = this.run.wait;
+    if (own === 0 && this.x.pending_write_commands() > 0) wait = this.replicator.lastLsn;
+    const reads = this.x.pending_read_wait();
+    if (reads > wait) wait = reads;
     if (this.barrierLsn > wait) wait = this.barrierLsn;
     return wait > commit ? wait : 0;
   }
@@ -305,48 +257,4 @@ export class CommitGate {
     return new ErrorReply(`NOTDURABLE writes are refused until ${rep.quorum} log stores answer (${up} of ${stores.length} connected); ` +
       `nothing was written`);
   }
-}
-
-/** A native run's read keys and writes, as nativeDurablePrefix reports them (CommitGate.beginNativeRun). */
-class NativeRunWaits implements NativeRunObserver {
-  db = 0;
-  /** The newest pending write of a key the run reads. */
-  wait = 0;
-  writes = false;
-  private readonly newestWrite: Float64Array;
-  private readonly replicator: Replicator;
-
-  constructor(newestWrite: Float64Array, replicator: Replicator) {
-    this.newestWrite = newestWrite;
-    this.replicator = replicator;
-  }
-
-  readKey(bytes: Uint8Array, from: number, to: number): void {
-    if (this.replicator.lastLsn <= this.replicator.commitLsn) return; // nothing is pending
-    const lsn = this.newestWrite[keySlotOf(this.db, bytes, from, to)]!;
-    if (lsn > this.wait) this.wait = lsn;
-  }
-
-  write(): void {
-    this.writes = true;
-  }
-}
-
-/** Slots of CommitGate.newestWrite (a power of two). */
-const PENDING_SLOTS = 1 << 16;
-
-/** The slot of a key and its database in CommitGate.newestWrite: FNV-1a, folded (collisions cost waits, never correctness). */
-function keySlot(db: number, key: Uint8Array): number {
-  return keySlotOf(db, key, 0, key.length);
-}
-
-/** keySlot of the key at bytes[from, to). */
-function keySlotOf(db: number, bytes: Uint8Array, from: number, to: number): number {
-  let h = (0x811c9dc5 ^ db) >>> 0;
-  h = Math.imul(h, 0x01000193);
-  for (let i = from; i < to; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h ^ (h >>> 16)) & (PENDING_SLOTS - 1);
 }

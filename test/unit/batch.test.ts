@@ -15,19 +15,6 @@ import { coreModule } from "../helpers/core-bytes.ts";
 
 const START_MS = 1_700_000_000_000;
 
-/** Which argument of the RESP command in `input` starts at byte `from` (its bulk string's first byte). */
-function keyIndexAt(input: Uint8Array, from: number): number {
-  let at = input.indexOf(10) + 1; // after "*N\r\n"
-  for (let i = 0; ; i++) {
-    const lineEnd = input.indexOf(13, at);
-    const len = Number(new TextDecoder().decode(input.subarray(at + 1, lineEnd)));
-    const start = lineEnd + 2;
-    if (start === from) return i;
-    if (start > from) return -1;
-    at = start + len + 2;
-  }
-}
-
 interface Side {
   engine: Engine;
   effects: string[];
@@ -422,16 +409,8 @@ describe("Store.batch and Store.pipeline", () => {
 
 describe("nativeDurablePrefix (a durable server's native run)", () => {
   const encode = (commands: Arg[][]) => concatBytes(commands.map((c) => encodeCommand(c.map(toBytes))));
-  /** The run's end, the keys its reads name, and whether it writes. */
-  const scan = (input: Uint8Array, maxBytes = 1 << 20, maxCommands = 1000) => {
-    const keys: string[] = [];
-    let writes = false;
-    const end = nativeDurablePrefix(input, maxBytes, maxCommands, {
-      readKey: (bytes, from, to) => keys.push(text(bytes.subarray(from, to))),
-      write: () => { writes = true; },
-    });
-    return { end, keys, writes };
-  };
+  /** The run's end. */
+  const scan = (input: Uint8Array, maxBytes = 1 << 20, maxCommands = 1000) => ({ end: nativeDurablePrefix(input, maxBytes, maxCommands) });
 
   it("ends at the first command the core does not run, at an incomplete one, and at the bounds", () => {
     const commands: Arg[][] = [
@@ -460,21 +439,15 @@ describe("nativeDurablePrefix (a durable server's native run)", () => {
     expect(scan(utf8("*3\r\n$3\r\nSET\r\n$1\r\na\r\n$-1\r\n")).end).toBe(0);
   });
 
-  it("tells the keys the run's reads name, and whether it writes, for the commands of the run only", () => {
-    const reads = encode([["GET", "g"], ["MGET", "m1", "m2"], ["EXISTS", "e1", "e2", "e3"], ["ZRANK", "zr", "x"],
-      ["ZREVRANK", "zv", "x"], ["ZRANGE", "zg", "0", "-1", "WITHSCORES"]]);
-    expect(scan(reads)).toEqual({ end: reads.length, keys: ["g", "m1", "m2", "e1", "e2", "e3", "zr", "zv", "zg"], writes: false });
-    const mixed = encode([["GET", "a"], ["SET", "b", "1"], ["GET", "c"]]);
-    // Past the command bound, and after a command the core does not run: not part of the run, not told.
-    expect(scan(mixed, 1 << 20, 1)).toEqual({ end: encode([["GET", "a"]]).length, keys: ["a"], writes: false });
-    expect(scan(concatBytes([encode([["GET", "a"], ["PING"]]), encode([["SET", "x", "1"], ["GET", "z"]])])))
-      .toEqual({ end: encode([["GET", "a"]]).length, keys: ["a"], writes: false });
-    expect(scan(mixed)).toEqual({ end: mixed.length, keys: ["a", "c"], writes: true });
-  });
-
-  it("agrees with the core and the command table: what runs natively, what writes, which arguments a read names as keys", async () => {
+  it("agrees with the core and the command table: what runs natively; under a gate, which keys the core notes as written or read", async () => {
     const engine = await Engine.create(coreModule(), { seed: 9 });
     const session = engine.newSession();
+    // What a durable primary's gate sets (runtime/log/gate.ts): the core keeps the table of pending writes.
+    const x = engine.core.x;
+    const OPEN_LSN = 1000;
+    engine.onEffect = () => {};
+    engine.openRecordLsn = () => OPEN_LSN;
+    const newest = (key: Uint8Array) => x.pending_newest(session.db, engine.core.stage1(key), key.length);
     /** Arguments after the name that the core takes as they are (integer scores, WITHSCORES). */
     const argsFor = (name: string, count: number): string[] => {
       const rest: string[] = [];
@@ -494,23 +467,40 @@ describe("nativeDurablePrefix (a durable server's native run)", () => {
       const def = engine.commands.get(name)!;
       for (let count = 1; count <= 7; count++) {
         const args = [name, ...argsFor(name, count)];
-        const input = encodeCommand(args.map(toBytes));
-        // A fresh key space each time, so that every command meets the same (empty) data.
-        engine.execute(session, [toBytes("FLUSHALL")]);
-        const core = engine.executeNativePrefix(session, input).consumed === input.length;
-        const keys: number[] = [];
-        let writes = false;
-        const end = nativeDurablePrefix(input, 1 << 20, 1000, {
-          readKey: (_bytes, from) => keys.push(keyIndexAt(input, from)),
-          write: () => { writes = true; },
-        });
+        const bytes = args.map(toBytes);
+        const input = encodeCommand(bytes);
         const label = args.join(" ");
+        // A fresh key space and table each time, so that every command meets the same (empty) data.
+        engine.execute(session, [toBytes("FLUSHALL")]);
+        x.pending_reset();
+        x.pending_run_begin();
+        let effects = 0;
+        engine.onEffect = () => { effects++; };
+        const core = engine.executeNativePrefix(session, input).consumed === input.length;
+        const end = nativeDurablePrefix(input, 1 << 20, 1000);
         // The scan may leave out what the core runs (that only costs the per-command path), never the other way round.
         if (end === input.length) expect(core, label).toBe(true);
         if (core) expect(end, label).toBe(input.length);
-        if (end !== input.length) continue;
-        expect(writes, label).toBe(def.flags.includes("write"));
-        if (!writes) expect(keys, label).toEqual(keyPositions(def, args.length, args.map(toBytes)));
+        if (!core) continue;
+        const writes = def.flags.includes("write");
+        expect(x.pending_write_commands(), label).toBe(writes ? 1 : 0);
+        const keys = keyPositions(def, args.length, bytes);
+        if (writes) {
+          // The keys of its effect (if it changed anything) are pending in the open record; no other argument is.
+          for (let i = 1; i < args.length; i++) {
+            expect(newest(bytes[i]!), `${label}: argument ${i}`).toBe(effects > 0 && keys.includes(i) ? OPEN_LSN : 0);
+          }
+          continue;
+        }
+        // A read waits for the pending write of each key it names, and of no other argument.
+        for (let i = 1; i < args.length; i++) {
+          engine.execute(session, [toBytes("FLUSHALL")]);
+          x.pending_reset();
+          x.pending_note(session.db, engine.core.stage1(bytes[i]!), bytes[i]!.length, 7);
+          x.pending_run_begin();
+          expect(engine.executeNativePrefix(session, input).consumed, label).toBe(input.length);
+          expect(x.pending_read_wait(), `${label}: argument ${i}`).toBe(keys.includes(i) ? 7 : 0);
+        }
       }
     }
   });

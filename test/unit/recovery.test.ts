@@ -41,10 +41,11 @@ function replicator(stores: InProcessStore[], candidate: string): Replicator {
 }
 
 /** Commands as the RESP bytes a client sends. */
-/** What a durable RESP server does with a native run: its keys to the gate, then the core (the caller calls afterNativeRun). */
+/** What a durable RESP server does with a native run: bound it, tell the gate, run it in the core (the caller calls afterNativeRun). */
 function runNative(gate: CommitGate, session: Session, input: Uint8Array): number {
-  const end = nativeDurablePrefix(input, 1 << 20, 1000, gate.beginNativeRun(session.db));
+  const end = nativeDurablePrefix(input, 1 << 20, 1000);
   expect(end).toBe(input.length);
+  gate.beginNativeRun();
   return gate.engine.executeNativePrefix(session, input).consumed;
 }
 
