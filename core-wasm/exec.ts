@@ -38,7 +38,10 @@
 //
 // Effect records of native writes, and DEL records for keys deleted by lazy
 // expiry, are appended in order to the effect region when the host asks for
-// them (FLAG_EFFECTS): [db u32][argc u32] then [len u32][bytes] per argument.
+// them (FLAG_EFFECTS), in the log's payload format (runtime/log/payload.ts):
+// per effect a RESP array of bulk strings, the database in decimal and then
+// the command's arguments, so a durable primary copies the region into its
+// open record as it is.
 // Under a durable primary's reply gate (FLAG_GATE) the keys those records
 // name become pending in the open log record, and the keys a native read
 // names raise the run's read wait (pending.ts).
@@ -465,25 +468,42 @@ function fxReserve(n: usize): usize {
   return at;
 }
 
+/** An effect of `count` arguments in database `dbIndex`: "*<count + 1>\r\n", then the database as a bulk string. */
 function fxBegin(dbIndex: u32, count: u32): void {
-  const at = fxReserve(8);
-  store<u32>(at, dbIndex);
-  store<u32>(at + 4, count);
+  const countDigits = lengthDigits(count + 1);
+  const dbDigits = lengthDigits(dbIndex);
+  const dbLenDigits = lengthDigits(dbDigits);
+  let at = fxReserve(<usize>(countDigits + dbLenDigits + dbDigits + 8));
+  store<u8>(at, 42); // '*'
+  writeLength(at + 1, count + 1, countDigits);
+  at += 1 + countDigits;
+  store<u16>(at, 0x0a0d);
+  store<u8>(at + 2, 36); // '$'
+  writeLength(at + 3, dbDigits, dbLenDigits);
+  at += 3 + dbLenDigits;
+  store<u16>(at, 0x0a0d);
+  writeLength(at + 2, dbIndex, dbDigits);
+  store<u16>(at + 2 + dbDigits, 0x0a0d);
   state.exec_fxCount++;
 }
 
+/** An argument as a bulk string. */
 function fxArg(p: usize, len: u32): void {
-  const at = fxReserve(4 + <usize>len);
-  store<u32>(at, len);
-  copyBytes(at + 4, p, len);
+  const digits = lengthDigits(len);
+  const at = fxReserve(<usize>digits + 5 + <usize>len);
+  store<u8>(at, 36); // '$'
+  writeLength(at + 1, len, digits);
+  store<u16>(at + 1 + digits, 0x0a0d);
+  copyBytes(at + 3 + digits, p, len);
+  store<u16>(at + 3 + digits + len, 0x0a0d);
 }
 
-/** An argument of three ASCII letters, packed little-endian ("SET", "DEL"). */
+/** An argument of three ASCII letters, packed little-endian ("SET", "DEL"): "$3\r\nSET\r\n". */
 function fxWord3(word: u32): void {
-  const at = fxReserve(7);
-  store<u32>(at, 3);
-  store<u16>(at + 4, <u16>word);
-  store<u8>(at + 6, <u8>(word >> 16));
+  const at = fxReserve(9);
+  store<u32>(at, 0x0a0d3324); // "$3\r\n"
+  store<u32>(at + 4, word | 0x0d000000); // the word and '\r'
+  store<u8>(at + 8, 10);
 }
 
 // @ts-ignore: decorator

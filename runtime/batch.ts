@@ -16,9 +16,9 @@
 // pays nothing for decoding (Store.batch decodes on request).
 //
 // Effect records of native writes and DEL records of keys the core expired
-// during the batch come back through the core's effect region and are
-// passed to `onEffect` in order, between those of host-run commands, exactly
-// as the one-command path would produce them.
+// during the batch come back through the core's effect region (written in the
+// log's payload format) and are passed to `onEffect` in order, between those
+// of host-run commands, exactly as the one-command path would produce them.
 
 import type { Core } from "./core.ts";
 import type { Engine } from "./engine.ts";
@@ -26,6 +26,7 @@ import type { Session } from "./context.ts";
 import { encodeReply, parseValue, RespWriter } from "./resp.ts";
 import { Errors, ErrorReply, type Reply } from "./reply.ts";
 import type { Arg } from "./bytes.ts";
+import { decodeEffects } from "./log/payload.ts";
 
 /** The executor's exports (core-wasm/exec.ts). */
 interface ExecExports {
@@ -613,33 +614,18 @@ export class BatchRunner {
     }
   }
 
-  /** Effect records the core wrote: [db u32][argc u32] then [len u32][bytes] per argument. */
+  /** Effect records the core wrote, as a log payload (runtime/log/payload.ts). */
   private drainEffects(): void {
-    const core = this.core;
     const x = this.x;
-    const count = x.exec_fx_count();
+    const ptr = x.exec_fx_ptr();
+    const region = this.core.u8().subarray(ptr, ptr + x.exec_fx_len());
     const sink = this.engine.effectRegionSink();
     if (sink !== undefined) {
-      const ptr = x.exec_fx_ptr();
-      sink(core.u8().subarray(ptr, ptr + x.exec_fx_len()), count);
+      sink(region, x.exec_fx_count());
       return;
     }
-    const records: { db: number; args: Uint8Array[] }[] = [];
-    const view = core.dataView();
-    let at = x.exec_fx_ptr();
-    for (let r = 0; r < count; r++) {
-      const db = view.getUint32(at, true);
-      const argc = view.getUint32(at + 4, true);
-      at += 8;
-      const args: Uint8Array[] = new Array(argc);
-      for (let i = 0; i < argc; i++) {
-        const len = view.getUint32(at, true);
-        args[i] = core.bytes(at + 4, len);
-        at += 4 + len;
-      }
-      records.push({ db, args });
-    }
-    for (const record of records) this.engine.emit(record);
+    // Decoded (copied) before any is emitted: an observer may call into the core.
+    for (const record of decodeEffects(region)) this.engine.emit(record);
   }
 
   /**

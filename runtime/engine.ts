@@ -94,8 +94,9 @@ export class Engine {
   onEffect: ((record: EffectRecord) => void) | undefined;
   /**
    * Takes the effects of a native run straight from the core's effect region
-   * (a view, valid during the call only; format in batch.ts drainEffects)
-   * instead of one onEffect record each, when no observer wants effects too.
+   * (a view, valid during the call only, of `count` effects in the log's
+   * payload format, runtime/log/payload.ts) instead of one onEffect record
+   * each, when no observer wants effects too.
    * Set beside onEffect by a consumer that handles both (the commit gate).
    */
   onEffectRegion: ((region: Uint8Array, count: number) => void) | undefined;

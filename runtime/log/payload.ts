@@ -11,12 +11,15 @@
 // commit together: the writes of one MULTI/EXEC (or one script) are one
 // record, so recovery applies all of them or none.
 //
+// The core writes the effects of native commands in this format too (its
+// effect region, core-wasm/exec.ts), so that a native run's effects join a
+// record's payload as they are.
+//
 // Decoding checks every length against the payload's end and rejects
 // anything else (a payload has already passed its frame's checksum, so a
 // malformed one is a bug in the writer, reported as an error, never skipped).
 
 import type { EffectRecord } from "../effects.ts";
-import { readU32 } from "../bytes.ts";
 
 const STAR = 42;
 const DOLLAR = 36;
@@ -106,65 +109,6 @@ export function encodeEffects(effects: readonly EffectRecord[]): Uint8Array {
   return out;
 }
 
-/**
- * Bytes the payload of the effects in a core effect region takes (batch.ts:
- * [db u32] [argc u32] then [len u32][bytes] per argument, `count` of them):
- * the same bytes encodeEffects writes for them.
- */
-function effectRegionBytes(region: Uint8Array, count: number): number {
-  let total = 0;
-  let at = 0;
-  for (let r = 0; r < count; r++) {
-    const db = readU32(region, at);
-    const argc = readU32(region, at + 4);
-    at += 8;
-    total += effectStartBytes(argc, db);
-    for (let i = 0; i < argc; i++) {
-      const len = readU32(region, at);
-      total += headerBytes(len) + len + 2;
-      at += 4 + len;
-    }
-  }
-  return total;
-}
-
-/**
- * At least the bytes the payload of an effect region takes: an argument's
- * 4-byte length becomes at most 15 bytes ("$", ten digits, two CRLFs), so
- * at most 3.75 times the region, and an effect's header and database at most
- * 30 bytes more than the region's 8.
- */
-function effectRegionBytesBound(region: Uint8Array, count: number): number {
-  return region.length * 4 + count * 32;
-}
-
-/** Writes the payload of an effect region at `at` (room: its exact size, or the bound); returns where it ends. */
-function writeEffectRegion(out: Uint8Array, o: number, region: Uint8Array, count: number): number {
-  let at = 0;
-  for (let r = 0; r < count; r++) {
-    const db = readU32(region, at);
-    const argc = readU32(region, at + 4);
-    at += 8;
-    o = writeEffectStart(out, o, argc, db);
-    for (let i = 0; i < argc; i++) {
-      const len = readU32(region, at);
-      o = writeHeader(out, o, DOLLAR, len);
-      // Most arguments are a few bytes: a loop beats making a view to copy from.
-      if (len <= 32) for (let k = at + 4, end = at + 4 + len; k < end; k++) out[o++] = region[k]!;
-      else {
-        out.set(region.subarray(at + 4, at + 4 + len), o);
-        o += len;
-      }
-      out[o++] = CR;
-      out[o++] = LF;
-      at += 4 + len;
-    }
-  }
-  return o;
-}
-
-/** A region up to this size is given room by effectRegionBytesBound, a larger one (a run of one large value) its exact size. */
-const REGION_BOUND_BYTES = 64 * 1024;
 /** Bytes a PayloadBuilder starts with, and goes back to after a record larger than PAYLOAD_BUILDER_KEEP_BYTES. */
 const PAYLOAD_BUILDER_BYTES = 16 * 1024;
 const PAYLOAD_BUILDER_KEEP_BYTES = 1024 * 1024;
@@ -187,10 +131,11 @@ export class PayloadBuilder {
     this.count++;
   }
 
-  /** Adds the `count` effects of a core effect region (see effectRegionBytes). */
-  addEffectRegion(region: Uint8Array, count: number): void {
-    this.reserve(region.length <= REGION_BOUND_BYTES ? effectRegionBytesBound(region, count) : effectRegionBytes(region, count));
-    this.end = writeEffectRegion(this.out, this.end, region, count);
+  /** Adds `count` effects already in this format (the core's effect region: core-wasm/exec.ts). */
+  addEncoded(effects: Uint8Array, count: number): void {
+    this.reserve(effects.length);
+    this.out.set(effects, this.end);
+    this.end += effects.length;
     this.count += count;
   }
 

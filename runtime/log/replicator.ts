@@ -367,7 +367,7 @@ export class Replicator {
 
   /** Adds the `count` effects of a core effect region (payload.ts) to the open log record. */
   addEffectRegion(region: Uint8Array, count: number): void {
-    this.open.addEffectRegion(region, count);
+    this.open.addEncoded(region, count);
   }
 
   /** LSN the open record will get when sealed; the last LSN when nothing is open. */
