@@ -46,6 +46,8 @@ import type { Replicator, ReplicatorState } from "./replicator.ts";
 const BARRIER_COMMANDS = new Set(["flushall", "flushdb", "swapdb", "move", "copy"]);
 /** Read-only commands that read keys their key specs do not name. */
 const GLOBAL_READS = new Set(["sort", "sort_ro"]);
+/** An open record holding native runs' effects is sealed at once from this size on, not at the turn's end. */
+const RECORD_BYTES_SOON = 128 * 1024;
 /** Answered even when fenced. */
 const ALWAYS_ALLOWED = new Set(["quit", "reset", "info", "ping"]);
 
@@ -63,6 +65,8 @@ export class CommitGate {
   private barrierLsn = 0;
   /** Set by afterCommand: the reply shows data and the primary did not hold its lease when the command ran. */
   replyNeedsLease = false;
+  /** Effects the running command or native run added to the open record (which may hold earlier native runs' too). */
+  private unitEffects = 0;
 
   constructor(engine: Engine, replicator: Replicator) {
     this.engine = engine;
@@ -84,6 +88,7 @@ export class CommitGate {
   }
 
   private onEffect(record: EffectRecord): void {
+    this.unitEffects++;
     this.replicator.addEffect(record);
     this.noteWrite(record.db, record.args, this.replicator.lastLsn + 1);
   }
@@ -94,6 +99,7 @@ export class CommitGate {
    * core has noted their keys (FLAG_GATE); no native command is a barrier.
    */
   private onEffectRegion(region: Uint8Array, count: number): void {
+    this.unitEffects += count;
     this.replicator.addEffectRegion(region, count);
   }
 
@@ -127,7 +133,11 @@ export class CommitGate {
    * session's database after the command.
    */
   afterCommand(args: readonly Uint8Array[], db: number): number {
-    const own = this.replicator.seal();
+    // The open record may hold native runs of this turn too: it is sealed with them, and waited for only if the command wrote.
+    const wrote = this.unitEffects > 0;
+    this.unitEffects = 0;
+    const sealed = this.replicator.seal();
+    const own = wrote ? sealed : 0;
     this.replyNeedsLease = own === 0 && !this.replicator.leaseHeld() && this.readsData(args);
     if (own > 0) return own;
     const commit = this.replicator.commitLsn;
@@ -152,23 +162,36 @@ export class CommitGate {
    * pending write of the keys its reads name from here.
    */
   beginNativeRun(): void {
+    this.unitEffects = 0;
     this.x.pending_run_begin();
   }
 
   /**
-   * After the native run: seals all its effects into one record and returns
-   * the LSN its replies wait for together: that record, and the newest
-   * pending write of each key its reads name (or a barrier). A run with
-   * writes that changed nothing (DEL of a missing key, LPOP of an empty list)
-   * waits for the newest record of all, which is no earlier than what any of
-   * its keys waits for. The replies need no lease: the run ran with it held.
+   * After the native run: returns the LSN its replies wait for together: the
+   * record its effects went into, and the newest pending write of each key
+   * its reads name (or a barrier). Its effects stay in the open record, which
+   * is sealed at the end of the event loop's turn (Replicator.sealAtTurnEnd)
+   * with the effects of every other native run of the turn (one frame, one
+   * checksum, one place in the window for all of them), or at once when it
+   * reaches RECORD_BYTES_SOON, or by the next command on the per-command
+   * path. A run with writes that changed nothing (DEL of a missing key, LPOP
+   * of an empty list) waits for the newest record of all, the open one
+   * included, which is no earlier than what any of its keys waits for. The
+   * replies need no lease: the run ran with it held.
    */
   afterNativeRun(): number {
     this.replyNeedsLease = false;
-    const own = this.replicator.seal();
-    const commit = this.replicator.commitLsn;
+    const rep = this.replicator;
+    let own = 0;
+    if (this.unitEffects > 0) {
+      own = rep.lastLsn + 1;
+      if (rep.openBytes() >= RECORD_BYTES_SOON) rep.seal();
+      else rep.sealAtTurnEnd();
+    }
+    this.unitEffects = 0;
+    const commit = rep.commitLsn;
     let wait = own;
-    if (own === 0 && this.x.pending_write_commands() > 0) wait = this.replicator.lastLsn;
+    if (own === 0 && this.x.pending_write_commands() > 0) wait = rep.currentLsn();
     const reads = this.x.pending_read_wait();
     if (reads > wait) wait = reads;
     if (this.barrierLsn > wait) wait = this.barrierLsn;
@@ -204,6 +227,7 @@ export class CommitGate {
 
   /** Seals effects produced outside a command (active expiry); returns the record's LSN or 0. */
   afterBackground(): number {
+    this.unitEffects = 0;
     return this.replicator.seal();
   }
 

@@ -125,6 +125,11 @@ export class PayloadBuilder {
   /** Effects added since the last clear. */
   count = 0;
 
+  /** Bytes written since the last clear. */
+  get length(): number {
+    return this.end;
+  }
+
   addEffect(effect: EffectRecord): void {
     this.reserve(effectBytes(effect));
     this.end = writeEffect(this.out, this.end, effect);

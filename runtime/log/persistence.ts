@@ -116,10 +116,16 @@ export class Persistence {
     return reason;
   }
 
+  /** The LSN an image taken now covers: native runs of this turn may wait in the open record, which is sealed first. */
+  private coveredLsn(): number {
+    this.replicator.seal();
+    return this.replicator.lastLsn;
+  }
+
   /** SAVE: takes the image now (the engine stops for the copy) and stores it. */
   save(): Promise<SaveResult> {
     if (this.inProgress) return Promise.resolve({ ok: false, message: "ERR Background save already in progress" });
-    const lsn = this.replicator.lastLsn;
+    const lsn = this.coveredLsn();
     const sealedBytes = this.replicator.sealedBytes;
     const started = this.now();
     const image = this.engine.snapshot(lsn);
@@ -130,7 +136,7 @@ export class Persistence {
   /** BGSAVE: starts a background snapshot; false when one is already running. */
   bgsave(): boolean {
     if (this.inProgress) return false;
-    const lsn = this.replicator.lastLsn;
+    const lsn = this.coveredLsn();
     const sealedBytes = this.replicator.sealedBytes;
     const started = this.now();
     this.inProgress = true;

@@ -401,10 +401,25 @@ export class Replicator {
     return head === undefined ? this.lastLsn + 1 : head.lsn;
   }
 
+  /** Bytes of effects in the open record. */
+  openBytes(): number {
+    return this.open.length;
+  }
+
+  /**
+   * Seals the open record at the end of this turn of the event loop, before
+   * the appends leave (unless a seal comes first): native runs of one turn
+   * share a record (CommitGate.afterNativeRun).
+   */
+  sealAtTurnEnd(): void {
+    this.scheduleFlush();
+  }
+
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     this.clock.schedule(() => {
+      if (this.open.count > 0) this.seal();
       this.flushScheduled = false;
       for (const link of this.links) void this.pump(link);
     });

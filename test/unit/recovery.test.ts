@@ -16,6 +16,7 @@ import { InProcessStore } from "../../runtime/log/in-process-store.ts";
 import { Replicator } from "../../runtime/log/replicator.ts";
 import { CommitGate } from "../../runtime/log/gate.ts";
 import { recoverEngine } from "../../runtime/log/recovery.ts";
+import { Persistence } from "../../runtime/log/persistence.ts";
 import type { Session } from "../../runtime/context.ts";
 import { coreModule } from "../helpers/core-bytes.ts";
 import { dumpKeyspace } from "../helpers/keyspace-dump.ts";
@@ -119,7 +120,9 @@ describe("the commit gate and durable native runs", () => {
     session.db = 4;
     runNative(gate, session, resp(["SET", "pending", "x"], ["MSET", "p1", "1", "p2", "2"], ["INCR", "counter"]));
     const lsn = gate.afterNativeRun();
-    expect(lsn).toBe(primary.lastLsn);
+    // The run's effects wait in the open record for the turn's end (or the next seal).
+    expect(lsn).toBe(primary.lastLsn + 1);
+    expect(primary.currentLsn()).toBe(lsn);
     const waitFor = (db: number, ...args: string[]) => gate.afterCommand(args.map((a) => te.encode(a)), db);
     for (const key of ["pending", "p1", "p2", "counter"]) expect(waitFor(4, "GET", key), key).toBe(lsn);
     expect(waitFor(4, "GET", "untouched")).toBe(0);
@@ -152,4 +155,48 @@ describe("the commit gate and durable native runs", () => {
     const recovered = await recoverEngine(next, { crc32c, fresh: () => Engine.create(coreModule()), restore: (image) => Engine.fromSnapshot(coreModule(), image) });
     expect(dumpKeyspace(recovered.engine)).toBe(expected);
   }, 60_000);
+
+  it("native runs of one turn share a record, sealed at the turn's end; a command on the per-command path seals it and waits for it only if it wrote", async () => {
+    const stores = Array.from({ length: 3 }, (_, i) => new InProcessStore(new MemoryLogBackend({ region: `t${i}`, crc32c })));
+    const primary = replicator(stores, "primary");
+    await primary.start();
+    const engine = await Engine.create(coreModule());
+    const gate = new CommitGate(engine, primary);
+    const session: Session = { db: 0, protocol: 2 };
+    const sealedBefore = primary.lastLsn;
+    runNative(gate, session, resp(["SET", "a", "1"], ["INCR", "n"]));
+    const first = gate.afterNativeRun();
+    runNative(gate, session, resp(["SET", "b", "2"]));
+    const second = gate.afterNativeRun();
+    runNative(gate, session, resp(["GET", "untouched"]));
+    expect(gate.afterNativeRun()).toBe(0);
+    expect([first, second]).toEqual([sealedBefore + 1, sealedBefore + 1]);
+    expect(primary.lastLsn).toBe(sealedBefore);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(primary.lastLsn).toBe(sealedBefore + 1);
+    expect(await primary.waitCommitted(first, 10_000)).toBe(true);
+
+    // A read on the per-command path seals the open record but does not wait for another key's write in it.
+    runNative(gate, session, resp(["SET", "c", "3"]));
+    const third = gate.afterNativeRun();
+    expect(gate.afterCommand([te.encode("GET"), te.encode("elsewhere")], 0)).toBe(0);
+    expect(primary.lastLsn).toBe(third);
+    expect(gate.afterCommand([te.encode("GET"), te.encode("c")], 0)).toBe(third);
+    // A write on the per-command path joins the open record and waits for it.
+    runNative(gate, session, resp(["SET", "d", "4"]));
+    const fourth = gate.afterNativeRun();
+    engine.execute(session, [te.encode("SET"), te.encode("e"), te.encode("5"), te.encode("EX"), te.encode("100")]);
+    expect(gate.afterCommand([te.encode("SET"), te.encode("e"), te.encode("5"), te.encode("EX"), te.encode("100")], 0)).toBe(fourth);
+    expect(primary.lastLsn).toBe(fourth);
+    // A snapshot covers what the engine holds: the open record is sealed before the image is taken.
+    runNative(gate, session, resp(["SET", "f", "6"]));
+    const fifth = gate.afterNativeRun();
+    expect(primary.lastLsn).toBe(fifth - 1);
+    const persistence = new Persistence(engine, primary, { mode: "quorum", snapshotLsn: 0 });
+    const saved = await persistence.save();
+    expect(saved.ok, saved.message).toBe(true);
+    expect(primary.lastLsn).toBe(fifth);
+    expect(persistence.lastSnapshotLsn).toBe(fifth);
+    await primary.close();
+  });
 });
