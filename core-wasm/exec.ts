@@ -436,14 +436,18 @@ function writeLength(p: usize, v: u32, digits: u32): void {
   } while (v != 0);
 }
 
-function replyBulk(p: usize, len: u32): void {
-  const digits = lengthDigits(len);
-  const at = out_reserve(<usize>digits + 5 + <usize>len);
+/** Writes "$<len>\r\n<bytes>\r\n" at `at`, which has room for its digits + 5 + len bytes. */
+function writeBulk(at: usize, p: usize, len: u32, digits: u32): void {
   store<u8>(at, 36); // '$'
   writeLength(at + 1, len, digits);
   store<u16>(at + 1 + digits, 0x0a0d);
   copyBytes(at + 3 + digits, p, len);
   store<u16>(at + 3 + digits + len, 0x0a0d);
+}
+
+function replyBulk(p: usize, len: u32): void {
+  const digits = lengthDigits(len);
+  writeBulk(out_reserve(<usize>digits + 5 + <usize>len), p, len, digits);
 }
 
 function replyText(id: u32): void {
@@ -490,12 +494,7 @@ function fxBegin(dbIndex: u32, count: u32): void {
 /** An argument as a bulk string. */
 function fxArg(p: usize, len: u32): void {
   const digits = lengthDigits(len);
-  const at = fxReserve(<usize>digits + 5 + <usize>len);
-  store<u8>(at, 36); // '$'
-  writeLength(at + 1, len, digits);
-  store<u16>(at + 1 + digits, 0x0a0d);
-  copyBytes(at + 3 + digits, p, len);
-  store<u16>(at + 3 + digits + len, 0x0a0d);
+  writeBulk(fxReserve(<usize>digits + 5 + <usize>len), p, len, digits);
 }
 
 /** An argument of three ASCII letters, packed little-endian ("SET", "DEL"): "$3\r\nSET\r\n". */

@@ -41,7 +41,17 @@ function replicator(stores: InProcessStore[], candidate: string): Replicator {
   return r;
 }
 
-/** Commands as the RESP bytes a client sends. */
+/** Three in-memory stores, a primary elected on them, and an engine behind its commit gate. */
+async function gatedPrimary(region: string, candidate: string) {
+  const stores = Array.from({ length: 3 }, (_, i) => new InProcessStore(new MemoryLogBackend({ region: `${region}${i}`, crc32c })));
+  const primary = replicator(stores, candidate);
+  await primary.start();
+  const engine = await Engine.create(coreModule());
+  const gate = new CommitGate(engine, primary);
+  const session: Session = { db: 0, protocol: 2 };
+  return { stores, primary, engine, gate, session };
+}
+
 /** What a durable RESP server does with a native run: bound it, tell the gate, run it in the core (the caller calls afterNativeRun). */
 function runNative(gate: CommitGate, session: Session, input: Uint8Array): number {
   const end = nativeDurablePrefix(input, 1 << 20, 1000);
@@ -50,18 +60,14 @@ function runNative(gate: CommitGate, session: Session, input: Uint8Array): numbe
   return gate.engine.executeNativePrefix(session, input).consumed;
 }
 
+/** Commands as the RESP bytes a client sends. */
 function resp(...commands: string[][]): Uint8Array {
   return concatBytes(commands.map((c) => encodeCommand(c.map((a) => te.encode(a)))));
 }
 
 describe("recovery", () => {
   it("replays the log into the keyspace the primary had", async () => {
-    const stores = Array.from({ length: 3 }, (_, i) => new InProcessStore(new MemoryLogBackend({ region: `m${i}`, crc32c })));
-    const first = replicator(stores, "first");
-    await first.start();
-    const engine = await Engine.create(coreModule());
-    const gate = new CommitGate(engine, first);
-    const session: Session = { db: 0, protocol: 2 };
+    const { stores, primary: first, engine, gate, session } = await gatedPrimary("m", "first");
     let last = 0;
     const run = (...args: string[]) => {
       const bytes = args.map((a) => te.encode(a));
@@ -96,12 +102,7 @@ describe("recovery", () => {
 
 describe("the commit gate and durable native runs", () => {
   it("a run's record replays into the same keyspace; reads, on their own or in a native run, wait only for the keys written before them", async () => {
-    const stores = Array.from({ length: 3 }, (_, i) => new InProcessStore(new MemoryLogBackend({ region: `g${i}`, crc32c })));
-    const primary = replicator(stores, "primary");
-    await primary.start();
-    const engine = await Engine.create(coreModule());
-    const gate = new CommitGate(engine, primary);
-    const session: Session = { db: 0, protocol: 2 };
+    const { stores, primary, engine, gate, session } = await gatedPrimary("g", "primary");
     let last = 0;
     for (let i = 0; i < 200; i++) {
       session.db = i % 3;
@@ -157,12 +158,7 @@ describe("the commit gate and durable native runs", () => {
   }, 60_000);
 
   it("native runs of one turn share a record, sealed at the turn's end; a command on the per-command path seals it and waits for it only if it wrote", async () => {
-    const stores = Array.from({ length: 3 }, (_, i) => new InProcessStore(new MemoryLogBackend({ region: `t${i}`, crc32c })));
-    const primary = replicator(stores, "primary");
-    await primary.start();
-    const engine = await Engine.create(coreModule());
-    const gate = new CommitGate(engine, primary);
-    const session: Session = { db: 0, protocol: 2 };
+    const { primary, engine, gate, session } = await gatedPrimary("t", "primary");
     const sealedBefore = primary.lastLsn;
     runNative(gate, session, resp(["SET", "a", "1"], ["INCR", "n"]));
     const first = gate.afterNativeRun();
