@@ -31,13 +31,14 @@
 // folder removed at the end. The Markdown report goes to stdout.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRedis, type RunningRedis } from "../test/helpers/redis-server.ts";
 import { freePortGuess, startTrireme, type RunningTrireme } from "../test/helpers/trireme-server.ts";
 import { RespClient } from "../test/helpers/resp-client.ts";
+import { benchmark, median, type Run } from "./measure.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const N_P1 = Number(process.env.BENCH_N ?? 50_000);
@@ -50,74 +51,7 @@ const REPLICA_READS = process.env.BENCH_REPLICA !== "0";
 const CLI = fileURLToPath(new URL("../server/cli.ts", import.meta.url));
 
 const progress = (s: string) => process.stderr.write(`${s}\n`);
-
-/**
- * cpuUs: the server's whole process; cpuStoresUs: Trireme's local log store
- * threads in it; fullGcs: V8's full collections (Mark-Compact, any thread of
- * Trireme's process, from its --trace-gc output) during the run, each a pause.
- */
-interface Run { rps: number; p50: number; p99: number; cpuUs: number; cpuStoresUs: number; fullGcs: number }
-
-const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-
-/** CPU time (user + system, µs) a process, or one thread (/proc/PID/task/TID), has used so far. */
-function cpuMicrosOf(statPath: string): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th.
-  const stat = readFileSync(statPath, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS;
-}
-
-/** CPU used so far (µs): the whole process, and its log store threads (named "store <region>", server/logstore/thread.ts). */
-interface CpuSample { all: number; stores: number }
-
-function cpuSample(pid: number): CpuSample {
-  let stores = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").startsWith("store ")) stores += cpuMicrosOf(`/proc/${pid}/task/${tid}/stat`);
-    } catch {
-      // A thread that ended meanwhile.
-    }
-  }
-  return { all: cpuMicrosOf(`/proc/${pid}/stat`), stores };
-}
-
-/**
- * One redis-benchmark run; its --csv line carries rps and latency
- * percentiles (ms). `pid` is the server's process: the CPU it used per
- * request is a figure that other load on the machine disturbs much less than
- * rates and latencies.
- */
-function benchmark(port: number, pid: number, test: string, pipeline: number, gcTrace?: () => string): Run {
-  const n = pipeline === 1 ? N_P1 : N_P16;
-  const traced = gcTrace?.().length ?? 0;
-  const before = cpuSample(pid);
-  const r = spawnSync("redis-benchmark", ["-h", "127.0.0.1", "-p", String(port), "-c", "50", "-n", String(n), "-P", String(pipeline),
-    "-r", "100000", "-t", test, "--csv"], { encoding: "utf8", timeout: 300_000 });
-  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  const header = r.stdout.split("\n").find((l) => l.startsWith('"test"'));
-  const line = r.stdout.split("\n").find((l) => l.startsWith('"') && !l.startsWith('"test"'));
-  if (header === undefined || line === undefined) throw new Error(`redis-benchmark ${test} -P ${pipeline} on ${port}: ${r.stdout}${r.stderr}`);
-  const after = cpuSample(pid);
-  const names = header.split(",").map((f) => f.replace(/"/g, ""));
-  const values = line.split(",").map((f) => f.replace(/"/g, ""));
-  const field = (name: string) => {
-    const i = names.indexOf(name);
-    if (i < 0) throw new Error(`redis-benchmark's CSV has no ${name}: ${header}`);
-    return Number(values[i]);
-  };
-  return {
-    rps: field("rps"), p50: field("p50_latency_ms"), p99: field("p99_latency_ms"),
-    cpuUs: (after.all - before.all) / n, cpuStoresUs: (after.stores - before.stores) / n,
-    fullGcs: gcTrace === undefined ? 0 : (gcTrace().slice(traced).match(/Mark-Compact/g) ?? []).length,
-  };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
+const nFor = (pipeline: number) => (pipeline === 1 ? N_P1 : N_P16);
 
 async function startFsyncAlwaysRedis(): Promise<RunningRedis> {
   for (let attempt = 0; ; attempt++) {
@@ -228,8 +162,8 @@ async function replicaReads(primary: RunningTrireme, dir: string, redis: Running
       const r: Run[] = [];
       const t: Run[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const runRedis = () => r.push(benchmark(redis.port, redisPid, "get", pipeline));
-        const runReplica = () => t.push(benchmark(replica.port, replica.process.pid!, "get", pipeline));
+        const runRedis = () => r.push(benchmark(redis.port, redisPid, "get", pipeline, nFor(pipeline)));
+        const runReplica = () => t.push(benchmark(replica.port, replica.process.pid!, "get", pipeline, nFor(pipeline)));
         if (round % 2 === 0) { runRedis(); runReplica(); } else { runReplica(); runRedis(); }
         progress(`  replica get -P ${pipeline} round ${round + 1}: redis ${Math.round(r.at(-1)!.rps)} rps, replica ${Math.round(t.at(-1)!.rps)} rps`);
       }
@@ -303,8 +237,8 @@ async function main(): Promise<void> {
         const t: Run[] = [];
         for (let round = 0; round < ROUNDS; round++) {
           // Alternate which goes first, so neither always gets the quieter moment.
-          const runRedis = () => r.push(benchmark(redis.port, redisPid, test, pipeline));
-          const runTrireme = () => t.push(benchmark(trireme!.port, trireme!.process.pid!, test, pipeline, trireme!.output));
+          const runRedis = () => r.push(benchmark(redis.port, redisPid, test, pipeline, nFor(pipeline)));
+          const runTrireme = () => t.push(benchmark(trireme!.port, trireme!.process.pid!, test, pipeline, nFor(pipeline), trireme!.output));
           const io = await storeIo(trireme, dir);
           if (round % 2 === 0) { runRedis(); runTrireme(); } else { runTrireme(); runRedis(); }
           const after = await storeIo(trireme, dir);

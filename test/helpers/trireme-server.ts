@@ -46,6 +46,8 @@ export interface StartOptions {
   noWait?: boolean;
   /** Options for node itself, before the script (a benchmark's --trace-gc). */
   nodeArgs?: string[];
+  /** The server's entry, when not this checkout's (another build, for bench/durability-ab.ts). */
+  cli?: string;
 }
 
 export async function startTrireme(extraArgs: string[] = [], options: StartOptions = {}, attempts = 5): Promise<RunningTrireme> {
@@ -76,7 +78,7 @@ async function startOnRandomPort(extraArgs: string[], options: StartOptions): Pr
       http.push("--durability", mode, "--dir", dataDir);
     }
   }
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...leading, "--port", String(port), "--bind", "127.0.0.1", ...http, ...extraArgs], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.cli ?? CLI, ...leading, "--port", String(port), "--bind", "127.0.0.1", ...http, ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
