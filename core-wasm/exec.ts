@@ -298,6 +298,16 @@ function isWithScores(p: usize, len: u32): bool {
   return (load<u64>(p) | 0x2020202020202020) == 0x726f637368746977 && (load<u16>(p + 8) | 0x2020) == 0x7365;
 }
 
+/** The step between a native command's keys, from argument 1: MSET's are every other argument. */
+function keyStep(cmd: u32): u32 {
+  return cmd == CMD_MSET ? 2 : 1;
+}
+
+/** The last argument of a native command that may be a key: MGET, EXISTS, DEL and MSET name keys to their end, the others argument 1 only. */
+function lastKeyArg(cmd: u32, argc: u32): u32 {
+  return cmd == CMD_MGET || cmd == CMD_EXISTS || cmd == CMD_DEL || cmd == CMD_MSET ? argc - 1 : 1;
+}
+
 function isWrite(cmd: u32): bool {
   return cmd == CMD_SET || cmd == CMD_INCR || cmd == CMD_DECR || cmd == CMD_INCRBY ||
     cmd == CMD_DECRBY || cmd == CMD_DEL || cmd == CMD_HSET || cmd == CMD_LPUSH || cmd == CMD_RPUSH ||
@@ -673,9 +683,8 @@ function gateCommand(cmd: u32, dbIndex: u32, result: i32): void {
   const write = isWrite(cmd);
   if (write) state.pend_writeCommands++;
   if (write && result != RAN_WRITE) return;
-  // MSET names every other argument as a key; DEL, MGET and EXISTS every one; the rest argument 1.
-  const step: u32 = cmd == CMD_MSET ? 2 : 1;
-  const last: u32 = cmd == CMD_MSET || cmd == CMD_DEL || cmd == CMD_MGET || cmd == CMD_EXISTS ? state.exec_argc - 1 : 1;
+  const step = keyStep(cmd);
+  const last = lastKeyArg(cmd, state.exec_argc);
   for (let i: u32 = 1; i <= last; i += step) {
     // warmGroup hashed argument 1 of most commands already.
     const hash = i == 1 && state.exec_argHashKnown ? state.exec_argHash : hashBytes(argPtr(i), argLen(i));
@@ -985,9 +994,9 @@ function warmGroup(dbIndex: u32, count: u32): void {
     state.exec_warmedCommands = g + 1;
     const base = load<u32>(rec);
     const argCount = load<u32>(rec + 4);
-    // MSET's keys are every other argument.
-    const step: u32 = cmd == CMD_MSET ? 2 : 1;
-    for (let i: u32 = 1; i < argCount && n < WARM_KEYS_MAX; i += step) {
+    const step = keyStep(cmd);
+    const last = lastKeyArg(cmd, argCount);
+    for (let i: u32 = 1; i <= last && n < WARM_KEYS_MAX; i += step) {
       const at = state.exec_argvPtr + (<usize>(base + i) << 3);
       const hash = hashBytes(<usize>load<u32>(at), load<u32>(at + 4));
       if (i == 1) store<u32>(rec + 20, hash);
@@ -997,8 +1006,6 @@ function warmGroup(dbIndex: u32, count: u32): void {
         store<u32>(warmSlots + (<usize>n << 3) + 4, hash);
         n++;
       }
-      // Single-key commands: only argument 1 is a key.
-      if (cmd != CMD_MGET && cmd != CMD_EXISTS && cmd != CMD_DEL && cmd != CMD_MSET) break;
     }
   }
   // Slots -> first entries (kept in place of the slots).

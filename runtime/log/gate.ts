@@ -46,8 +46,6 @@ import type { Replicator, ReplicatorState } from "./replicator.ts";
 const BARRIER_COMMANDS = new Set(["flushall", "flushdb", "swapdb", "move", "copy"]);
 /** Read-only commands that read keys their key specs do not name. */
 const GLOBAL_READS = new Set(["sort", "sort_ro"]);
-/** An open record holding native runs' effects is sealed at once from this size on, not at the turn's end. */
-const RECORD_BYTES_SOON = 128 * 1024;
 /** Answered even when fenced. */
 const ALWAYS_ALLOWED = new Set(["quit", "reset", "info", "ping"]);
 
@@ -172,12 +170,12 @@ export class CommitGate {
    * its reads name (or a barrier). Its effects stay in the open record, which
    * is sealed at the end of the event loop's turn (Replicator.sealAtTurnEnd)
    * with the effects of every other native run of the turn (one frame, one
-   * checksum, one place in the window for all of them), or at once when it
-   * reaches RECORD_BYTES_SOON, or by the next command on the per-command
-   * path. A run with writes that changed nothing (DEL of a missing key, LPOP
-   * of an empty list) waits for the newest record of all, the open one
-   * included, which is no earlier than what any of its keys waits for. The
-   * replies need no lease: the run ran with it held.
+   * checksum, one place in the window for all of them), or sooner (a large
+   * record, the next command on the per-command path). A run with writes
+   * that changed nothing (DEL of a missing key, LPOP of an empty list) waits
+   * for the newest record of all, the open one included, which is no earlier
+   * than what any of its keys waits for. The replies need no lease: the run
+   * ran with it held.
    */
   afterNativeRun(): number {
     this.replyNeedsLease = false;
@@ -185,8 +183,7 @@ export class CommitGate {
     let own = 0;
     if (this.unitEffects > 0) {
       own = rep.lastLsn + 1;
-      if (rep.openBytes() >= RECORD_BYTES_SOON) rep.seal();
-      else rep.sealAtTurnEnd();
+      rep.sealAtTurnEnd();
     }
     this.unitEffects = 0;
     const commit = rep.commitLsn;

@@ -116,6 +116,8 @@ export interface ReplicatorOptions {
 export const EPOCH_RECORD_COMMAND = "TRIREME.EPOCH";
 
 const BATCH_BYTES_MAX = 4 * 1024 * 1024;
+/** An open record left for the turn's end (sealAtTurnEnd) is sealed at once from this size on. */
+const RECORD_BYTES_SOON = 128 * 1024;
 const INFLIGHT_BYTES_MAX = 32 * 1024 * 1024;
 /**
  * Appends a store may have unacknowledged. Records sealed meanwhile wait in
@@ -401,18 +403,15 @@ export class Replicator {
     return head === undefined ? this.lastLsn + 1 : head.lsn;
   }
 
-  /** Bytes of effects in the open record. */
-  openBytes(): number {
-    return this.open.length;
-  }
-
   /**
    * Seals the open record at the end of this turn of the event loop, before
-   * the appends leave (unless a seal comes first): native runs of one turn
-   * share a record (CommitGate.afterNativeRun).
+   * the appends leave (unless a seal comes first), or now once it holds
+   * RECORD_BYTES_SOON: native runs of one turn share a record
+   * (CommitGate.afterNativeRun).
    */
   sealAtTurnEnd(): void {
-    this.scheduleFlush();
+    if (this.open.length >= RECORD_BYTES_SOON) this.seal();
+    else this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
