@@ -22,7 +22,7 @@ import { RespWriter, RespProtocolError } from "../runtime/resp.ts";
 import { ErrorReply, OK, PushReply, SimpleString, Errors, type Reply } from "../runtime/reply.ts";
 import { lowerAscii, ascii, utf8 } from "../runtime/bytes.ts";
 import { Client, BLOCKED, NO_REPLY, refuseWriteOnReplica, type Outcome } from "../runtime/client.ts";
-import { startsWithNativeCommand, nativeDurablePrefix } from "../runtime/batch.ts";
+import { startsWithNativeCommand } from "../runtime/batch.ts";
 import { ConfigError, type ServerConfig } from "./config.ts";
 import { renderInfo } from "./info.ts";
 import { REDIS_VERSION } from "../runtime/commands/security.ts";
@@ -63,9 +63,6 @@ interface HeldReply {
 export const SERVER_VERSION = REDIS_VERSION;
 const ACTIVE_EXPIRE_INTERVAL_MS = 100;
 
-/** Input bytes and commands of native writes a durable server runs as one log record (bound the record and a wasted look). */
-const DURABLE_RUN_BYTES_MAX = 64 * 1024;
-const DURABLE_RUN_COMMANDS_MAX = 256;
 /** The largest bulk the core's executor accepts (core-wasm/exec.ts BULK_BYTES_MAX). */
 const NATIVE_BULK_BYTES_MAX = 512 * 1024 * 1024;
 /** How often idle clients and soft output-buffer limits are checked (Redis's clientsCron runs at hz). */
@@ -641,28 +638,17 @@ export class RespServer {
   }
 
   /**
-   * Durable: the native commands at the head of `input` (reads and writes)
-   * run in the core with no JS per command, their effects become one log
-   * record, and their replies wait together for that record and for the
-   * pending writes of the keys their reads name (CommitGate.afterNativeRun).
-   * Only while the log serves and the lease runs: otherwise a write must be
-   * refused before it runs, and a read's reply needs the lease, which the
-   * per-command path sees to; nor with maxmemory (the core hands every write
-   * back then). Returns the bytes consumed (0: none ran); durableRunShort
-   * says whether the core handed back a command of the run.
+   * Durable: the native commands at the head of `input` run as one native
+   * run (CommitGate.runNative), their replies held together for the LSN it
+   * gives. Returns the bytes consumed (0: none ran); durableRunShort says
+   * whether the core handed back a command of the run.
    */
   private executeDurableRun(conn: Connection, gate: CommitGate, input: Uint8Array): number {
-    this.durableRunShort = false;
-    if (gate.state !== "serving" || !gate.leaseHeld() || this.engine.maxmemory > 0) return 0;
-    const session = conn.client.session;
-    const end = nativeDurablePrefix(input, DURABLE_RUN_BYTES_MAX, DURABLE_RUN_COMMANDS_MAX);
-    if (end === 0) return 0;
-    gate.beginNativeRun();
-    const r = this.engine.executeNativePrefix(session, end === input.length ? input : input.subarray(0, end));
-    this.durableRunShort = r.consumed < end;
-    if (r.consumed === 0) return 0;
-    conn.outputRun(r.replies, r.count, gate.afterNativeRun());
-    return r.consumed;
+    const run = gate.runNative(conn.client.session, input);
+    this.durableRunShort = run?.handedBack ?? false;
+    if (run === null || run.consumed === 0) return 0;
+    conn.outputRun(run.replies, run.count, run.lsn);
+    return run.consumed;
   }
 
   private protocolError(conn: Connection, error: unknown): void {

@@ -37,6 +37,8 @@ import type { Engine } from "../engine.ts";
 import type { EffectRecord } from "../effects.ts";
 import type { Client } from "../client.ts";
 import type { CoreExports } from "../core.ts";
+import type { Session } from "../context.ts";
+import { nativeDurablePrefix } from "../batch.ts";
 import { keyPositions, type CommandDef } from "../commands/spec.ts";
 import { ErrorReply } from "../reply.ts";
 import { lowerAscii } from "../bytes.ts";
@@ -48,6 +50,23 @@ const BARRIER_COMMANDS = new Set(["flushall", "flushdb", "swapdb", "move", "copy
 const GLOBAL_READS = new Set(["sort", "sort_ro"]);
 /** Answered even when fenced. */
 const ALWAYS_ALLOWED = new Set(["quit", "reset", "info", "ping"]);
+/** Input bytes and commands of native commands run as one native run (they bound the record and a wasted look). */
+const NATIVE_RUN_BYTES_MAX = 64 * 1024;
+const NATIVE_RUN_COMMANDS_MAX = 256;
+
+/** What a durable native run did (CommitGate.runNative). */
+export interface NativeRun {
+  /** Bytes of the input the core ran (0: it handed back the first command). */
+  readonly consumed: number;
+  /** Their replies, in order, as RESP for the session's protocol. */
+  readonly replies: Uint8Array;
+  /** How many replies `replies` holds. */
+  readonly count: number;
+  /** The LSN the replies wait for together (0: none); they need no lease. */
+  readonly lsn: number;
+  /** The core handed back a command of the run: the host runs it on the per-command path before asking the core again. */
+  readonly handedBack: boolean;
+}
 
 export class CommitGate {
   readonly engine: Engine;
@@ -155,11 +174,31 @@ export class CommitGate {
   }
 
   /**
-   * Before a native run (resp-server.ts, only while serving with the lease
-   * held, one core call): the core counts its write commands and the newest
+   * Runs the native commands at the head of `input` (RESP, as a client sent
+   * them) in the core as one native run, with no JS per command: their
+   * effects join the open record and their replies wait together for the LSN
+   * afterNativeRun gives. Null when no native run may start now: unless the
+   * log serves and the lease runs, a write must be refused before it runs
+   * and a read's reply needs the lease, which the per-command path sees to;
+   * nor with maxmemory (the core hands every write back then). The RESP
+   * server runs its clients' input this way, and the simulation its native
+   * clients' commands.
+   */
+  runNative(session: Session, input: Uint8Array): NativeRun | null {
+    if (this.state !== "serving" || !this.leaseHeld() || this.engine.maxmemory > 0) return null;
+    const end = nativeDurablePrefix(input, NATIVE_RUN_BYTES_MAX, NATIVE_RUN_COMMANDS_MAX);
+    if (end === 0) return null;
+    this.beginNativeRun();
+    const r = this.engine.executeNativePrefix(session, end === input.length ? input : input.subarray(0, end));
+    return { consumed: r.consumed, replies: r.replies, count: r.count, lsn: r.consumed === 0 ? 0 : this.afterNativeRun(), handedBack: r.consumed < end };
+  }
+
+  /**
+   * Before a native run (runNative, only while serving with the lease held,
+   * one core call): the core counts its write commands and the newest
    * pending write of the keys its reads name from here.
    */
-  beginNativeRun(): void {
+  private beginNativeRun(): void {
     this.unitEffects = 0;
     this.x.pending_run_begin();
   }
@@ -177,7 +216,7 @@ export class CommitGate {
    * than what any of its keys waits for. The replies need no lease: the run
    * ran with it held.
    */
-  afterNativeRun(): number {
+  private afterNativeRun(): number {
     this.replyNeedsLease = false;
     const rep = this.replicator;
     let own = 0;

@@ -1,10 +1,13 @@
 // A simulated primary: the production pieces, wired as server/durability.ts
 // wires them: the Replicator (its election, appends, commit, stall and fence,
 // on this node's simulated clock and the simulated network), recovery of a
-// real Engine from the log (recoverEngine), the CommitGate, and the HTTP API
-// (runtime/http-api.ts), which is how clients reach it: the API runs each
-// command, asks the gate what its reply waits for, and answers once the
-// replicator has committed that (or NOTDURABLE when it cannot).
+// real Engine from the log (recoverEngine), the CommitGate, and the two ways
+// clients reach it. The HTTP API (runtime/http-api.ts) runs each command,
+// asks the gate what its reply waits for, and answers once the replicator has
+// committed that (or NOTDURABLE when it cannot). A RESP client's native
+// commands run as the RESP server runs them: as a durable native run in the
+// core (CommitGate.runNative), whose effects share the open record with
+// every other run of the step and whose reply waits for the LSN it gives.
 //
 // A primary started to take over (a restart, a second candidate) is another
 // SimPrimary: its election waits for the old primary's lease like any other.
@@ -16,6 +19,9 @@ import { Replicator } from "../../runtime/log/replicator.ts";
 import { CommitGate } from "../../runtime/log/gate.ts";
 import { recoverEngine } from "../../runtime/log/recovery.ts";
 import { createHttpApi } from "../../runtime/http-api.ts";
+import { startsWithNativeCommand } from "../../runtime/batch.ts";
+import { encodeCommand, parseValue } from "../../runtime/resp.ts";
+import type { Session } from "../../runtime/context.ts";
 import { Persistence } from "../../runtime/log/persistence.ts";
 import type { Hono } from "hono";
 import { Incarnation, type World } from "./world.ts";
@@ -29,12 +35,16 @@ export interface PrimarySettings {
   requestTimeoutMs: number;
   /** The primary's lease (ms), as `--lease-ms` gives it; 0: none (only to show what leases prevent). */
   leaseMs: number;
+  /** A native run's reply leaves at once, not after the LSN it waits for (a broken rule, only to show the checker catches it). */
+  nativeRepliesEarly?: boolean;
 }
 
 /** What a client gets back: the HTTP status and the JSON body of the HTTP API. */
 export interface ApiReply {
   status: number;
   body: { result?: unknown; error?: string };
+  /** Answered by a native run (respReply), not the HTTP API. */
+  native?: boolean;
 }
 
 export class SimPrimary implements Endpoint {
@@ -49,9 +59,12 @@ export class SimPrimary implements Endpoint {
   /** SAVE: snapshots stored on the stores, as the server's SAVE command does. */
   persistence: Persistence | undefined;
   private app: Hono | undefined;
+  /** The session of its RESP clients' native runs (database 0, RESP2). */
+  private readonly session: Session = { db: 0, protocol: 2 };
   private readonly world: World;
   private readonly crc32c: Crc32c;
   private readonly module: WebAssembly.Module;
+  private readonly settings: PrimarySettings;
 
   constructor(world: World, net: Network, stores: readonly SimStore[], crc32c: Crc32c, module: WebAssembly.Module,
     name: string, settings: PrimarySettings, clockRate = 1) {
@@ -60,6 +73,7 @@ export class SimPrimary implements Endpoint {
     this.incarnation = new Incarnation(name);
     this.crc32c = crc32c;
     this.module = module;
+    this.settings = settings;
     this.replicator = new Replicator({
       stores: stores.map((s) => ({ name: s.name, api: new StoreClient(world, net, this, s) })),
       crc32c,
@@ -123,10 +137,53 @@ export class SimPrimary implements Endpoint {
     this.world.trace(`${this.name}: CRASH`);
   }
 
+  /** One command as a RESP client sends it (respReply). */
+  async respCommand(args: readonly string[]): Promise<ApiReply> {
+    return await respReply(this.gate!, this.session, args, () => this.command(args), this.settings.nativeRepliesEarly === true);
+  }
+
   /** One command through the HTTP API (GET /<command>/<arg>...). */
   async command(args: readonly string[]): Promise<ApiReply> {
-    const app = this.app!;
-    const response = await app.fetch(new Request(`http://sim/${args.map(encodeURIComponent).join("/")}`));
-    return { status: response.status, body: await response.json() as ApiReply["body"] };
+    return await fetchReply(this.app!, args);
+  }
+}
+
+/** One command through a node's HTTP API (GET /<command>/<arg>...). */
+export async function fetchReply(app: Hono, args: readonly string[]): Promise<ApiReply> {
+  const response = await app.fetch(new Request(`http://sim/${args.map(encodeURIComponent).join("/")}`));
+  return { status: response.status, body: await response.json() as ApiReply["body"] };
+}
+
+/**
+ * One command as a RESP client sends it to a serving primary: a native
+ * command runs as a durable native run, and its reply waits for the LSN the
+ * run gives, as the RESP server holds it; when no native run may start (not
+ * serving, the lease not held) or the core hands the command back, it takes
+ * the per-command path, here the HTTP API's (`perCommand`).
+ */
+export async function respReply(
+  gate: CommitGate, session: Session, args: readonly string[], perCommand: () => Promise<ApiReply>, early = false,
+): Promise<ApiReply> {
+  const input = encodeCommand(args.map((a) => encoder.encode(a)));
+  const run = startsWithNativeCommand(input) ? gate.runNative(session, input) : null;
+  if (run === null || run.consumed === 0) return await perCommand();
+  if (run.lsn > 0 && !early && !(await gate.replicator.waitCommitted(run.lsn))) return { status: 200, body: { error: gate.notDurable().message }, native: true };
+  return { status: 200, body: bodyOf(run.replies), native: true };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** One RESP2 reply of a native run, as the HTTP API's JSON body gives it. */
+function bodyOf(reply: Uint8Array): ApiReply["body"] {
+  const parsed = parseValue(reply);
+  if (parsed === "incomplete" || parsed.consumed !== reply.length) throw new Error("a native run of one command gave other than one reply");
+  const value = parsed.value;
+  switch (value.type) {
+    case "simple": return { result: value.value };
+    case "error": return { error: value.value };
+    case "integer": return { result: Number(value.value) };
+    case "bulk": return { result: value.value === null ? null : decoder.decode(value.value) };
+    default: throw new Error(`a native run answered a ${value.type}`);
   }
 }

@@ -37,6 +37,8 @@ export interface SimOptions {
    * stale read; without leases it can, and the checker flags it.
    */
   reads: "newest" | "sticky";
+  /** Share of a primary's commands sent as a RESP client sends them (native runs), not through the HTTP API. */
+  nativeRuns: number;
   /** Share of reads sent to a standby that follows the log (a replica read), when one does. */
   replicaReads: number;
   /** The primaries' lease (ms; 0: none, to show what leases prevent). Drawn per seed (60-300) unless given. */
@@ -61,6 +63,8 @@ export interface SimOptions {
     storesLoseAcknowledgedRecords?: boolean;
     /** Tail streams call every record committed, so standbys apply (and show) records that may be lost. */
     tailsClaimCommitted?: boolean;
+    /** Native runs' replies leave before their record commits. */
+    nativeRepliesEarly?: boolean;
   };
   verbose: boolean;
 }
@@ -70,6 +74,7 @@ export const DEFAULT_OPTIONS: Omit<SimOptions, "seed"> = {
   clients: 4,
   keys: 3,
   reads: "sticky",
+  nativeRuns: 0.5,
   replicaReads: 0.2,
   leaseMs: 150,
   // Any two clocks differ in rate by less than 5% (1.024 / 0.976 < 1 / 0.95): within LEASE_DRIFT_MARGIN.
@@ -107,6 +112,8 @@ export interface HistoryEntry {
   deposed?: boolean;
   /** A read answered by a following standby: the LSN it had applied the log up to. */
   replicaApplied?: number;
+  /** Answered by a native run: sent as a RESP client sends it, and the primary could run it natively. */
+  native?: boolean;
 }
 
 export interface SimResult {
@@ -123,6 +130,8 @@ export interface SimResult {
     replicaReads: number;
     /** Reads a primary answered (data or error) after a newer one had started serving. */
     deposedReads: number;
+    /** Operations a primary answered with a native run (sent as a RESP client sends them). */
+    nativeOperations: number;
   };
   trace(): string;
 }
@@ -153,7 +162,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
   }
   const settings: PrimarySettings = {
     quorum: options.breaks.quorum ?? 2, commitTimeoutMs: options.commitTimeoutMs, requestTimeoutMs: options.requestTimeoutMs,
-    leaseMs: options.leaseMs,
+    leaseMs: options.leaseMs, nativeRepliesEarly: options.breaks.nativeRepliesEarly === true,
   };
   world.trace(`lease ${options.leaseMs} ms; store clock rates ${stores.map((s) => s.clockRate.toFixed(4)).join(", ")}`);
   /** Every primary and standby started, in order. */
@@ -244,6 +253,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     const target = kind === "get" && options.reads === "newest" ? leader() : (client.sticky ?? leader());
     client.sticky = target;
     const id = history.length + 1;
+    const resp = random.chance(options.nativeRuns);
     const entry: HistoryEntry = {
       id, client: client.name, primary: target.name, key, kind, call: world.steps, ret: Infinity, outcome: "pending",
       ...(kind === "set" ? { value: String(id * 1_000_000) } : {}),
@@ -251,7 +261,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     history.push(entry);
     pendingOps++;
     const args = kind === "set" ? ["SET", key, entry.value!] : [kind.toUpperCase(), key];
-    world.trace(`${client.name}: #${id} ${args.join(" ")} -> ${target.name}`);
+    world.trace(`${client.name}: #${id} ${args.join(" ")} -> ${target.name}${resp ? " (RESP)" : ""}`);
     const next = (): void => {
       world.at(random.next() * 20, null, () => issue(client));
     };
@@ -273,13 +283,14 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
         });
         return;
       }
-      void target.command(args).then((reply) => {
+      void (resp ? target.respCommand(args) : target.command(args)).then((reply) => {
         if (!at.alive) return;
         if (kind === "get" && primaries.some((p) => p.servingSince !== undefined && p.replicator.epoch > target.replicator.epoch)) {
           entry.deposed = true;
         }
         net.send(target.name, client.name, () => {
           if (entry.outcome !== "pending") return;
+          if (reply.native === true) entry.native = true;
           classify(entry, reply);
           if (reply.body.error?.includes("deposed") === true) client.sticky = null;
           next();
@@ -540,6 +551,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
       standbysPromoted: primaries.filter((p) => p instanceof SimStandby && p.servingSince !== undefined).length,
       replicaReads: history.filter((e) => e.outcome === "ok" && e.replicaApplied !== undefined).length,
       deposedReads: history.filter((e) => e.deposed === true).length,
+      nativeOperations: history.filter((e) => e.outcome === "ok" && e.native === true).length,
     },
     trace: () => world.traceText(),
   };
@@ -599,5 +611,6 @@ export function describe(e: HistoryEntry): string {
   const result = e.outcome === "ok" && e.kind !== "set" ? ` = ${JSON.stringify(e.result)}` : "";
   const ret = e.ret === Infinity ? "∞" : String(e.ret);
   const replica = e.replicaApplied === undefined ? "" : ` (replica read, applied ${e.replicaApplied})`;
-  return `[${e.call}..${ret}] ${e.client}@${e.primary}${replica} ${what}: ${e.outcome}${result}${e.note === undefined ? "" : ` (${e.note})`}`;
+  const native = e.native === true ? " (native run)" : "";
+  return `[${e.call}..${ret}] ${e.client}@${e.primary}${replica}${native} ${what}: ${e.outcome}${result}${e.note === undefined ? "" : ` (${e.note})`}`;
 }

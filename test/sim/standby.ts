@@ -5,7 +5,8 @@
 // (a replica read: possibly stale, never lost); meanwhile its Replicator runs
 // an election that the stores' leases hold back while the primary lives. Once
 // elected it stops tailing, applies the rest of the adopted log, and serves
-// as the primary through the CommitGate and the HTTP API, as a SimPrimary does.
+// as the primary through the CommitGate, the HTTP API and native runs, as a
+// SimPrimary does.
 
 import { Engine } from "../../runtime/engine.ts";
 import type { Crc32c } from "../../runtime/log/crc32c.ts";
@@ -19,7 +20,8 @@ import type { Hono } from "hono";
 import { Incarnation, type World } from "./world.ts";
 import type { Endpoint, Network } from "./network.ts";
 import { SimTailSource, StoreClient, type SimStore } from "./store.ts";
-import type { ApiReply, PrimarySettings } from "./primary.ts";
+import { fetchReply, respReply, type ApiReply, type PrimarySettings } from "./primary.ts";
+import type { Session } from "../../runtime/context.ts";
 
 /** How long a follower's tail may stay silent without leases (the lease's stand-in; ms). */
 const SILENCE_WITHOUT_LEASE_MS = 200;
@@ -34,6 +36,8 @@ export class SimStandby implements Endpoint {
   engine: Engine | undefined;
   follower: LogFollower | undefined;
   gate: CommitGate | undefined;
+  /** The session of its RESP clients' native runs, once it serves (database 0, RESP2). */
+  private readonly session: Session = { db: 0, protocol: 2 };
   persistence: Persistence | undefined;
   private app: Hono | undefined;
   /** The HTTP API without a gate: reads of what the follower applied. */
@@ -166,14 +170,14 @@ export class SimStandby implements Endpoint {
     return await fetchReply(this.app!, args);
   }
 
+  /** One command as a RESP client sends it to the primary it has become (respReply). */
+  async respCommand(args: readonly string[]): Promise<ApiReply> {
+    return await respReply(this.gate!, this.session, args, () => this.command(args), this.settings.nativeRepliesEarly === true);
+  }
+
   /** A read while following: the engine's committed data, and the LSN it holds the log up to. */
   async read(args: readonly string[]): Promise<{ reply: ApiReply; applied: number }> {
     const applied = this.follower!.applied;
     return { reply: await fetchReply(this.followingApp!, args), applied };
   }
-}
-
-async function fetchReply(app: Hono, args: readonly string[]): Promise<ApiReply> {
-  const response = await app.fetch(new Request(`http://sim/${args.map(encodeURIComponent).join("/")}`));
-  return { status: response.status, body: await response.json() as ApiReply["body"] };
 }

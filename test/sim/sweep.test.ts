@@ -33,7 +33,7 @@ if (replay !== undefined) describe("one seed, replayed", () => {
 else describe("the simulation", () => {
   it(`${seeds} seeds: every history linearizable, no acknowledged write or read value lost`, async () => {
     const failures: SimResult[] = [];
-    const totals = { operations: 0, ok: 0, unknown: 0, primaries: 0, standbysPromoted: 0, replicaReads: 0, deposedReads: 0 };
+    const totals = { operations: 0, ok: 0, unknown: 0, primaries: 0, standbysPromoted: 0, replicaReads: 0, deposedReads: 0, nativeOperations: 0 };
     for (let seed = firstSeed; seed < firstSeed + seeds && failures.length === 0; seed++) {
       let result: SimResult;
       try {
@@ -49,6 +49,7 @@ else describe("the simulation", () => {
       totals.standbysPromoted += result.stats.standbysPromoted;
       totals.replicaReads += result.stats.replicaReads;
       totals.deposedReads += result.stats.deposedReads;
+      totals.nativeOperations += result.stats.nativeOperations;
       if (result.violations.length > 0) failures.push(result);
     }
     if (failures.length > 0) console.error(report(failures[0]!));
@@ -60,6 +61,8 @@ else describe("the simulation", () => {
     expect(totals.standbysPromoted).toBeGreaterThan(seeds / 10);
     expect(totals.replicaReads).toBeGreaterThan(seeds);
     expect(totals.deposedReads).toBeGreaterThan(seeds / 50);
+    // Half the primaries' commands came as a RESP client's, most of them run as native runs.
+    expect(totals.nativeOperations).toBeGreaterThan(totals.ok / 4);
     console.log(`sim sweep: ${JSON.stringify(totals)}`);
   });
 
@@ -87,6 +90,16 @@ else describe("the simulation", () => {
       if (result.violations.length > 0) found = result;
     }
     expect(found, "no violation in 200 seeds with stores that lose acknowledged records").toBeDefined();
+  });
+
+  it("the sweep can fail: native runs whose replies leave before their record commits lose acknowledged writes, caught", async () => {
+    let found: SimResult | undefined;
+    for (let seed = 1; seed <= 200 && found === undefined; seed++) {
+      const result = await runSimulation(seed, { breaks: { nativeRepliesEarly: true } });
+      if (result.violations.length > 0) found = result;
+    }
+    expect(found, "no violation in 200 seeds with native replies that do not wait").toBeDefined();
+    expect(found!.violations.join("\n")).toMatch(/\(native run\)/);
   });
 
   it("the sweep can fail: standbys that apply records before they are committed show replica reads of lost data, caught", async () => {

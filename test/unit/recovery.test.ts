@@ -22,7 +22,6 @@ import { coreModule } from "../helpers/core-bytes.ts";
 import { dumpKeyspace } from "../helpers/keyspace-dump.ts";
 import { encodeCommand } from "../../runtime/resp.ts";
 import { concatBytes } from "../../runtime/bytes.ts";
-import { nativeDurablePrefix } from "../../runtime/batch.ts";
 
 const crc32c = await loadCrc32c(coreModule());
 const te = new TextEncoder();
@@ -52,12 +51,13 @@ async function gatedPrimary(region: string, candidate: string) {
   return { stores, primary, engine, gate, session };
 }
 
-/** What a durable RESP server does with a native run: bound it, tell the gate, run it in the core (the caller calls afterNativeRun). */
-function runNative(gate: CommitGate, session: Session, input: Uint8Array): number {
-  const end = nativeDurablePrefix(input, 1 << 20, 1000);
-  expect(end).toBe(input.length);
-  gate.beginNativeRun();
-  return gate.engine.executeNativePrefix(session, input).consumed;
+/** A native run through the gate, as the RESP server runs one; all of `input` must run. Returns the LSN its replies wait for. */
+function nativeRun(gate: CommitGate, session: Session, input: Uint8Array): number {
+  const run = gate.runNative(session, input);
+  expect(run).not.toBeNull();
+  expect(run!.consumed).toBe(input.length);
+  expect(run!.handedBack).toBe(false);
+  return run!.lsn;
 }
 
 /** Commands as the RESP bytes a client sends. */
@@ -110,8 +110,7 @@ describe("the commit gate and durable native runs", () => {
         ["SET", `s:${i % 50}`, `v${i}`], ["INCR", `n:${i % 7}`], ["MSET", `a:${i % 11}`, "1", `b:${i % 13}`, String(i)],
         ["ZADD", `z:${i % 5}`, String(i), `m${i % 17}`], ["RPUSH", `l:${i % 3}`, `e${i}`], ["LPOP", `l:${(i + 1) % 3}`],
       );
-      expect(runNative(gate, session, input)).toBe(input.length);
-      last = Math.max(last, gate.afterNativeRun());
+      last = Math.max(last, nativeRun(gate, session, input));
     }
     expect(await primary.waitCommitted(last, 10_000)).toBe(true);
 
@@ -119,8 +118,7 @@ describe("the commit gate and durable native runs", () => {
     stores[1]!.setDown(true);
     stores[2]!.setDown(true);
     session.db = 4;
-    runNative(gate, session, resp(["SET", "pending", "x"], ["MSET", "p1", "1", "p2", "2"], ["INCR", "counter"]));
-    const lsn = gate.afterNativeRun();
+    const lsn = nativeRun(gate, session, resp(["SET", "pending", "x"], ["MSET", "p1", "1", "p2", "2"], ["INCR", "counter"]));
     // The run's effects wait in the open record for the turn's end (or the next seal).
     expect(lsn).toBe(primary.lastLsn + 1);
     expect(primary.currentLsn()).toBe(lsn);
@@ -132,8 +130,7 @@ describe("the commit gate and durable native runs", () => {
     // Native runs of reads wait for the pending writes of the keys they name, and only those.
     const readRun = (db: number, ...commands: string[][]) => {
       session.db = db;
-      runNative(gate, session, resp(...commands));
-      return gate.afterNativeRun();
+      return nativeRun(gate, session, resp(...commands));
     };
     expect(readRun(4, ["GET", "untouched"], ["MGET", "s:1", "nothing"], ["ZRANGE", "z:1", "0", "-1"], ["EXISTS", "x", "y"])).toBe(0);
     expect(readRun(4, ["GET", "untouched"], ["GET", "pending"])).toBe(lsn);
@@ -160,12 +157,9 @@ describe("the commit gate and durable native runs", () => {
   it("native runs of one turn share a record, sealed at the turn's end; a command on the per-command path seals it and waits for it only if it wrote", async () => {
     const { primary, engine, gate, session } = await gatedPrimary("t", "primary");
     const sealedBefore = primary.lastLsn;
-    runNative(gate, session, resp(["SET", "a", "1"], ["INCR", "n"]));
-    const first = gate.afterNativeRun();
-    runNative(gate, session, resp(["SET", "b", "2"]));
-    const second = gate.afterNativeRun();
-    runNative(gate, session, resp(["GET", "untouched"]));
-    expect(gate.afterNativeRun()).toBe(0);
+    const first = nativeRun(gate, session, resp(["SET", "a", "1"], ["INCR", "n"]));
+    const second = nativeRun(gate, session, resp(["SET", "b", "2"]));
+    expect(nativeRun(gate, session, resp(["GET", "untouched"]))).toBe(0);
     expect([first, second]).toEqual([sealedBefore + 1, sealedBefore + 1]);
     expect(primary.lastLsn).toBe(sealedBefore);
     await new Promise((resolve) => setImmediate(resolve));
@@ -173,20 +167,17 @@ describe("the commit gate and durable native runs", () => {
     expect(await primary.waitCommitted(first, 10_000)).toBe(true);
 
     // A read on the per-command path seals the open record but does not wait for another key's write in it.
-    runNative(gate, session, resp(["SET", "c", "3"]));
-    const third = gate.afterNativeRun();
+    const third = nativeRun(gate, session, resp(["SET", "c", "3"]));
     expect(gate.afterCommand([te.encode("GET"), te.encode("elsewhere")], 0)).toBe(0);
     expect(primary.lastLsn).toBe(third);
     expect(gate.afterCommand([te.encode("GET"), te.encode("c")], 0)).toBe(third);
     // A write on the per-command path joins the open record and waits for it.
-    runNative(gate, session, resp(["SET", "d", "4"]));
-    const fourth = gate.afterNativeRun();
+    const fourth = nativeRun(gate, session, resp(["SET", "d", "4"]));
     engine.execute(session, [te.encode("SET"), te.encode("e"), te.encode("5"), te.encode("EX"), te.encode("100")]);
     expect(gate.afterCommand([te.encode("SET"), te.encode("e"), te.encode("5"), te.encode("EX"), te.encode("100")], 0)).toBe(fourth);
     expect(primary.lastLsn).toBe(fourth);
     // A snapshot covers what the engine holds: the open record is sealed before the image is taken.
-    runNative(gate, session, resp(["SET", "f", "6"]));
-    const fifth = gate.afterNativeRun();
+    const fifth = nativeRun(gate, session, resp(["SET", "f", "6"]));
     expect(primary.lastLsn).toBe(fifth - 1);
     const persistence = new Persistence(engine, primary, { mode: "quorum", snapshotLsn: 0 });
     const saved = await persistence.save();
