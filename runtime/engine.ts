@@ -38,7 +38,7 @@ const POLICY_CODE: Record<EvictionPolicy, number> = {
 export interface EngineOptions {
   /** Number of databases (SELECT 0..n-1). Default 16. */
   databases?: number;
-  /** Unix time in ms. Default Date.now. */
+  /** Unix time in ms. Default Date.now. Fractions of a millisecond (a clock built on performance.now()) are dropped. */
   clock?: () => number;
   /** Seed for hashing and random choices; default random. Fixed seeds make runs repeatable. */
   seed?: number;
@@ -144,7 +144,9 @@ export class Engine {
   private constructor(core: Core, options: EngineOptions, restored?: SnapshotHeader) {
     this.core = core;
     this.databases = options.databases ?? DEFAULT_DATABASES;
-    this.clock = options.clock ?? Date.now;
+    // Times are whole milliseconds, as Redis's mstime: SET ... PX turns them into BigInts, which a fraction would make throw.
+    const clock = options.clock;
+    this.clock = clock === undefined ? Date.now : () => Math.floor(clock());
     this.maxmemory = options.maxmemory ?? 0;
     this.maxmemoryPolicy = options.maxmemoryPolicy ?? "noeviction";
     this.maxmemorySamples = options.maxmemorySamples ?? 5;

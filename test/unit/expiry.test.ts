@@ -104,6 +104,18 @@ describe("lazy expiry", () => {
     f.advance(1);
     expect(f.run("GET", "k")).toBe(null);
   });
+
+  it("a clock with fractions of a millisecond (performance.now-based) counts whole milliseconds", async () => {
+    let now = START_MS + 0.75;
+    const engine = await Engine.create(coreModule(), { seed: 7, clock: () => now });
+    const session = { db: 0, protocol: 2 as const };
+    const run = (...args: string[]) => plain(engine.execute(session, args.map(toBytes)));
+    expect(run("SET", "k", "v", "PX", "1000")).toBe("OK");
+    expect(run("PEXPIRETIME", "k")).toBe(START_MS + 1000);
+    expect(run("SET", "g", "v", "EX", "1", "GET")).toBe(null);
+    now += 999.5; // START_MS + 1000.25: the millisecond of the expiry
+    expect(run("GET", "k")).toBe(null);
+  });
 });
 
 describe("active expiry", () => {
