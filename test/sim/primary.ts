@@ -20,8 +20,10 @@ import { CommitGate } from "../../runtime/log/gate.ts";
 import { recoverEngine } from "../../runtime/log/recovery.ts";
 import { createHttpApi } from "../../runtime/http-api.ts";
 import { startsWithNativeCommand } from "../../runtime/batch.ts";
-import { encodeCommand, parseValue } from "../../runtime/resp.ts";
-import type { Session } from "../../runtime/context.ts";
+import { encodeCommand, encodeReply, parseValue } from "../../runtime/resp.ts";
+import { Client, BLOCKED, NO_REPLY } from "../../runtime/client.ts";
+import { ErrorReply } from "../../runtime/reply.ts";
+import { concatBytes } from "../../runtime/bytes.ts";
 import { Persistence } from "../../runtime/log/persistence.ts";
 import type { Hono } from "hono";
 import { Incarnation, type World } from "./world.ts";
@@ -59,8 +61,6 @@ export class SimPrimary implements Endpoint {
   /** SAVE: snapshots stored on the stores, as the server's SAVE command does. */
   persistence: Persistence | undefined;
   private app: Hono | undefined;
-  /** The session of its RESP clients' native runs (database 0, RESP2). */
-  private readonly session: Session = { db: 0, protocol: 2 };
   private readonly world: World;
   private readonly crc32c: Crc32c;
   private readonly module: WebAssembly.Module;
@@ -137,9 +137,9 @@ export class SimPrimary implements Endpoint {
     this.world.trace(`${this.name}: CRASH`);
   }
 
-  /** One command as a RESP client sends it (respReply). */
-  async respCommand(args: readonly string[]): Promise<ApiReply> {
-    return await respReply(this.gate!, this.session, args, () => this.command(args), this.settings.nativeRepliesEarly === true);
+  /** Commands as a RESP client pipelines them on a connection of its own (respReplies). */
+  async respCommands(commands: readonly (readonly string[])[]): Promise<ApiReply[]> {
+    return await respReplies(this.gate!, respClient(this.engine!), commands, this.settings.nativeRepliesEarly === true);
   }
 
   /** One command through the HTTP API (GET /<command>/<arg>...). */
@@ -155,35 +155,85 @@ export async function fetchReply(app: Hono, args: readonly string[]): Promise<Ap
 }
 
 /**
- * One command as a RESP client sends it to a serving primary: a native
- * command runs as a durable native run, and its reply waits for the LSN the
- * run gives, as the RESP server holds it; when no native run may start (not
- * serving, the lease not held) or the core hands the command back, it takes
- * the per-command path, here the HTTP API's (`perCommand`).
+ * Commands as a RESP client pipelines them to a serving primary, run as the
+ * RESP server's `process` runs a connection's input: the native commands at
+ * the head of what is left run as one durable native run
+ * (CommitGate.runNative); a command the core hands back, and every command
+ * while no native run may start (not serving, the lease not held), takes
+ * the per-command path (the gate's refusal, the command,
+ * CommitGate.afterCommand). The replies leave in order, each once the LSN
+ * it waits for is committed and, for a read that ran without the lease,
+ * once the lease is held again; otherwise it turns into the NOTDURABLE
+ * error the server's held replies get. `early` breaks that rule for native
+ * runs, to show the checker catches it.
  */
-export async function respReply(
-  gate: CommitGate, session: Session, args: readonly string[], perCommand: () => Promise<ApiReply>, early = false,
-): Promise<ApiReply> {
-  const input = encodeCommand(args.map((a) => encoder.encode(a)));
-  const run = startsWithNativeCommand(input) ? gate.runNative(session, input) : null;
-  if (run === null || run.consumed === 0) return await perCommand();
-  if (run.lsn > 0 && !early && !(await gate.replicator.waitCommitted(run.lsn))) return { status: 200, body: { error: gate.notDurable().message }, native: true };
-  return { status: 200, body: bodyOf(run.replies), native: true };
+export async function respReplies(gate: CommitGate, client: Client, commands: readonly (readonly string[])[], early = false): Promise<ApiReply[]> {
+  const args = commands.map((c) => c.map((a) => encoder.encode(a)));
+  const encoded = args.map((a) => encodeCommand(a));
+  const input = concatBytes(encoded);
+  const held: Array<{ body: ApiReply["body"]; lsn: number; lease: boolean; native: boolean }> = [];
+  let at = 0;
+  let index = 0;
+  let handedBack = false;
+  while (index < commands.length) {
+    if (!handedBack) {
+      const rest = input.subarray(at);
+      const run = startsWithNativeCommand(rest) ? gate.runNative(client.session, rest) : null;
+      handedBack = run?.handedBack ?? false;
+      if (run !== null && run.consumed > 0) {
+        for (const body of bodiesOf(run.replies, run.count)) held.push({ body, lsn: early ? 0 : run.lsn, lease: false, native: true });
+        at += run.consumed;
+        index += run.count;
+        continue;
+      }
+    }
+    handedBack = false;
+    const outcome = gate.refuse(args[index]!, client) ?? client.execute(args[index]!);
+    if (outcome === NO_REPLY || outcome === BLOCKED) throw new Error(`the simulation's commands always answer at once (${commands[index]!.join(" ")})`);
+    const lsn = gate.afterCommand(args[index]!, client.session.db);
+    const lease = gate.replyNeedsLease && !(outcome instanceof ErrorReply);
+    held.push({ body: bodiesOf(encodeReply(outcome, 2), 1)[0]!, lsn, lease, native: false });
+    at += encoded[index]!.length;
+    index++;
+  }
+  const replies: ApiReply[] = [];
+  for (const h of held) {
+    let body = h.body;
+    if (h.lsn > 0 && !(await gate.replicator.waitCommitted(h.lsn))) body = { error: gate.notDurable().message };
+    else if (h.lease && !(await gate.replicator.waitLease(60_000))) body = { error: gate.leaseLost().message };
+    replies.push({ status: 200, body, ...(h.native ? { native: true } : {}) });
+  }
+  return replies;
+}
+
+/** A connection of a RESP client (a Client of the engine's, as the RESP server makes one per socket). */
+export function respClient(engine: Engine): Client {
+  const client = new Client(engine, { deliver: () => {}, resumed: () => {} });
+  client.mayBlock = false;
+  client.authenticated = true;
+  return client;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** One RESP2 reply of a native run, as the HTTP API's JSON body gives it. */
-function bodyOf(reply: Uint8Array): ApiReply["body"] {
-  const parsed = parseValue(reply);
-  if (parsed === "incomplete" || parsed.consumed !== reply.length) throw new Error("a native run of one command gave other than one reply");
-  const value = parsed.value;
-  switch (value.type) {
-    case "simple": return { result: value.value };
-    case "error": return { error: value.value };
-    case "integer": return { result: Number(value.value) };
-    case "bulk": return { result: value.value === null ? null : decoder.decode(value.value) };
-    default: throw new Error(`a native run answered a ${value.type}`);
+/** `count` RESP2 replies, each as the HTTP API's JSON body gives it. */
+function bodiesOf(replies: Uint8Array, count: number): Array<ApiReply["body"]> {
+  const bodies: Array<ApiReply["body"]> = [];
+  let at = 0;
+  while (at < replies.length) {
+    const parsed = parseValue(replies, at);
+    if (parsed === "incomplete") throw new Error("a reply is cut short");
+    at += parsed.consumed;
+    const value = parsed.value;
+    switch (value.type) {
+      case "simple": bodies.push({ result: value.value }); break;
+      case "error": bodies.push({ error: value.value }); break;
+      case "integer": bodies.push({ result: Number(value.value) }); break;
+      case "bulk": bodies.push({ result: value.value === null ? null : decoder.decode(value.value) }); break;
+      default: throw new Error(`a ${value.type} reply`);
+    }
   }
+  if (bodies.length !== count) throw new Error(`${bodies.length} replies for ${count} commands`);
+  return bodies;
 }

@@ -39,6 +39,8 @@ export interface SimOptions {
   reads: "newest" | "sticky";
   /** Share of a primary's commands sent as a RESP client sends them (native runs), not through the HTTP API. */
   nativeRuns: number;
+  /** Share of those that pipeline two or three commands (one native run where the core runs them all). */
+  pipelines: number;
   /** Share of reads sent to a standby that follows the log (a replica read), when one does. */
   replicaReads: number;
   /** The primaries' lease (ms; 0: none, to show what leases prevent). Drawn per seed (60-300) unless given. */
@@ -75,6 +77,7 @@ export const DEFAULT_OPTIONS: Omit<SimOptions, "seed"> = {
   keys: 3,
   reads: "sticky",
   nativeRuns: 0.5,
+  pipelines: 0.3,
   replicaReads: 0.2,
   leaseMs: 150,
   // Any two clocks differ in rate by less than 5% (1.024 / 0.976 < 1 / 0.95): within LEASE_DRIFT_MARGIN.
@@ -112,7 +115,9 @@ export interface HistoryEntry {
   deposed?: boolean;
   /** A read answered by a following standby: the LSN it had applied the log up to. */
   replicaApplied?: number;
-  /** Answered by a native run: sent as a RESP client sends it, and the primary could run it natively. */
+  /** Sent as a RESP client sends it (the RESP server's path), not through the HTTP API. */
+  resp?: boolean;
+  /** Answered by a native run (sent as a RESP client sends it, and the core ran it). */
   native?: boolean;
 }
 
@@ -132,6 +137,8 @@ export interface SimResult {
     deposedReads: number;
     /** Operations a primary answered with a native run (sent as a RESP client sends them). */
     nativeOperations: number;
+    /** Operations a RESP client sent that took the per-command path (handed back by the core, or no native run could start). */
+    respPerCommand: number;
   };
   trace(): string;
 }
@@ -240,59 +247,80 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
     }
   };
 
-  const issue = (client: Client): void => {
-    if (world.now >= options.activeMs) return;
+  /** A random operation's key and kind. */
+  const draw = (): { key: string; kind: HistoryEntry["kind"] } => {
     const key = random.pick(keys);
     const r = random.next();
-    const kind = r < 0.4 ? "get" : r < 0.7 ? "set" : "incr";
-    const replicas = kind === "get" ? following() : [];
+    return { key, kind: r < 0.4 ? "get" : r < 0.7 ? "set" : "incr" };
+  };
+
+  const issue = (client: Client): void => {
+    if (world.now >= options.activeMs) return;
+    const first = draw();
+    const replicas = first.kind === "get" ? following() : [];
     if (replicas.length > 0 && random.chance(options.replicaReads)) {
-      replicaRead(client, key, random.pick(replicas));
+      replicaRead(client, first.key, random.pick(replicas));
       return;
     }
-    const target = kind === "get" && options.reads === "newest" ? leader() : (client.sticky ?? leader());
+    const target = first.kind === "get" && options.reads === "newest" ? leader() : (client.sticky ?? leader());
     client.sticky = target;
-    const id = history.length + 1;
+    // A RESP client (the server's native runs) sometimes pipelines two or three commands.
     const resp = random.chance(options.nativeRuns);
-    const entry: HistoryEntry = {
-      id, client: client.name, primary: target.name, key, kind, call: world.steps, ret: Infinity, outcome: "pending",
-      ...(kind === "set" ? { value: String(id * 1_000_000) } : {}),
-    };
-    history.push(entry);
-    pendingOps++;
-    const args = kind === "set" ? ["SET", key, entry.value!] : [kind.toUpperCase(), key];
-    world.trace(`${client.name}: #${id} ${args.join(" ")} -> ${target.name}${resp ? " (RESP)" : ""}`);
+    const ops = [first];
+    if (resp && random.chance(options.pipelines)) for (let n = random.int(2) + 1; n > 0; n--) ops.push(draw());
+    const entries: HistoryEntry[] = [];
+    const commands: string[][] = [];
+    for (const op of ops) {
+      const id = history.length + 1;
+      const entry: HistoryEntry = {
+        id, client: client.name, primary: target.name, key: op.key, kind: op.kind, call: world.steps, ret: Infinity, outcome: "pending",
+        ...(op.kind === "set" ? { value: String(id * 1_000_000) } : {}), ...(resp ? { resp } : {}),
+      };
+      history.push(entry);
+      entries.push(entry);
+      pendingOps++;
+      // SET with an expiry (far beyond the run) is a command the core hands back: the rest of the pipeline takes the per-command path.
+      commands.push(op.kind === "set" ? ["SET", op.key, entry.value!, ...(resp && random.chance(0.2) ? ["PX", "600000"] : [])] : [op.kind.toUpperCase(), op.key]);
+    }
+    world.trace(`${client.name}: ${entries.map((e, i) => `#${e.id} ${commands[i]!.join(" ")}`).join("; ")} -> ${target.name}${resp ? " (RESP)" : ""}`);
+    let answered = false;
     const next = (): void => {
       world.at(random.next() * 20, null, () => issue(client));
     };
     world.at(options.clientTimeoutMs, null, () => {
-      if (entry.outcome !== "pending") return;
-      settle(entry, entry.kind === "get" ? "failed" : "unknown", "timed out");
+      if (answered) return;
+      answered = true;
+      for (const entry of entries) settle(entry, entry.kind === "get" ? "failed" : "unknown", "timed out");
       client.sticky = null;
       next();
     });
     net.send(client.name, target.name, () => {
       const at = target.incarnation;
       if (target.state !== "serving") {
-        // Connection refused (or a standby's: not the primary yet): the command never ran.
+        // Connection refused (or a standby's: not the primary yet): the commands never ran.
         net.send(target.name, client.name, () => {
-          if (entry.outcome !== "pending") return;
-          settle(entry, "failed", `${target.name} is not serving`);
+          if (answered) return;
+          answered = true;
+          for (const entry of entries) settle(entry, "failed", `${target.name} is not serving`);
           client.sticky = null;
           next();
         });
         return;
       }
-      void (resp ? target.respCommand(args) : target.command(args)).then((reply) => {
+      const replies = resp ? target.respCommands(commands) : target.command(commands[0]!).then((reply) => [reply]);
+      void replies.then((replies) => {
         if (!at.alive) return;
-        if (kind === "get" && primaries.some((p) => p.servingSince !== undefined && p.replicator.epoch > target.replicator.epoch)) {
-          entry.deposed = true;
-        }
+        const deposed = primaries.some((p) => p.servingSince !== undefined && p.replicator.epoch > target.replicator.epoch);
+        for (const entry of entries) if (entry.kind === "get" && deposed) entry.deposed = true;
         net.send(target.name, client.name, () => {
-          if (entry.outcome !== "pending") return;
-          if (reply.native === true) entry.native = true;
-          classify(entry, reply);
-          if (reply.body.error?.includes("deposed") === true) client.sticky = null;
+          if (answered) return;
+          answered = true;
+          entries.forEach((entry, i) => {
+            const reply = replies[i]!;
+            if (reply.native === true) entry.native = true;
+            classify(entry, reply);
+            if (reply.body.error?.includes("deposed") === true) client.sticky = null;
+          });
           next();
         });
       });
@@ -552,6 +580,7 @@ export async function runSimulation(seed: number, overrides: Partial<Omit<SimOpt
       replicaReads: history.filter((e) => e.outcome === "ok" && e.replicaApplied !== undefined).length,
       deposedReads: history.filter((e) => e.deposed === true).length,
       nativeOperations: history.filter((e) => e.outcome === "ok" && e.native === true).length,
+      respPerCommand: history.filter((e) => e.outcome === "ok" && e.resp === true && e.native !== true).length,
     },
     trace: () => world.traceText(),
   };

@@ -20,8 +20,7 @@ import type { Hono } from "hono";
 import { Incarnation, type World } from "./world.ts";
 import type { Endpoint, Network } from "./network.ts";
 import { SimTailSource, StoreClient, type SimStore } from "./store.ts";
-import { fetchReply, respReply, type ApiReply, type PrimarySettings } from "./primary.ts";
-import type { Session } from "../../runtime/context.ts";
+import { fetchReply, respClient, respReplies, type ApiReply, type PrimarySettings } from "./primary.ts";
 
 /** How long a follower's tail may stay silent without leases (the lease's stand-in; ms). */
 const SILENCE_WITHOUT_LEASE_MS = 200;
@@ -36,8 +35,6 @@ export class SimStandby implements Endpoint {
   engine: Engine | undefined;
   follower: LogFollower | undefined;
   gate: CommitGate | undefined;
-  /** The session of its RESP clients' native runs, once it serves (database 0, RESP2). */
-  private readonly session: Session = { db: 0, protocol: 2 };
   persistence: Persistence | undefined;
   private app: Hono | undefined;
   /** The HTTP API without a gate: reads of what the follower applied. */
@@ -170,9 +167,9 @@ export class SimStandby implements Endpoint {
     return await fetchReply(this.app!, args);
   }
 
-  /** One command as a RESP client sends it to the primary it has become (respReply). */
-  async respCommand(args: readonly string[]): Promise<ApiReply> {
-    return await respReply(this.gate!, this.session, args, () => this.command(args), this.settings.nativeRepliesEarly === true);
+  /** Commands as a RESP client pipelines them to the primary it has become (respReplies). */
+  async respCommands(commands: readonly (readonly string[])[]): Promise<ApiReply[]> {
+    return await respReplies(this.gate!, respClient(this.gate!.engine), commands, this.settings.nativeRepliesEarly === true);
   }
 
   /** A read while following: the engine's committed data, and the LSN it holds the log up to. */
