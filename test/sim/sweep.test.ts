@@ -10,7 +10,7 @@
 //   SIM_SEED=1234 npx vitest run test/sim/sweep.test.ts    replay one seed, printing its trace
 //   SIM_FIRST_SEED=100000                                  where the sweep starts (default 1)
 import { describe, expect, it } from "vitest";
-import { runSimulation, type SimResult } from "./simulation.ts";
+import { runSimulation, type SimOptions, type SimResult } from "./simulation.ts";
 
 // 2,500 seeds missed a bug that seed 511,427 found (docs/durability.md): the default is as many as CI affords.
 const seeds = Number(process.env.SIM_SEEDS ?? 8000);
@@ -77,40 +77,32 @@ else describe("the simulation", () => {
     expect(a.stats.operations).toBeGreaterThan(20);
   });
 
-  it("the sweep can fail: with a quorum of one (a broken rule), acknowledged writes are lost and caught", async () => {
-    let found: SimResult | undefined;
-    for (let seed = 1; seed <= 200 && found === undefined; seed++) {
-      const result = await runSimulation(seed, { breaks: { quorum: 1 } });
-      if (result.violations.length > 0) found = result;
+  /** The first seed (of `limit`) whose run under a broken rule has a violation. */
+  async function firstViolation(breaks: SimOptions["breaks"], limit: number): Promise<SimResult | undefined> {
+    for (let seed = 1; seed <= limit; seed++) {
+      const result = await runSimulation(seed, { breaks });
+      if (result.violations.length > 0) return result;
     }
-    expect(found, "no violation in 200 seeds with a quorum of one").toBeDefined();
+    return undefined;
+  }
+
+  it("the sweep can fail: with a quorum of one (a broken rule), acknowledged writes are lost and caught", async () => {
+    expect(await firstViolation({ quorum: 1 }, 200), "no violation in 200 seeds with a quorum of one").toBeDefined();
   });
 
   it("the sweep can fail: stores that lose acknowledged records when they crash (a lying fsync) are caught", async () => {
-    let found: SimResult | undefined;
-    for (let seed = 1; seed <= 200 && found === undefined; seed++) {
-      const result = await runSimulation(seed, { breaks: { storesLoseAcknowledgedRecords: true } });
-      if (result.violations.length > 0) found = result;
-    }
+    const found = await firstViolation({ storesLoseAcknowledgedRecords: true }, 200);
     expect(found, "no violation in 200 seeds with stores that lose acknowledged records").toBeDefined();
   });
 
   it("the sweep can fail: native runs whose replies leave before their record commits lose acknowledged writes, caught", async () => {
-    let found: SimResult | undefined;
-    for (let seed = 1; seed <= 200 && found === undefined; seed++) {
-      const result = await runSimulation(seed, { breaks: { nativeRepliesEarly: true } });
-      if (result.violations.length > 0) found = result;
-    }
+    const found = await firstViolation({ nativeRepliesEarly: true }, 200);
     expect(found, "no violation in 200 seeds with native replies that do not wait").toBeDefined();
     expect(found!.violations.join("\n")).toMatch(/\(native run\)/);
   });
 
   it("the sweep can fail: standbys that apply records before they are committed show replica reads of lost data, caught", async () => {
-    let found: SimResult | undefined;
-    for (let seed = 1; seed <= 400 && found === undefined; seed++) {
-      const result = await runSimulation(seed, { breaks: { tailsClaimCommitted: true } });
-      if (result.violations.length > 0) found = result;
-    }
+    const found = await firstViolation({ tailsClaimCommitted: true }, 400);
     expect(found, "no violation in 400 seeds with tails that call every record committed").toBeDefined();
     expect(found!.violations.join("\n")).toMatch(/replica read/);
   });
