@@ -21,7 +21,7 @@ import { Acl } from "./acl.ts";
 import { NotifyClass, formatNotifyFlags, parseNotifyFlags, type KeyspaceEvent } from "./notify.ts";
 import { keyPositions } from "./commands/spec.ts";
 import {
-  OtherBuildSnapshotError, portableCommands, readSnapshotHeader, restoreSnapshot, restoreSnapshotInto, takeSnapshot, takeSnapshotInBackground,
+  OtherBuildSnapshotError, portableCommands, readSnapshotHeader, restoreSnapshot, restoreSnapshotInto, takeSnapshot, takeSnapshotInBackground, imageBuffer,
   SnapshotError,
   type SnapshotHeader,
 } from "./snapshot.ts";
@@ -314,10 +314,20 @@ export class Engine {
   /**
    * The same image, pausing the engine only for the copy of its memory: the
    * checksum is computed over the copy afterwards, a piece per event-loop turn,
-   * while commands go on. The image is the state at the call.
+   * while commands go on. The image is the state at the call. It is written
+   * into `into` (from snapshotBuffer) when that is large enough.
    */
-  snapshotInBackground(lsn: number): Promise<Uint8Array> {
-    return takeSnapshotInBackground(this.core, lsn, { databases: this.databases, evictionDb: this.nextEvictionDb });
+  snapshotInBackground(lsn: number, into?: Uint8Array): Promise<Uint8Array> {
+    return takeSnapshotInBackground(this.core, lsn, { databases: this.databases, evictionDb: this.nextEvictionDb }, into);
+  }
+
+  /**
+   * A buffer for snapshotInBackground with its pages already in memory,
+   * made a piece per event-loop turn while commands go on, so that the
+   * engine pauses only for the copy itself (runtime/snapshot.ts imageBuffer).
+   */
+  snapshotBuffer(allocate?: (bytes: number) => Uint8Array): Promise<Uint8Array> {
+    return imageBuffer(this.core, allocate);
   }
 
   newSession(): Session {

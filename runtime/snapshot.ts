@@ -68,6 +68,10 @@ const CRC_CHUNK_BYTES = 1 << 30;
 // Background checksumming stages this much per turn of the event loop into
 // its own core instance: about a millisecond of work.
 const BACKGROUND_CRC_CHUNK_BYTES = 1 << 20;
+// A buffer for a background image has its pages written this much per turn
+// of the event loop ahead of the copy (about a millisecond of page faults).
+const PREFAULT_CHUNK_BYTES = 1 << 20;
+const PAGE_BYTES = 4096;
 
 const OFFSET_VERSION = 8;
 const OFFSET_HEADER_BYTES = 12;
@@ -142,10 +146,11 @@ export function takeSnapshot(core: Core, lsn: number, fields: EngineFields): Uin
  * The same image, stopping the engine only for the copy of its memory: the
  * checksum is then computed over the copy, a piece at a time between turns
  * of the event loop (setTimeout), by a separate instance of the core, while
- * the engine goes on serving.
+ * the engine goes on serving. The image is written into the start of `into`
+ * when it is large enough (imageBuffer), else into a new buffer.
  */
-export async function takeSnapshotInBackground(core: Core, lsn: number, fields: EngineFields): Promise<Uint8Array> {
-  const image = copyMemory(core, lsn, fields);
+export async function takeSnapshotInBackground(core: Core, lsn: number, fields: EngineFields, into?: Uint8Array): Promise<Uint8Array> {
+  const image = copyMemory(core, lsn, fields, into);
   const checksummer = await loadCore(core.module);
   let crc = 0;
   const end = SNAPSHOT_HEADER_BYTES + memoryBytesOf(image);
@@ -157,19 +162,40 @@ export async function takeSnapshotInBackground(core: Core, lsn: number, fields: 
   return seal(image, crc);
 }
 
-/** The image with its header filled in but for the two checksums. */
-function copyMemory(core: Core, lsn: number, fields: EngineFields): Uint8Array {
+/**
+ * A buffer for an image of this core's memory as large as it is now, from
+ * `allocate`, with every page of it written once, a piece per turn of the
+ * event loop, before the image is taken: copying memory into a new buffer
+ * stops for a page fault per 4 KiB page, most of the copy's time (for
+ * 128 MiB, 66-75 ms against 11-12 ms into pages already there;
+ * docs/BENCHMARKS.md), while the engine waits. Memory that grows meanwhile
+ * makes the image take a new buffer after all.
+ */
+export async function imageBuffer(core: Core, allocate: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes)): Promise<Uint8Array> {
+  const bytes = SNAPSHOT_HEADER_BYTES + core.x.memory.buffer.byteLength + (coreBytesOf(core.module)?.length ?? 0);
+  const buffer = allocate(bytes);
+  for (let at = 0; at < bytes; at += PREFAULT_CHUNK_BYTES) {
+    const end = Math.min(bytes, at + PREFAULT_CHUNK_BYTES);
+    for (let page = at; page < end; page += PAGE_BYTES) buffer[page] = 0;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return buffer;
+}
+
+/** The image with its header filled in but for the two checksums; in the start of `into` when it is large enough. */
+function copyMemory(core: Core, lsn: number, fields: EngineFields, into?: Uint8Array): Uint8Array {
   if (!Number.isSafeInteger(lsn) || lsn < 0) throw new RangeError(`snapshot LSN must be a non-negative integer, got ${lsn}`);
   const x = core.x;
   if (x.ks_keylog_count() !== 0) throw new Error("snapshot inside a command: the key log is not drained");
   const buildHash = buildHashOf(core.module);
   const memoryBytes = x.snapshot_prepare();
   const wasm = coreBytesOf(core.module) ?? new Uint8Array(0);
-  const image = new Uint8Array(SNAPSHOT_HEADER_BYTES + memoryBytes + wasm.length);
+  const bytes = SNAPSHOT_HEADER_BYTES + memoryBytes + wasm.length;
+  const image = into !== undefined && into.length >= bytes ? into.subarray(0, bytes) : new Uint8Array(bytes);
   image.set(new Uint8Array(x.memory.buffer, 0, memoryBytes), SNAPSHOT_HEADER_BYTES);
   image.set(wasm, SNAPSHOT_HEADER_BYTES + memoryBytes);
 
-  const view = new DataView(image.buffer);
+  const view = new DataView(image.buffer, image.byteOffset, SNAPSHOT_HEADER_BYTES);
   for (let i = 0; i < SNAPSHOT_MAGIC.length; i++) image[i] = SNAPSHOT_MAGIC.charCodeAt(i);
   view.setUint32(OFFSET_VERSION, SNAPSHOT_FORMAT_VERSION, true);
   view.setUint32(OFFSET_HEADER_BYTES, SNAPSHOT_HEADER_BYTES, true);
@@ -190,7 +216,7 @@ function memoryBytesOf(image: Uint8Array): number {
 
 /** Writes the memory checksum, then the header's own. */
 function seal(image: Uint8Array, memoryCrc: number): Uint8Array {
-  const view = new DataView(image.buffer);
+  const view = new DataView(image.buffer, image.byteOffset, SNAPSHOT_HEADER_BYTES);
   view.setUint32(OFFSET_MEMORY_CRC, memoryCrc, true);
   view.setUint32(OFFSET_HEADER_CRC, crc32cBytes(image.subarray(0, OFFSET_HEADER_CRC)), true);
   return image;

@@ -85,6 +85,8 @@ export async function startDurablePrimary(
     const persistence = new Persistence(engine, replicator, {
       mode, snapshotLsn: recovered.snapshotLsn, log, logBytesSinceSnapshot: recovered.replayedBytes,
       snapshotBytes: recovered.snapshotBytes,
+      // Local stores are threads: an image in shared memory is handed to each without a copy (thread.ts).
+      ...(local === null ? {} : { allocateImage: (bytes: number) => new Uint8Array(new SharedArrayBuffer(bytes)) }),
     });
     let schedule: NodeJS.Timeout | undefined;
     const where = local === null ? urls.join(", ") : `${urls.length} local store(s) under ${config.dir} (${urls.join(", ")})`;
@@ -100,6 +102,7 @@ export async function startDurablePrimary(
       },
       async close() {
         clearInterval(schedule);
+        persistence.close();
         const released = await replicator.releaseLease();
         if (released > 0) log(`log: lease released on ${released} log store(s); a successor need not wait for it`);
         await replicator.close();

@@ -95,7 +95,9 @@ export class LogStoreClient {
   async putSnapshot(request: PutSnapshotRequest): Promise<PutSnapshotReply> {
     const response = await fetch(
       `${this.url}${LOG_PATH_PREFIX}/snapshots/${request.lsn}?epoch=${request.epoch}&record_epoch=${request.recordEpoch}`,
-      { method: "PUT", headers: this.headers({ "content-type": "application/octet-stream" }), body: request.data as Uint8Array<ArrayBuffer> },
+      // fetch sends a view of shared memory as text ("0,0,..."): such an image goes as a copy.
+      { method: "PUT", headers: this.headers({ "content-type": "application/octet-stream" }),
+        body: (request.data.buffer instanceof SharedArrayBuffer ? new Uint8Array(request.data) : request.data) as Uint8Array<ArrayBuffer> },
     );
     return await response.json() as PutSnapshotReply;
   }

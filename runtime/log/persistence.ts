@@ -5,7 +5,8 @@
 // and is stored only once that record is committed, so that a snapshot never
 // holds a write that could still be lost. SAVE answers when a quorum of
 // stores holds it; BGSAVE answers at once and works in the background (the
-// engine pauses only to copy its memory). LASTSAVE is the time of the last
+// engine pauses only to copy its memory, into a buffer whose pages it made
+// ready beforehand a piece per turn). LASTSAVE is the time of the last
 // snapshot stored on a quorum (the start time until then, as in Redis).
 //
 // Scheduled snapshots: the host calls `scheduledSave()` about once a second
@@ -62,8 +63,15 @@ export class Persistence {
   private readonly now: () => number;
   private readonly log: (message: string) => void;
 
+  /** Set by close(): a background snapshot still making its buffer ready takes no image. */
+  private closed = false;
+  /** Allocates a background image's buffer (shared memory, where the stores are threads of this process). */
+  private readonly allocateImage: ((bytes: number) => Uint8Array) | undefined;
+
   constructor(engine: Engine, replicator: Replicator, options: {
     mode: string; snapshotLsn: number; now?: () => number; log?: (message: string) => void;
+    /** Allocates a background image's buffer; default an ordinary one. */
+    allocateImage?: (bytes: number) => Uint8Array;
     /** Log bytes replayed after the snapshot recovery started from (they count towards snapshot-log-bytes). */
     logBytesSinceSnapshot?: number;
     /** Size of that snapshot. */
@@ -78,6 +86,7 @@ export class Persistence {
     this.lastSnapshotLsn = options.snapshotLsn;
     this.sealedBytesAtSnapshot = replicator.sealedBytes - (options.logBytesSinceSnapshot ?? 0);
     this.lastSnapshotBytes = options.snapshotBytes ?? 0;
+    this.allocateImage = options.allocateImage;
   }
 
   /** Records sealed since the newest snapshot (Redis's dirty counter). */
@@ -133,22 +142,49 @@ export class Persistence {
     return this.store(lsn, image, started, sealedBytes);
   }
 
-  /** BGSAVE: starts a background snapshot; false when one is already running. */
+  /**
+   * BGSAVE: starts a background snapshot; false when one is already running.
+   * The image covers the log at the moment it is copied, after its buffer is
+   * ready (Engine.snapshotBuffer), a few hundred turns of the event loop later.
+   */
   bgsave(): boolean {
     if (this.inProgress) return false;
-    const lsn = this.coveredLsn();
-    const sealedBytes = this.replicator.sealedBytes;
     const started = this.now();
     this.inProgress = true;
     this.startedAt = started;
-    const image = this.engine.snapshotInBackground(lsn);
-    // The copy is taken synchronously inside snapshotInBackground: that is the pause.
-    this.notePause(this.now() - started);
-    void image.then((bytes) => this.store(lsn, bytes, started, sealedBytes), (error: unknown) => {
+    void this.background(started);
+    return true;
+  }
+
+  private async background(started: number): Promise<void> {
+    let image: Promise<Uint8Array>;
+    let lsn: number;
+    let sealedBytes: number;
+    try {
+      const into = await this.engine.snapshotBuffer(this.allocateImage);
+      if (this.closed) throw new Error("the server is stopping");
+      lsn = this.coveredLsn();
+      sealedBytes = this.replicator.sealedBytes;
+      const copyStarted = this.now();
+      image = this.engine.snapshotInBackground(lsn, into);
+      // The copy is taken synchronously inside snapshotInBackground: that is the pause.
+      this.notePause(this.now() - copyStarted);
+    } catch (error) {
       this.inProgress = false;
+      this.startedAt = 0;
+      this.fail(`snapshot failed: ${String(error)}`);
+      return;
+    }
+    await image.then((bytes) => this.store(lsn, bytes, started, sealedBytes), (error: unknown) => {
+      this.inProgress = false;
+      this.startedAt = 0;
       this.fail(`snapshot failed: ${String(error)}`);
     });
-    return true;
+  }
+
+  /** The host is stopping: no new image is taken (one being stored may still finish). */
+  close(): void {
+    this.closed = true;
   }
 
   private notePause(ms: number): void {

@@ -122,6 +122,8 @@ const READ_CHUNK_BYTES = 1024 * 1024;
  */
 const SPACE_AHEAD_BYTES = 1024 * 1024;
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** A snapshot's checksum is computed this much per turn of the event loop (about a millisecond). */
+const SNAPSHOT_CRC_PIECE_BYTES = 1024 * 1024;
 
 export class CorruptLogError extends Error {
   override name = "CorruptLogError";
@@ -827,7 +829,7 @@ export class FileLogBackend implements LogBackend {
     const error = checkSnapshotRequest(request.lsn, request.recordEpoch, request.data.length, this.limits);
     if (error !== null) return error;
     const info: SnapshotInfo = {
-      lsn: request.lsn, epoch: request.recordEpoch, bytes: request.data.length, crc32c: this.crc32c(request.data),
+      lsn: request.lsn, epoch: request.recordEpoch, bytes: request.data.length, crc32c: await this.checksumInPieces(request.data),
     };
     const header = encodeSnapshotHeader({ lsn: info.lsn, epoch: info.epoch, crc32c: info.crc32c, bytes: info.bytes }, this.crc32c);
     try {
@@ -842,6 +844,20 @@ export class FileLogBackend implements LogBackend {
       await fsyncDir(this.snapshotDir);
     }
     return { ok: true, snapshot: info };
+  }
+
+  /**
+   * The CRC32C of a snapshot image a piece per turn of the event loop: in one
+   * go, 128 MiB held this store's appends for about 85 ms, and with every
+   * store checksumming the same image at once, every durable write waited.
+   */
+  private async checksumInPieces(data: Uint8Array): Promise<number> {
+    let crc = 0;
+    for (let at = 0; at < data.length; at += SNAPSHOT_CRC_PIECE_BYTES) {
+      if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+      crc = this.crc32c(data.subarray(at, Math.min(data.length, at + SNAPSHOT_CRC_PIECE_BYTES)), crc);
+    }
+    return crc;
   }
 
   async listSnapshots(): Promise<SnapshotInfo[]> {

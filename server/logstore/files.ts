@@ -141,13 +141,28 @@ export function fsyncDirSync(path: string): void {
 }
 
 /** Writes `parts` to `path` as one file that appears whole or not at all. */
+/** A file written by writeFileAtomic is synced every this many bytes. */
+const SYNC_EVERY_BYTES = 4 * 1024 * 1024;
+
 export async function writeFileAtomic(path: string, parts: readonly Uint8Array[]): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const handle = await fs.promises.open(tmp, "w");
   try {
+    let unsynced = 0;
     for (const p of parts) {
       let at = 0;
-      while (at < p.length) at += (await handle.write(p, at, p.length - at)).bytesWritten;
+      while (at < p.length) {
+        const written = (await handle.write(p, at, Math.min(p.length - at, SYNC_EVERY_BYTES))).bytesWritten;
+        at += written;
+        unsynced += written;
+        // A large file (a snapshot) is synced as it goes, like Redis's rdb-save-incremental-fsync: ext4
+        // writes a file's dirty data out before it commits its journal, and a log segment's fdatasync
+        // that commits the journal waited for all of it (60-80 ms for 128 MiB with three stores at once).
+        if (unsynced >= SYNC_EVERY_BYTES) {
+          await handle.datasync();
+          unsynced = 0;
+        }
+      }
     }
     await handle.sync();
   } finally {

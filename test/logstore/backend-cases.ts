@@ -12,6 +12,7 @@ import type { LogBackend, LogEvent } from "../../runtime/log/backend.ts";
 import type { Crc32c } from "../../runtime/log/crc32c.ts";
 import { decodeFrames, encodeFrames, type LogRecord } from "../../runtime/log/frame.ts";
 import type { AppendReply, LogError } from "../../runtime/log/protocol.ts";
+import { bytesEqual } from "../../runtime/bytes.ts";
 
 export interface BackendHarness {
   crc32c: Crc32c;
@@ -340,6 +341,11 @@ export function backendConformance(label: string, harness: BackendHarness): void
       expect(await b.getSnapshot(4)).toBeNull();
       expect(await b.status()).toMatchObject({ snapshots: 2, newestSnapshotLsn: 8 });
       expectError(await b.putSnapshot({ epoch: 2, lsn: 9, recordEpoch: 1, data: data(9) }), "not-promised");
+      // An image of several MiB (a store checksums it a piece at a time) comes back whole, with the CRC of all of it.
+      const large = Uint8Array.from({ length: 2_600_000 }, (_, i) => (i * 7 + (i >> 12)) & 0xff);
+      expect(expectOk(await b.putSnapshot({ epoch: 1, lsn: 9, recordEpoch: 1, data: large })).snapshot.crc32c).toBe(crc32c(large));
+      expect(bytesEqual((await b.getSnapshot(9))!.data, large)).toBe(true);
+      expect((await b.listSnapshots()).map((s) => s.lsn)).toEqual([9, 8]);
       await b.close();
     });
 

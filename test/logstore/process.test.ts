@@ -219,6 +219,17 @@ describe("the tail stream", () => {
     expect(snapshot).not.toBeNull();
     expect(td.decode((snapshot as { data: Uint8Array }).data)).toBe("state");
   });
+
+  it("a snapshot image in shared memory goes over HTTP as its bytes (fetch would send such a view as text)", async () => {
+    const { client } = await start();
+    await client.promise({ epoch: 1, candidate: "p" });
+    await client.append({ epoch: 1, frames: encodeFrames([setRecord(1, 1, "x")], crc32c) });
+    const image = new Uint8Array(new SharedArrayBuffer(3000));
+    for (let i = 0; i < image.length; i++) image[i] = (i * 13) & 0xff;
+    expect(await client.putSnapshot({ epoch: 1, lsn: 1, recordEpoch: 1, data: image })).toMatchObject({ ok: true, snapshot: { bytes: 3000, crc32c: crc32c(image) } });
+    const stored = await client.getSnapshot(1);
+    expect([...(stored as { data: Uint8Array }).data]).toEqual([...image]);
+  });
 });
 
 describe("crashes", () => {

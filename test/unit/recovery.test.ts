@@ -8,7 +8,7 @@
 // Runs of native writes hand their effects to the gate straight from the
 // core's effect region: their records must replay the same way, and a read
 // of a key a pending run wrote must wait for it while other reads do not.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Engine } from "../../runtime/engine.ts";
 import { loadCrc32c } from "../../runtime/log/crc32c.ts";
 import { MemoryLogBackend } from "../../runtime/log/memory-backend.ts";
@@ -184,6 +184,37 @@ describe("the commit gate and durable native runs", () => {
     expect(saved.ok, saved.message).toBe(true);
     expect(primary.lastLsn).toBe(fifth);
     expect(persistence.lastSnapshotLsn).toBe(fifth);
+    await primary.close();
+  });
+
+  it("BGSAVE makes its image's buffer ready first and covers the log when it copies; a host stopping meanwhile takes no image", async () => {
+    const { primary, engine, gate, session } = await gatedPrimary("b", "primary");
+    nativeRun(gate, session, resp(["SET", "a", "1"]));
+    const allocated: number[] = [];
+    const persistence = new Persistence(engine, primary, {
+      mode: "quorum", snapshotLsn: 0, allocateImage: (bytes) => {
+        allocated.push(bytes);
+        return new Uint8Array(new SharedArrayBuffer(bytes));
+      },
+    });
+    expect(persistence.bgsave()).toBe(true);
+    expect(persistence.bgsave()).toBe(false);
+    // Written after the BGSAVE, before its copy: in the image.
+    const later = nativeRun(gate, session, resp(["SET", "b", "2"]));
+    await vi.waitFor(() => expect(persistence.inProgress).toBe(false), { timeout: 10_000 });
+    expect(persistence.lastStatus, persistence.lastError).toBe("ok");
+    expect(persistence.lastSnapshotLsn).toBeGreaterThanOrEqual(later);
+    expect(allocated).toHaveLength(1);
+    const restored = await Engine.fromSnapshot(coreModule(), (await primary.newestSnapshot())!.data);
+    expect(restored.execute(session, [te.encode("GET"), te.encode("b")])).toEqual(te.encode("2"));
+
+    expect(persistence.bgsave()).toBe(true);
+    persistence.close();
+    const sealed = primary.lastLsn;
+    await vi.waitFor(() => expect(persistence.inProgress).toBe(false), { timeout: 10_000 });
+    expect(persistence.lastStatus).toBe("err");
+    expect(persistence.lastError).toMatch(/stopping/);
+    expect(primary.lastLsn).toBe(sealed);
     await primary.close();
   });
 });

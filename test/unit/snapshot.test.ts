@@ -193,6 +193,34 @@ describe("snapshot and restore", () => {
     expect(restored.execute(s, [utf8("DBSIZE")])).toBe(engine.execute(s, [utf8("DBSIZE")]) as number - writes);
   });
 
+  it("a background snapshot into a buffer made ready beforehand is the same image; one too small is not used", async () => {
+    const engine = await sampleEngine();
+    const s = engine.newSession();
+    for (let i = 0; i < 5_000; i++) engine.execute(s, [utf8("SET"), utf8(`k:${i}`), utf8("v".repeat(i % 50))]);
+    const allocated: number[] = [];
+    const into = await engine.snapshotBuffer((bytes) => {
+      allocated.push(bytes);
+      return new Uint8Array(new SharedArrayBuffer(bytes));
+    });
+    // As large as an image of the memory now: the header, the memory, the core's own bytes.
+    expect(allocated).toEqual([into.length]);
+    expect(into.length).toBeGreaterThanOrEqual(SNAPSHOT_HEADER_BYTES + engine.core.x.memory.buffer.byteLength);
+    const expected = engine.snapshot(21);
+    const image = await engine.snapshotInBackground(21, into);
+    expect(image.buffer).toBe(into.buffer);
+    expect(image.byteOffset).toBe(0);
+    expect(sameBytes(image, expected)).toBe(true);
+    expect(readSnapshotHeader(image).lsn).toBe(21);
+    const restored = await Engine.fromSnapshot(coreModule(), image);
+    expect(restored.execute(s, [utf8("DBSIZE")])).toBe(engine.execute(s, [utf8("DBSIZE")]));
+
+    const small = new Uint8Array(100);
+    const other = await engine.snapshotInBackground(22, small);
+    expect(other.buffer).not.toBe(small.buffer);
+    expect(sameBytes(small, new Uint8Array(100))).toBe(true);
+    expect(readSnapshotHeader(other).lsn).toBe(22);
+  });
+
   it("a restored engine keeps the image's databases and seeds, and takes the host's clock and limits", async () => {
     const engine = await sampleEngine();
     const image = engine.snapshot(1);
