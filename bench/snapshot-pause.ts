@@ -9,6 +9,7 @@
 //
 //   npm run build && npx node bench/snapshot-pause.ts
 //   BENCH_PAUSE_KEYS=100000 npx node bench/snapshot-pause.ts
+//   BENCH_PAUSE_COMMAND=SAVE npx node bench/snapshot-pause.ts
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -19,6 +20,8 @@ import { encodeCommand, parseValue, type RespValue } from "../runtime/resp.ts";
 
 const KEYS = Number(process.env.BENCH_PAUSE_KEYS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_PAUSE_ROUNDS ?? 3);
+/** BGSAVE, or SAVE (which answers once the image is stored). */
+const COMMAND = (process.env.BENCH_PAUSE_COMMAND ?? "BGSAVE").toUpperCase();
 const CLI = fileURLToPath(new URL("../server/cli.ts", import.meta.url));
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -120,7 +123,7 @@ try {
       }
     })();
     await new Promise((r) => setTimeout(r, 200));
-    await loader.send("BGSAVE");
+    await loader.send(COMMAND);
     let state = await info();
     while (state.get("rdb_bgsave_in_progress") === "1") {
       await new Promise((r) => setTimeout(r, 50));
@@ -137,7 +140,7 @@ try {
   }
   const final = await info();
   console.log(`${KEYS} keys loaded in ${(loadMs / 1000).toFixed(1)} s; ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"})\n`);
-  console.log("| BGSAVE | status | stored on the stores after (ms) | longest PING meanwhile (ms) | longest durable SET meanwhile (ms) | image (MiB) |");
+  console.log(`| ${COMMAND} | status | stored on the stores after (ms) | longest PING meanwhile (ms) | longest durable SET meanwhile (ms) | image (MiB) |`);
   console.log("|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
   if (process.env.BENCH_PAUSE_SHOW_OUTPUT) console.log(out.split("\n").filter((l) => l.includes("ELD") || l.includes("snapshot")).join("\n"));

@@ -4,7 +4,7 @@
 // A snapshot covers the log up to the last record sealed when it is taken,
 // and is stored only once that record is committed, so that a snapshot never
 // holds a write that could still be lost. SAVE answers when a quorum of
-// stores holds it; BGSAVE answers at once and works in the background (the
+// stores holds it; BGSAVE answers at once. Both work in the background (the
 // engine pauses only to copy its memory, into a buffer whose pages it made
 // ready beforehand a piece per turn). LASTSAVE is the time of the last
 // snapshot stored on a quorum (the start time until then, as in Redis).
@@ -131,15 +131,14 @@ export class Persistence {
     return this.replicator.lastLsn;
   }
 
-  /** SAVE: takes the image now (the engine stops for the copy) and stores it. */
+  /**
+   * SAVE: takes an image as BGSAVE does and answers once it is stored. The
+   * engine stops only for the copy (Redis's SAVE stops the server for the
+   * whole save); the image covers at least everything before the command.
+   */
   save(): Promise<SaveResult> {
     if (this.inProgress) return Promise.resolve({ ok: false, message: "ERR Background save already in progress" });
-    const lsn = this.coveredLsn();
-    const sealedBytes = this.replicator.sealedBytes;
-    const started = this.now();
-    const image = this.engine.snapshot(lsn);
-    this.notePause(this.now() - started);
-    return this.store(lsn, image, started, sealedBytes);
+    return this.start();
   }
 
   /**
@@ -149,14 +148,14 @@ export class Persistence {
    */
   bgsave(): boolean {
     if (this.inProgress) return false;
-    const started = this.now();
-    this.inProgress = true;
-    this.startedAt = started;
-    void this.background(started);
+    void this.start();
     return true;
   }
 
-  private async background(started: number): Promise<void> {
+  private async start(): Promise<SaveResult> {
+    const started = this.now();
+    this.inProgress = true;
+    this.startedAt = started;
     let image: Promise<Uint8Array>;
     let lsn: number;
     let sealedBytes: number;
@@ -172,13 +171,12 @@ export class Persistence {
     } catch (error) {
       this.inProgress = false;
       this.startedAt = 0;
-      this.fail(`snapshot failed: ${String(error)}`);
-      return;
+      return this.fail(`snapshot failed: ${String(error)}`);
     }
-    await image.then((bytes) => this.store(lsn, bytes, started, sealedBytes), (error: unknown) => {
+    return await image.then((bytes) => this.store(lsn, bytes, started, sealedBytes), (error: unknown) => {
       this.inProgress = false;
       this.startedAt = 0;
-      this.fail(`snapshot failed: ${String(error)}`);
+      return this.fail(`snapshot failed: ${String(error)}`);
     });
   }
 
