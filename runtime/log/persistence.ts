@@ -65,6 +65,7 @@ export class Persistence {
 
   /** Set by close(): a background snapshot still making its buffer ready takes no image. */
   private closed = false;
+  private readonly imagesAtOnce: boolean;
   /** Allocates a background image's buffer (shared memory, where the stores are threads of this process). */
   private readonly allocateImage: ((bytes: number) => Uint8Array) | undefined;
 
@@ -72,6 +73,12 @@ export class Persistence {
     mode: string; snapshotLsn: number; now?: () => number; log?: (message: string) => void;
     /** Allocates a background image's buffer; default an ordinary one. */
     allocateImage?: (bytes: number) => Uint8Array;
+    /**
+     * Take each image at once, the engine stopped for the copy and its
+     * checksum, with no turns of the event loop between: for the
+     * deterministic simulation, where no real timer may decide anything.
+     */
+    imagesAtOnce?: boolean;
     /** Log bytes replayed after the snapshot recovery started from (they count towards snapshot-log-bytes). */
     logBytesSinceSnapshot?: number;
     /** Size of that snapshot. */
@@ -87,6 +94,7 @@ export class Persistence {
     this.sealedBytesAtSnapshot = replicator.sealedBytes - (options.logBytesSinceSnapshot ?? 0);
     this.lastSnapshotBytes = options.snapshotBytes ?? 0;
     this.allocateImage = options.allocateImage;
+    this.imagesAtOnce = options.imagesAtOnce === true;
   }
 
   /** Records sealed since the newest snapshot (Redis's dirty counter). */
@@ -156,6 +164,13 @@ export class Persistence {
     const started = this.now();
     this.inProgress = true;
     this.startedAt = started;
+    if (this.imagesAtOnce) {
+      const lsn = this.coveredLsn();
+      const sealedBytes = this.replicator.sealedBytes;
+      const image = this.engine.snapshot(lsn);
+      this.notePause(this.now() - started);
+      return await this.store(lsn, image, started, sealedBytes);
+    }
     let image: Promise<Uint8Array>;
     let lsn: number;
     let sealedBytes: number;

@@ -104,7 +104,7 @@ export class SimPrimary implements Endpoint {
     this.gate = new CommitGate(this.engine, this.replicator);
     this.app = createHttpApi(this.engine, { gate: this.gate });
     this.persistence = new Persistence(this.engine, this.replicator, {
-      mode: "quorum", snapshotLsn: recovered.snapshotLsn, now: clock, log: (message) => this.world.trace(`${this.name}: ${message}`),
+      mode: "quorum", imagesAtOnce: true, snapshotLsn: recovered.snapshotLsn, now: clock, log: (message) => this.world.trace(`${this.name}: ${message}`),
     });
     this.state = "serving";
     this.servingSince = this.world.now;

@@ -148,7 +148,7 @@ export class SimStandby implements Endpoint {
     this.gate = new CommitGate(engine, rep);
     this.app = createHttpApi(engine, { gate: this.gate });
     this.persistence = new Persistence(engine, rep, {
-      mode: "quorum", snapshotLsn, now: clock, log: (message) => world.trace(`${this.name}: ${message}`),
+      mode: "quorum", imagesAtOnce: true, snapshotLsn, now: clock, log: (message) => world.trace(`${this.name}: ${message}`),
     });
     this.state = "serving";
     this.servingSince = world.now;

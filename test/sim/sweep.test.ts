@@ -70,11 +70,15 @@ else describe("the simulation", () => {
   });
 
   it("a seed replays exactly: the same trace and history", async () => {
-    const a = await runSimulation(4242);
-    const b = await runSimulation(4242);
-    expect(b.trace()).toBe(a.trace());
-    expect(JSON.stringify(b.history)).toBe(JSON.stringify(a.history));
-    expect(a.stats.operations).toBeGreaterThan(20);
+    // Many seeds: real asynchronous work that the world does not wait for (a real timer, say)
+    // makes some runs differ, and one seed can miss it (64 of 150 did once, 4242 not).
+    for (let seed = 4242; seed < 4272; seed++) {
+      const a = await runSimulation(seed);
+      const b = await runSimulation(seed);
+      expect(b.trace(), `SIM_SEED=${seed}`).toBe(a.trace());
+      expect(JSON.stringify(b.history), `SIM_SEED=${seed}`).toBe(JSON.stringify(a.history));
+      expect(a.stats.operations).toBeGreaterThan(20);
+    }
   });
 
   /** The first seed (of `limit`) whose run under a broken rule has a violation. */
