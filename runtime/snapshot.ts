@@ -173,7 +173,7 @@ export async function takeSnapshotInBackground(core: Core, lsn: number, fields: 
  * grows meanwhile makes the image take a new buffer after all.
  */
 export async function imageBuffer(core: Core, allocate: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes)): Promise<Uint8Array> {
-  const bytes = SNAPSHOT_HEADER_BYTES + core.x.memory.buffer.byteLength + (coreBytesOf(core.module)?.length ?? 0);
+  const bytes = imageBytes(core, core.x.memory.buffer.byteLength);
   const buffer = allocate(bytes);
   let sink = 0;
   for (let at = 0; at < bytes; at += PREFAULT_CHUNK_BYTES) {
@@ -191,6 +191,11 @@ export async function imageBuffer(core: Core, allocate: (bytes: number) => Uint8
 /** Where imageBuffer leaves what it read, so that the reads are not optimized away. */
 let touchedSum = 0;
 
+/** The length of an image of `memoryBytes` of this core's memory: the header, the memory, the core's own bytes. */
+function imageBytes(core: Core, memoryBytes: number): number {
+  return SNAPSHOT_HEADER_BYTES + memoryBytes + (coreBytesOf(core.module)?.length ?? 0);
+}
+
 /** The image with its header filled in but for the two checksums; in the start of `into` when it is large enough. */
 function copyMemory(core: Core, lsn: number, fields: EngineFields, into?: Uint8Array): Uint8Array {
   if (!Number.isSafeInteger(lsn) || lsn < 0) throw new RangeError(`snapshot LSN must be a non-negative integer, got ${lsn}`);
@@ -199,7 +204,7 @@ function copyMemory(core: Core, lsn: number, fields: EngineFields, into?: Uint8A
   const buildHash = buildHashOf(core.module);
   const memoryBytes = x.snapshot_prepare();
   const wasm = coreBytesOf(core.module) ?? new Uint8Array(0);
-  const bytes = SNAPSHOT_HEADER_BYTES + memoryBytes + wasm.length;
+  const bytes = imageBytes(core, memoryBytes);
   const image = into !== undefined && into.length >= bytes ? into.subarray(0, bytes) : new Uint8Array(bytes);
   image.set(new Uint8Array(x.memory.buffer, 0, memoryBytes), SNAPSHOT_HEADER_BYTES);
   image.set(wasm, SNAPSHOT_HEADER_BYTES + memoryBytes);

@@ -164,35 +164,25 @@ export class Persistence {
     const started = this.now();
     this.inProgress = true;
     this.startedAt = started;
-    if (this.imagesAtOnce) {
-      const lsn = this.coveredLsn();
-      const sealedBytes = this.replicator.sealedBytes;
-      const image = this.engine.snapshot(lsn);
-      this.notePause(this.now() - started);
-      return await this.store(lsn, image, started, sealedBytes);
-    }
-    let image: Promise<Uint8Array>;
     let lsn: number;
     let sealedBytes: number;
+    let image: Uint8Array;
     try {
-      const into = await this.engine.snapshotBuffer(this.allocateImage);
+      const into = this.imagesAtOnce ? undefined : await this.engine.snapshotBuffer(this.allocateImage);
       if (this.closed) throw new Error("the server is stopping");
       lsn = this.coveredLsn();
       sealedBytes = this.replicator.sealedBytes;
       const copyStarted = this.now();
-      image = this.engine.snapshotInBackground(lsn, into);
-      // The copy is taken synchronously inside snapshotInBackground: that is the pause.
+      // Either way the copy is taken synchronously here: that is the pause.
+      const taken = this.imagesAtOnce ? this.engine.snapshot(lsn) : this.engine.snapshotInBackground(lsn, into);
       this.notePause(this.now() - copyStarted);
+      image = await taken;
     } catch (error) {
       this.inProgress = false;
       this.startedAt = 0;
       return this.fail(`snapshot failed: ${String(error)}`);
     }
-    return await image.then((bytes) => this.store(lsn, bytes, started, sealedBytes), (error: unknown) => {
-      this.inProgress = false;
-      this.startedAt = 0;
-      return this.fail(`snapshot failed: ${String(error)}`);
-    });
+    return await this.store(lsn, image, started, sealedBytes);
   }
 
   /** The host is stopping: no new image is taken (one being stored may still finish). */

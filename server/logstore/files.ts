@@ -140,10 +140,10 @@ export function fsyncDirSync(path: string): void {
   }
 }
 
-/** Writes `parts` to `path` as one file that appears whole or not at all. */
 /** A file written by writeFileAtomic is synced every this many bytes. */
 const SYNC_EVERY_BYTES = 4 * 1024 * 1024;
 
+/** Writes `parts` to `path` as one file that appears whole or not at all. */
 export async function writeFileAtomic(path: string, parts: readonly Uint8Array[]): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const handle = await fs.promises.open(tmp, "w");
