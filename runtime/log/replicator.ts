@@ -918,7 +918,13 @@ export class Replicator {
     if (tail.lastLsn === 0) return 0;
     const known = this.epochsKnownFrom(link);
     if (tail.lastLsn <= this.lastLsn && tail.lastLsn >= known && (await this.epochAt(tail.lastLsn)) === tail.lastEpoch) return tail.lastLsn;
-    let lo = Math.max(0, firstLsn - 1); // records below firstLsn are covered by a snapshot of committed state
+    // Records below firstLsn are covered by a snapshot of committed state. So are the
+    // store's records up to a snapshot it holds (snapshots are taken only of committed
+    // LSNs, and put only on stores aligned with the log): they are in every later log,
+    // even where ours is trimmed and they cannot be compared. Cutting them would leave a
+    // store of the committed quorum with a shorter tail than a store that lacks them,
+    // and the next election could adopt that one (found by the simulation, seed 40015637).
+    let lo = Math.max(0, firstLsn - 1, Math.min(link.snapshotLsn, tail.lastLsn));
     let hi = Math.min(tail.lastLsn, this.lastLsn);
     if (lo < known - 1) {
       // Our records before `known` are trimmed everywhere, so agreement there
