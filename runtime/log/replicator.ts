@@ -918,14 +918,13 @@ export class Replicator {
     if (tail.lastLsn === 0) return 0;
     const known = this.epochsKnownFrom(link);
     if (tail.lastLsn <= this.lastLsn && tail.lastLsn >= known && (await this.epochAt(tail.lastLsn)) === tail.lastEpoch) return tail.lastLsn;
-    // Records below firstLsn are covered by a snapshot of committed state. So are the
-    // store's records up to a snapshot it holds (snapshots are taken only of committed
-    // LSNs, and put only on stores aligned with the log): they are in every later log,
-    // even where ours is trimmed and they cannot be compared. Cutting them would leave a
-    // store of the committed quorum with a shorter tail than a store that lacks them,
-    // and the next election could adopt that one (found by the simulation, seed 40015637).
-    let lo = Math.max(0, firstLsn - 1, Math.min(link.snapshotLsn, tail.lastLsn));
+    let lo = Math.max(0, firstLsn - 1); // records below firstLsn are covered by a snapshot of committed state
     let hi = Math.min(tail.lastLsn, this.lastLsn);
+    // Where ours cannot be read, the store's record at a snapshot it holds may still show
+    // that it agrees: without this, a primary cut a store's whole log although the store
+    // held the committed snapshot, and a later election could adopt a shorter log from a
+    // store that had missed the last committed records (the simulation, seed 40015637).
+    if (lo < known - 1) lo = Math.max(lo, Math.min(hi, await this.agreedAtSnapshot(link, tail)));
     if (lo < known - 1) {
       // Our records before `known` are trimmed everywhere, so agreement there
       // cannot be checked: the store agrees up to its first record (a
@@ -944,6 +943,25 @@ export class Replicator {
       else hi = mid - 1;
     }
     return lo;
+  }
+
+  /**
+   * The LSN of the newest snapshot a store holds whose record the store's own
+   * log holds too (the same LSN and epoch), else 0. A snapshot is taken only
+   * at a committed LSN, so that record is in every later log, and by log
+   * matching the store agrees with ours up to it. The epochs must be compared:
+   * a snapshot may reach a store not yet aligned with the log, whose record
+   * at that LSN is another epoch's (the simulation, seed 40018188).
+   */
+  private async agreedAtSnapshot(link: StoreLink, tail: LogTail): Promise<number> {
+    if (link.snapshotLsn === 0) return 0;
+    const list = await this.timed(link.api.listSnapshots());
+    if (!Array.isArray(list)) return 0;
+    const held = list.filter((s) => s.lsn > 0 && s.lsn >= link.firstLsn && s.lsn <= tail.lastLsn).sort((a, b) => b.lsn - a.lsn);
+    for (const snapshot of held) {
+      if ((await this.storeEpochAt(link, snapshot.lsn)) === snapshot.epoch) return snapshot.lsn;
+    }
+    return 0;
   }
 
   // ---- election ---------------------------------------------------------------

@@ -146,8 +146,8 @@ describe("scripted interleavings", () => {
     //    below the snapshot are trimmed; it dies before it brings store-c up to date
     //    (whatever it would copy to store-c is held up).
     net.cut("p2", "store-a");
-    net.requestDelay = (from, to, what) => (from === "p2" && to === "store-c" && !what.startsWith("status") && !what.startsWith("promise") &&
-      !what.startsWith("truncate") && !what.startsWith("read") ? 60_000 : 0);
+    const copying = (what: string): boolean => what.startsWith("snapshot") || what.startsWith("trim") || what.startsWith("open append stream");
+    net.requestDelay = (from, to, what) => (from === "p2" && to === "store-c" && copying(what) ? 60_000 : 0);
     const p2 = primary("p2");
     await world.run(world.now + 2000);
     p2.crash();
