@@ -200,4 +200,30 @@ describe("trimming", () => {
     expect(replayed).toEqual(range(snapshotLsn + 1, last + 1));
     expect(await logOf(ss[2]!)).toMatchObject({ firstLsn: snapshotLsn + 1, lsns: range(snapshotLsn + 1, last + 1) });
   });
+
+  it("a snapshot on a store whose own record at its LSN is another epoch's does not make that record part of the log", async () => {
+    const ss = [store("a"), store("b"), store("c")];
+    const [a, b, c] = ss as [InProcessStore, InProcessStore, InProcessStore];
+    // Epoch 1 wrote k0..k4 everywhere, then "lost" to c only (never committed), at LSN 6.
+    for (const s of ss) await seed(s, 1, keys("k", 5), crc32c);
+    await seed(c, 1, ["lost"], crc32c);
+    // The primary of epoch 2 opens its epoch at LSN 6 without c, snapshots there, and a and b trim.
+    c.setDown(true);
+    const r = replicator(ss);
+    await r.start();
+    expect(r.lastLsn).toBe(6);
+    expect((await r.saveSnapshot(6, te.encode("image"))).ok).toBe(true);
+    await until(async () => (await logOf(a)).firstLsn === 7 && (await logOf(b)).firstLsn === 7);
+    // The snapshot also reaches c before c is aligned (a primary stores one on every store that
+    // takes it, as saveSnapshot does while a store is still being connected).
+    expect((await c.backend.promise({ epoch: 2, candidate: "primary-1" })).ok).toBe(true);
+    expect((await c.backend.putSnapshot({ epoch: 2, lsn: 6, recordEpoch: 2, data: te.encode("image") })).ok).toBe(true);
+    const last = await writeCommitted(r, keys("n", 3));
+    c.setDown(false);
+    await until(allHold(ss, last));
+    // c's record at 6 was epoch 1's: it is cut, and c now holds the log of epoch 2 after the snapshot.
+    const onC = await logOf(c);
+    expect(onC.keys).not.toContain("lost");
+    expect(onC).toEqual({ firstLsn: 7, lsns: range(7, last), keys: keys("n", 3) });
+  });
 });
