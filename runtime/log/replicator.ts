@@ -946,20 +946,25 @@ export class Replicator {
   }
 
   /**
-   * The LSN of the newest snapshot a store holds whose record the store's own
-   * log holds too (the same LSN and epoch), else 0. A snapshot is taken only
-   * at a committed LSN, so that record is in every later log, and by log
-   * matching the store agrees with ours up to it. The epochs must be compared:
-   * a snapshot may reach a store not yet aligned with the log, whose record
-   * at that LSN is another epoch's (the simulation, seed 40018188).
+   * The newest LSN at which a store's own record is one a snapshot covers
+   * (the same LSN and epoch), of the snapshots held by the store and by the
+   * other stores that promised our epoch; 0 if none. Such a snapshot was
+   * stored by us or by a primary of an earlier epoch, at a committed LSN, so
+   * its record is in our log, and by log matching the store agrees with ours
+   * up to it. The epochs must be compared: a snapshot may reach a store not
+   * yet aligned with the log, whose record at that LSN is another epoch's
+   * (the simulation, seed 40018188).
    */
   private async agreedAtSnapshot(link: StoreLink, tail: LogTail): Promise<number> {
-    if (link.snapshotLsn === 0) return 0;
-    const list = await this.timed(link.api.listSnapshots());
-    if (!Array.isArray(list)) return 0;
-    const held = list.filter((s) => s.lsn > 0 && s.lsn >= link.firstLsn && s.lsn <= tail.lastLsn).sort((a, b) => b.lsn - a.lsn);
-    for (const snapshot of held) {
-      if ((await this.storeEpochAt(link, snapshot.lsn)) === snapshot.epoch) return snapshot.lsn;
+    const covered = new Map<number, number>();
+    for (const source of this.links) {
+      if (source !== link && source.promisedEpoch !== this.epoch) continue;
+      const list = await this.timed(source.api.listSnapshots());
+      if (!Array.isArray(list)) continue;
+      for (const s of list) if (s.lsn > 0 && s.lsn >= link.firstLsn && s.lsn <= tail.lastLsn) covered.set(s.lsn, s.epoch);
+    }
+    for (const lsn of [...covered.keys()].sort((a, b) => b - a)) {
+      if ((await this.storeEpochAt(link, lsn)) === covered.get(lsn)) return lsn;
     }
     return 0;
   }
@@ -1029,9 +1034,11 @@ export class Replicator {
     const granted: Array<{ link: StoreLink; tail: LogTail }> = [];
     const held: number[] = [];
     replies.forEach((r, i) => {
-      if (r.ok) reachable[i]!.firstLsn = r.firstLsn;
-      if (r.ok) granted.push({ link: reachable[i]!, tail: r.tail });
-      else {
+      if (r.ok) {
+        reachable[i]!.firstLsn = r.firstLsn;
+        reachable[i]!.promisedEpoch = epoch;
+        granted.push({ link: reachable[i]!, tail: r.tail });
+      } else {
         if (r.promisedEpoch !== undefined) this.triedEpoch = Math.max(this.triedEpoch, r.promisedEpoch);
         if (r.error === "lease-held") held.push(r.retryAfterMs ?? RETRY_MAX_MS);
       }
