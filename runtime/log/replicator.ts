@@ -920,7 +920,7 @@ export class Replicator {
     if (tail.lastLsn <= this.lastLsn && tail.lastLsn >= known && (await this.epochAt(tail.lastLsn)) === tail.lastEpoch) return tail.lastLsn;
     let lo = Math.max(0, firstLsn - 1); // records below firstLsn are covered by a snapshot of committed state
     let hi = Math.min(tail.lastLsn, this.lastLsn);
-    // Where ours cannot be read, the store's record at a snapshot it holds may still show
+    // Where ours cannot be read, the store's record at a snapshot's LSN may still show
     // that it agrees: without this, a primary cut a store's whole log although the store
     // held the committed snapshot, and a later election could adopt a shorter log from a
     // store that had missed the last committed records (the simulation, seed 40015637).
