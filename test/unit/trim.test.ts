@@ -226,4 +226,28 @@ describe("trimming", () => {
     expect(onC.keys).not.toContain("lost");
     expect(onC).toEqual({ firstLsn: 7, lsns: range(7, last), keys: keys("n", 3) });
   });
+
+  it("a store that missed a trim keeps its records when its record at another store's snapshot is that snapshot's", async () => {
+    const ss = [store("a"), store("b"), store("c")];
+    const [a, b, c] = ss as [InProcessStore, InProcessStore, InProcessStore];
+    const first = replicator(ss);
+    await first.start();
+    const snapshotLsn = await writeCommitted(first, keys("k", 10));
+    await until(allHold(ss, snapshotLsn));
+    // c is away for the snapshot and the trim; a and b trim, then commit more.
+    c.setDown(true);
+    expect((await first.saveSnapshot(snapshotLsn, te.encode("image"))).ok).toBe(true);
+    await until(async () => (await logOf(a)).firstLsn === snapshotLsn + 1 && (await logOf(b)).firstLsn === snapshotLsn + 1);
+    const last = await writeCommitted(first, keys("tail", 3));
+    await first.close();
+
+    // The next primary has b (trimmed) and c (untrimmed, no snapshot): c's record at the
+    // snapshot's LSN is the snapshot's, so c agrees up to it and keeps its log.
+    a.setDown(true);
+    c.setDown(false);
+    const second = replicator(ss);
+    await second.start();
+    expect(second.lastLsn).toBe(last + 1);
+    expect(await logOf(c)).toEqual({ firstLsn: 1, lsns: range(1, last + 1), keys: [...keys("k", 10), ...keys("tail", 3)] });
+  });
 });
