@@ -16,27 +16,34 @@ const crc32c = await loadCrc32c(module);
 const disk: DiskFaults = { syncMinMs: 0.1, syncMaxMs: 0.5, slowSyncRate: 0, slowSyncMaxMs: 0, unsyncedKeptMax: 0 };
 const settings = { quorum: 2, commitTimeoutMs: 250, requestTimeoutMs: 150, leaseMs: 200 };
 
+/** A quiet world with three stores, and the means to script it. */
+function scripted(seed: number) {
+  const world = new World(seed);
+  world.verbose = process.env.SIM_VERBOSE === "1";
+  const net = new Network(world, QUIET_NETWORK);
+  const stores = ["store-a", "store-b", "store-c"].map((n) => new SimStore(world, crc32c, n, disk)) as [SimStore, SimStore, SimStore];
+  /** Runs the world until `condition` holds, for at most `ms` of it. */
+  const until = async (condition: () => boolean, ms = 10_000): Promise<void> => {
+    await world.run(world.now + ms, condition);
+    expect(condition()).toBe(true);
+  };
+  const command = async (p: SimPrimary, args: string[]): Promise<ApiReply> => {
+    let reply: ApiReply | undefined;
+    void p.command(args).then((r) => { reply = r; });
+    await until(() => reply !== undefined);
+    return reply!;
+  };
+  const primary = (name: string): SimPrimary => {
+    const p = new SimPrimary(world, net, stores, crc32c, module, name, settings);
+    void p.start();
+    return p;
+  };
+  return { world, net, stores, until, command, primary };
+}
+
 describe("scripted interleavings", () => {
   it("a truncation that arrives after the primary gave up on it cannot cut records acknowledged since", async () => {
-    const world = new World(1);
-    world.verbose = process.env.SIM_VERBOSE === "1";
-    const net = new Network(world, QUIET_NETWORK);
-    const stores = ["store-a", "store-b", "store-c"].map((n) => new SimStore(world, crc32c, n, disk));
-    const until = async (condition: () => boolean, ms = 10_000): Promise<void> => {
-      await world.run(world.now + ms, condition);
-      expect(condition()).toBe(true);
-    };
-    const command = async (p: SimPrimary, args: string[]): Promise<ApiReply> => {
-      let reply: ApiReply | undefined;
-      void p.command(args).then((r) => { reply = r; });
-      await until(() => reply !== undefined);
-      return reply!;
-    };
-    const primary = (name: string): SimPrimary => {
-      const p = new SimPrimary(world, net, stores, crc32c, module, name, settings);
-      void p.start();
-      return p;
-    };
+    const { world, net, until, command, primary } = scripted(1);
 
     // 1. p1 writes records that only store-a receives: a suffix that is never committed.
     const p1 = primary("p1");
@@ -84,26 +91,8 @@ describe("scripted interleavings", () => {
   });
 
   it("a store that holds a committed snapshot keeps its records up to it when ours below it are trimmed away", async () => {
-    const world = new World(2);
-    world.verbose = process.env.SIM_VERBOSE === "1";
-    const net = new Network(world, QUIET_NETWORK);
-    const stores = ["store-a", "store-b", "store-c"].map((n) => new SimStore(world, crc32c, n, disk));
-    const [storeA, storeB, storeC] = stores as [SimStore, SimStore, SimStore];
-    const until = async (condition: () => boolean, ms = 10_000): Promise<void> => {
-      await world.run(world.now + ms, condition);
-      expect(condition()).toBe(true);
-    };
-    const command = async (p: SimPrimary, args: string[]): Promise<ApiReply> => {
-      let reply: ApiReply | undefined;
-      void p.command(args).then((r) => { reply = r; });
-      await until(() => reply !== undefined);
-      return reply!;
-    };
-    const primary = (name: string): SimPrimary => {
-      const p = new SimPrimary(world, net, stores, crc32c, module, name, settings);
-      void p.start();
-      return p;
-    };
+    const { world, net, stores, until, command, primary } = scripted(2);
+    const [storeA, storeB, storeC] = stores;
     const statusOf = (store: SimStore): Promise<StoreStatus> => store.backend.status();
     const tail = async (store: SimStore): Promise<number> => (await statusOf(store)).lastLsn;
     /** Runs the world until `check` holds (checked every 10 ms of it). */
