@@ -164,25 +164,28 @@ export class Persistence {
     const started = this.now();
     this.inProgress = true;
     this.startedAt = started;
-    let lsn: number;
-    let sealedBytes: number;
-    let image: Uint8Array;
     try {
-      const into = this.imagesAtOnce ? undefined : await this.engine.snapshotBuffer(this.allocateImage);
-      if (this.closed) throw new Error("the server is stopping");
-      lsn = this.coveredLsn();
-      sealedBytes = this.replicator.sealedBytes;
-      const copyStarted = this.now();
-      // Either way the copy is taken synchronously here: that is the pause.
-      const taken = this.imagesAtOnce ? this.engine.snapshot(lsn) : this.engine.snapshotInBackground(lsn, into);
-      this.notePause(this.now() - copyStarted);
-      image = await taken;
-    } catch (error) {
+      let lsn: number;
+      let sealedBytes: number;
+      let image: Uint8Array;
+      try {
+        const into = this.imagesAtOnce ? undefined : await this.engine.snapshotBuffer(this.allocateImage);
+        if (this.closed) throw new Error("the server is stopping");
+        lsn = this.coveredLsn();
+        sealedBytes = this.replicator.sealedBytes;
+        const copyStarted = this.now();
+        // Either way the copy is taken synchronously here: that is the pause.
+        const taken = this.imagesAtOnce ? this.engine.snapshot(lsn) : this.engine.snapshotInBackground(lsn, into);
+        this.notePause(this.now() - copyStarted);
+        image = await taken;
+      } catch (error) {
+        return this.fail(`snapshot failed: ${String(error)}`);
+      }
+      return await this.store(lsn, image, started, sealedBytes);
+    } finally {
       this.inProgress = false;
       this.startedAt = 0;
-      return this.fail(`snapshot failed: ${String(error)}`);
     }
-    return await this.store(lsn, image, started, sealedBytes);
   }
 
   /** The host is stopping: no new image is taken (one being stored may still finish). */
@@ -194,27 +197,21 @@ export class Persistence {
     if (ms > this.worstPauseMs) this.worstPauseMs = ms;
   }
 
+  /** Stores a taken image on the stores (start() holds inProgress meanwhile). */
   private async store(lsn: number, image: Uint8Array, started: number, sealedBytes: number): Promise<SaveResult> {
-    this.inProgress = true;
-    this.startedAt = started;
-    try {
-      const result = await this.replicator.saveSnapshot(lsn, image);
-      if (!result.ok) return this.fail(`snapshot at LSN ${lsn} stored on ${result.stores} store(s), ${this.replicator.quorum} needed: ${result.error}`);
-      this.lastSaveTime = Math.floor(this.now() / 1000);
-      if (lsn >= this.lastSnapshotLsn) this.sealedBytesAtSnapshot = sealedBytes;
-      this.lastSnapshotLsn = Math.max(this.lastSnapshotLsn, lsn);
-      this.saves++;
-      this.lastFailureAt = 0;
-      this.lastSnapshotBytes = image.length;
-      this.lastStatus = "ok";
-      this.lastError = "";
-      this.lastSaveMs = this.now() - started;
-      this.log(`snapshot at LSN ${lsn} (${image.length} bytes) stored on ${result.stores} log store(s) in ${this.lastSaveMs} ms`);
-      return { ok: true, message: "OK" };
-    } finally {
-      this.inProgress = false;
-      this.startedAt = 0;
-    }
+    const result = await this.replicator.saveSnapshot(lsn, image);
+    if (!result.ok) return this.fail(`snapshot at LSN ${lsn} stored on ${result.stores} store(s), ${this.replicator.quorum} needed: ${result.error}`);
+    this.lastSaveTime = Math.floor(this.now() / 1000);
+    if (lsn >= this.lastSnapshotLsn) this.sealedBytesAtSnapshot = sealedBytes;
+    this.lastSnapshotLsn = Math.max(this.lastSnapshotLsn, lsn);
+    this.saves++;
+    this.lastFailureAt = 0;
+    this.lastSnapshotBytes = image.length;
+    this.lastStatus = "ok";
+    this.lastError = "";
+    this.lastSaveMs = this.now() - started;
+    this.log(`snapshot at LSN ${lsn} (${image.length} bytes) stored on ${result.stores} log store(s) in ${this.lastSaveMs} ms`);
+    return { ok: true, message: "OK" };
   }
 
   private fail(message: string): SaveResult {
